@@ -1,0 +1,34 @@
+"""Shared test fixtures: where the real data in ../shared lives."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+def shared_data_root() -> Path:
+    """`$POSEMACHINES_SHARED_DATA`, else ../shared/data beside the repository."""
+    env = os.environ.get("POSEMACHINES_SHARED_DATA")
+    return Path(env) if env else REPO_ROOT.parent / "shared" / "data"
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    """The real data folder; skips locally when absent, fails in CI (CI always has it)."""
+    root = shared_data_root()
+    if not root.is_dir():
+        message = f"shared data not found at {root} (set POSEMACHINES_SHARED_DATA)"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    return root
+
+
+@pytest.fixture(scope="session")
+def fixtures_dir() -> Path:
+    return FIXTURES
