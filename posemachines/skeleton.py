@@ -24,6 +24,8 @@ H36M17_PARENTS: tuple[int, ...] = (-1, 0, 1, 2, 0, 4, 5, 0, 7, 8, 9, 8, 11, 12, 
 JOINTS16_NAMES: tuple[str, ...] = tuple(n for n in H36M17_NAMES if n != "Neck/Nose")
 #: Head hangs from Thorax once Neck/Nose is removed.
 JOINTS16_PARENTS: tuple[int, ...] = (-1, 0, 1, 2, 0, 4, 5, 0, 7, 8, 8, 10, 11, 8, 13, 14)
+#: Indices of the 17 used joints in raw Human3.6M's 32-joint order (as VideoPose3D keeps them).
+H36M32_TO_17: tuple[int, ...] = (0, 1, 2, 3, 6, 7, 8, 12, 13, 14, 15, 17, 18, 19, 25, 26, 27)
 NUM_JOINTS = 16
 ROOT = 0
 #: Joints the paper's test-time correction watches: pelvis, both shoulders, both hips.
@@ -144,9 +146,7 @@ def _h36m17() -> Recipe:
 
 
 def _h36m32() -> Recipe:
-    # Raw Human3.6M order: the 17 used joints sit at these indices (as VideoPose3D keeps them).
-    kept = (0, 1, 2, 3, 6, 7, 8, 12, 13, 14, 15, 17, 18, 19, 25, 26, 27)
-    return {name: {kept[H36M17_NAMES.index(name)]: 1.0} for name in JOINTS16_NAMES}
+    return {name: {H36M32_TO_17[H36M17_NAMES.index(name)]: 1.0} for name in JOINTS16_NAMES}
 
 
 def _coco17() -> Recipe:

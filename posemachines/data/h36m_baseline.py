@@ -22,13 +22,12 @@ import numpy as np
 from posemachines.camera import H36M_CAMERA_IDS, Camera, h36m_camera
 from posemachines.data.validation import check_pose_array
 from posemachines.data.videopose3d import (
-    H36M32_TO_17,
     H36M_2D_METADATA,
     write_videopose3d_2d,
     write_videopose3d_3d,
 )
 from posemachines.errors import PoseDataError
-from posemachines.skeleton import to_joints16
+from posemachines.skeleton import H36M32_TO_17, to_joints16
 
 POSES_SUBDIR = Path("MyPoses") / "3D_positions"
 POSES_DATASET = "3D_positions"

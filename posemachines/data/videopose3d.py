@@ -31,8 +31,6 @@ H36M_ACTIONS: tuple[str, ...] = (
 _ACTION_ALIASES = {"takingphoto": "Photo", "walkingdog": "WalkDog"}
 _CANONICAL = {name.lower(): name for name in H36M_ACTIONS}
 
-#: Indices of the 17 joints VideoPose3D keeps from Human3.6M's 32 (H36M17 order).
-H36M32_TO_17: tuple[int, ...] = (0, 1, 2, 3, 6, 7, 8, 12, 13, 14, 15, 17, 18, 19, 25, 26, 27)
 #: Metadata of a 17-joint Human3.6M 2D file, as VideoPose3D writes it.
 H36M_2D_METADATA: dict[str, Any] = {
     "layout_name": "h36m",

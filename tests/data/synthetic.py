@@ -13,12 +13,11 @@ import numpy as np
 
 from posemachines.camera import H36M_CAMERA_IDS, h36m_camera
 from posemachines.data.videopose3d import (
-    H36M32_TO_17,
     H36M_2D_METADATA,
     write_videopose3d_2d,
     write_videopose3d_3d,
 )
-from posemachines.skeleton import to_joints16
+from posemachines.skeleton import H36M32_TO_17, to_joints16
 
 #: A standing person in Human3.6M's 17-joint order (mm, x = person's left, z up).
 _REST_POSE_17 = np.array([

@@ -1,0 +1,1 @@
+"""Readers, writers and converters for data files (BVH mocap, dataset layouts)."""
