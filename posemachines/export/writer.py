@@ -1,0 +1,94 @@
+"""`write_outputs`: write the chosen output formats of one result into a folder."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+
+from posemachines.errors import PoseDataError
+from posemachines.export.bvh_export import BVH_NAME, write_motion_bvh
+from posemachines.export.formats import (
+    CSV_NAME,
+    JSON_NAME,
+    NPZ_NAME,
+    check_result,
+    write_csv,
+    write_json,
+    write_npz,
+)
+from posemachines.inference.result import PoseResult
+from posemachines.viz.html_viewer import HTML_NAME, write_html_viewer
+from posemachines.viz.overlay import OVERLAY_NAME, FrameItem, write_overlay
+from posemachines.viz.skeleton3d import SKELETON3D_NAME, write_skeleton3d
+
+logger = logging.getLogger(__name__)
+
+OUTPUT_FORMATS: tuple[str, ...] = ("json", "npz", "csv", "bvh", "overlay", "skeleton3d", "html")
+OUTPUT_NAMES = {
+    "json": JSON_NAME, "npz": NPZ_NAME, "csv": CSV_NAME, "bvh": BVH_NAME,
+    "overlay": OVERLAY_NAME, "skeleton3d": SKELETON3D_NAME, "html": HTML_NAME,
+}
+#: A callable returning a fresh iterable of frames (bare RGB arrays or FrameSource items) each
+#: time it is called: the video is decoded once per video output.
+FrameFactory = Callable[[], Iterable[FrameItem]]
+
+
+def _skip_reason(name: str, result: PoseResult, frames: FrameFactory | None) -> str:
+    """Why output `name` cannot be made ("" when it can)."""
+    if name == "overlay" and frames is None:
+        return "there are no video frames to draw on."
+    if name == "bvh" and result.num_frames == 0:
+        return "no person was found in any frame."
+    if name == "skeleton3d" and frames is None and result.num_frames == 0:
+        return "there are neither video frames nor poses to show."
+    return ""
+
+
+def write_outputs(
+    result: PoseResult,
+    out_dir: Path | str,
+    formats: Sequence[str] = OUTPUT_FORMATS,
+    frames: FrameFactory | None = None,
+    labels: Sequence[str] | None = None,
+) -> list[Path]:
+    """Write each of `formats` into `out_dir` (created if needed); return the written paths.
+
+    Without `frames` (e.g. keypoint-file input) overlay.mp4 is skipped with a logged warning,
+    and skeleton3d.mp4 shows the two 3D views without the video panel.
+    labels: optional text per pose drawn on overlay.mp4.
+    """
+    unknown = [name for name in formats if name not in OUTPUT_NAMES]
+    if unknown:
+        raise PoseDataError(
+            f"Unknown output format(s) {', '.join(unknown)}; known: {', '.join(OUTPUT_FORMATS)}."
+        )
+    check_result(result)
+    out_dir = Path(out_dir)
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise PoseDataError(f"Cannot create output folder {out_dir}: {error.strerror}.") from None
+    written: list[Path] = []
+    for name in dict.fromkeys(formats):
+        path = out_dir / OUTPUT_NAMES[name]
+        reason = _skip_reason(name, result, frames)
+        if reason:
+            logger.warning("%s skipped: %s", path.name, reason)
+            continue
+        if name == "json":
+            write_json(result, path)
+        elif name == "npz":
+            write_npz(result, path)
+        elif name == "csv":
+            write_csv(result, path)
+        elif name == "bvh":
+            write_motion_bvh(result, path)
+        elif name == "overlay":
+            write_overlay(frames(), result, path, labels)
+        elif name == "skeleton3d":
+            write_skeleton3d(result, path, None if frames is None else frames())
+        else:
+            write_html_viewer(result, path)
+        written.append(path)
+    return written

@@ -1,0 +1,81 @@
+"""viewer.html: self-contained page, inlined data, and a real render in headless Chromium."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import re
+import subprocess
+from pathlib import Path
+
+import imageio.v3 as iio
+import numpy as np
+import pytest
+
+from posemachines.errors import PoseDataError
+from posemachines.viz.html_viewer import render_viewer_html, write_html_viewer
+from posemachines.viz.plots import LEFT_RGB, RIGHT_RGB
+from tests.export.sample_poses import make_result, random_poses
+
+CHROMIUM = Path("/usr/bin/chromium")
+needs_chromium = pytest.mark.skipif(
+    not CHROMIUM.exists(),
+    reason="headless Chromium not installed (apt-get install -y chromium); CI installs it",
+)
+
+
+@pytest.fixture(scope="module")
+def result():
+    poses = random_poses(12, seed=4, max_angle_deg=20)
+    return dataclasses.replace(
+        make_result(12), pose3d_mm=poses, source="clips/</script><b>walk.mp4",
+        frame_indices=np.arange(12), timestamps_s=np.arange(12) / 25.0, missing_frames=())
+
+
+def inlined_data(page: str) -> dict:
+    match = re.search(r'<script id="pose-data" type="application/json">(.*?)</script>', page,
+                      re.DOTALL)
+    assert match is not None
+    return json.loads(match.group(1))
+
+
+def test_page_is_self_contained_and_inlines_the_poses(result):
+    page = render_viewer_html(result)
+    assert "<script src" not in page and "http://" not in page and "https://" not in page
+    data = inlined_data(page)  # the "</script>" in the source name did not end the element
+    assert data["source"] == result.source
+    poses = np.array(data["poses"]).reshape(12, 16, 3)
+    np.testing.assert_allclose(poses, result.pose3d_mm, atol=0.05)
+    assert data["frame_indices"] == list(range(12)) and len(data["confidence"]) == 12 * 16
+    assert page.split("</title>")[0].endswith("script&gt;&lt;b&gt;walk.mp4")  # escaped
+
+
+def test_unwritable_path_raises_pose_data_error(result, tmp_path):
+    blocker = tmp_path / "a_file"
+    blocker.write_text("")
+    with pytest.raises(PoseDataError, match="Cannot write HTML viewer"):
+        write_html_viewer(result, blocker / "viewer.html")
+
+
+def run_chromium(tmp_path: Path, *arguments: str) -> subprocess.CompletedProcess:
+    command = [
+        str(CHROMIUM), "--headless", "--no-sandbox", "--disable-gpu",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync",
+        "--no-first-run", f"--user-data-dir={tmp_path / 'profile'}", *arguments,
+    ]
+    return subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
+
+
+@needs_chromium
+def test_chromium_runs_the_page_and_draws_the_skeleton(result, tmp_path):
+    page = write_html_viewer(result, tmp_path / "viewer.html")
+    dom = run_chromium(tmp_path, "--dump-dom", page.as_uri()).stdout
+    assert re.search(r'id="frame-count">(\d+)<', dom).group(1) == "12"
+    assert int(re.search(r'id="skeleton-pixels">(\d+)<', dom).group(1)) > 200
+    screenshot = tmp_path / "viewer.png"
+    run_chromium(tmp_path, "--hide-scrollbars", f"--screenshot={screenshot}",
+                 "--window-size=640,480", page.as_uri())
+    image = iio.imread(screenshot)[..., :3].astype(int)
+    assert image.shape == (480, 640, 3)
+    for colour in (LEFT_RGB, RIGHT_RGB):
+        assert (np.abs(image - colour).max(axis=-1) < 8).sum() > 50, colour
