@@ -1,0 +1,1 @@
+"""Inference: frame reading, 2D detectors behind one interface, and (later) the Estimator API."""
