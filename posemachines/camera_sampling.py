@@ -30,6 +30,8 @@ class VirtualCameraConfig:
     focal_over_width: focal length / image width (square pixels, fx = fy).
     image_sizes: (w, h) choices, drawn uniformly; landscape and portrait.
     principal_jitter_frac: principal point offset from the image centre, +- fraction of w, h.
+    target_position_frac: the camera then turns so the target lands anywhere within this
+        fraction of the image (centred), as people appear anywhere in real video; 0 = centred.
     """
 
     height_mm: tuple[float, float] = (500.0, 2200.0)
@@ -47,6 +49,7 @@ class VirtualCameraConfig:
         (640, 480),
     )
     principal_jitter_frac: float = 0.02
+    target_position_frac: float = 0.0
 
     def __post_init__(self) -> None:
         for name in _RANGE_FIELDS:
@@ -65,15 +68,16 @@ class VirtualCameraConfig:
     def _check_target_stays_in_view(self) -> None:
         """The aimed target lands at c + f (tan(yaw)/cos(pitch), tan(pitch)); keep it inside."""
         jitters = (self.pitch_jitter_deg, self.yaw_jitter_deg, self.roll_jitter_deg)
-        if not all(0 <= j < 45 for j in jitters) or not 0 <= self.principal_jitter_frac < 0.5:
+        offset = self.principal_jitter_frac + self.target_position_frac / 2
+        if not all(0 <= j < 45 for j in jitters) or not 0 <= offset < 0.5:
             raise PoseDataError(
                 "VirtualCameraConfig jitters must be in [0, 45) degrees and "
-                "principal_jitter_frac in [0, 0.5)."
+                "principal_jitter_frac + target_position_frac / 2 in [0, 0.5)."
             )
         pitch, yaw = np.deg2rad(self.pitch_jitter_deg), np.deg2rad(self.yaw_jitter_deg)
         for width, height in self.image_sizes:
             focal = self.focal_over_width[1] * width
-            margin = 0.5 - self.principal_jitter_frac
+            margin = 0.5 - offset
             if (
                 focal * np.tan(yaw) / np.cos(pitch) >= margin * width
                 or focal * np.tan(pitch) >= margin * height
@@ -145,6 +149,21 @@ class CameraBatch:
         )
 
 
+def _image_position_turn(
+    rng: np.random.Generator, sizes: np.ndarray, focal: np.ndarray, fraction: float
+) -> np.ndarray:
+    """(n, 3, 3) camera-frame turns moving the optical axis' target to a random image offset
+    within +- fraction / 2 of (w, h): the shortest-arc rotation from z to that pixel's ray."""
+    offset = rng.uniform(-0.5, 0.5, size=(len(sizes), 2)) * fraction * sizes
+    ray = np.concatenate([offset / focal[:, None], np.ones((len(sizes), 1))], axis=1)
+    ray /= np.linalg.norm(ray, axis=1, keepdims=True)
+    axis = np.stack([-ray[:, 1], ray[:, 0], np.zeros(len(ray))], axis=1)
+    sine = np.linalg.norm(axis, axis=1, keepdims=True)
+    angle = np.arctan2(sine, ray[:, 2:3])
+    rotvec = np.divide(axis, sine, out=np.zeros_like(axis), where=sine > 0) * angle
+    return Rotation.from_rotvec(rotvec).as_matrix()
+
+
 def sample_virtual_cameras(
     rng: np.random.Generator,
     n: int,
@@ -183,7 +202,9 @@ def sample_virtual_cameras(
     eye[:, up_axis] = height
     # Rx(pitch) Ry(yaw) Rz(roll) in the camera frame; the centre stays where it is.
     aim = Rotation.from_euler("XYZ", aim_jitter_deg, degrees=True).as_matrix()
-    R = aim @ look_at(eye, target, np.eye(3)[up_axis])
+    R = _image_position_turn(rng, sizes, focal, config.target_position_frac) @ aim @ look_at(
+        eye, target, np.eye(3)[up_axis]
+    )
     return CameraBatch(
         R=R,
         t_mm=-np.einsum("nij,nj->ni", R, eye),

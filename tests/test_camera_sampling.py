@@ -125,3 +125,19 @@ def test_sampler_rejects_bad_arguments():
 
 def test_sampler_names_are_importable_from_camera_module():
     assert ReexportedCameraBatch is CameraBatch
+
+
+def test_target_position_frac_spreads_the_target_over_the_image():
+    config = VirtualCameraConfig(target_position_frac=0.5, pitch_jitter_deg=2, yaw_jitter_deg=3)
+    target = np.array([0.0, 1000.0, 0.0])
+    cameras = sample_virtual_cameras(np.random.default_rng(0), 500, target, config)
+    cam = cameras.world_to_camera(np.broadcast_to(target, (500, 1, 3)))
+    offset = (cameras.project(cam)[:, 0] - cameras.size_px / 2) / cameras.size_px
+    assert (cam[:, 0, 2] > 0).all()
+    assert np.abs(offset).max() < 0.5  # always inside the image
+    assert np.abs(offset).max() > 0.2  # and really spread, not centred
+    same_aim = VirtualCameraConfig(pitch_jitter_deg=2, yaw_jitter_deg=3)
+    centred = sample_virtual_cameras(np.random.default_rng(0), 500, target, same_aim)
+    cam0 = centred.world_to_camera(np.broadcast_to(target, (500, 1, 3)))
+    offset0 = (centred.project(cam0)[:, 0] - centred.size_px / 2) / centred.size_px
+    assert np.abs(offset0).mean() < np.abs(offset).mean() / 2

@@ -1,0 +1,151 @@
+"""`lifter_mocap`: the pose-only default lifter, trained on real mocap seen by virtual cameras.
+
+Takes are split by name (`is_validation_take`): whole held-out takes validate, the rest train.
+A training item is one clip start; a whole batch of clips is drawn at once (`__getitems__`),
+with cameras, flips and detector noise seeded by (seed, epoch, the batch's indices), so a
+batch is a pure function of its position and resuming is exact.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+import numpy as np
+import torch
+from torch.utils.data import Dataset
+
+from posemachines.camera_sampling import VirtualCameraConfig
+from posemachines.data.mocap import load_mocap_npz
+from posemachines.errors import PoseDataError
+from posemachines.training.augment import DetectorNoiseConfig
+from posemachines.training.mocap_views import LifterBatch, MocapViewConfig, MocapViews
+from posemachines.training.tasks_pose import PoseLiftingTask, PoseStageOptions
+
+#: Bandai Namco 2 takes numbered 006 and Bandai Namco 1 takes in the 'active' style validate.
+VALIDATION_RULE = "bandai-namco-2 take 006; bandai-namco-1 style 'active'"
+
+
+def is_validation_take(source: str, style: str, take: str) -> bool:
+    """True for the held-out takes named by `VALIDATION_RULE`."""
+    if source == "bandai-namco-2":
+        return take.endswith("006")
+    if source == "bandai-namco-1":
+        return style == "active"
+    return False
+
+
+def split_takes(
+    mocap_path: str, sources: tuple[str, ...], validation: bool
+) -> tuple[np.ndarray, np.ndarray]:
+    """Positions (N, 16, 3) mm world and take offsets of the train or validation takes."""
+    collection = load_mocap_npz(mocap_path)
+    chosen = [
+        clip.joints_mm for clip in collection.clips
+        if clip.source in sources
+        and is_validation_take(clip.source, clip.style, clip.take) == validation
+    ]
+    if not chosen:
+        part = "validation" if validation else "training"
+        raise PoseDataError(f"No {part} takes from {', '.join(sources)} in {mocap_path}.")
+    lengths = [len(c) for c in chosen]
+    offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
+    return np.concatenate(chosen).astype(np.float32), offsets
+
+
+def batch_to_tensors(batch: LifterBatch) -> dict[str, torch.Tensor]:
+    """A `LifterBatch` as the pose tasks' batch dict (see `tasks_pose`)."""
+    size = batch.keypoints.shape[0]
+    return {
+        "pose2d": torch.from_numpy(batch.keypoints),
+        "extra": torch.from_numpy(batch.extra),
+        "confidence": torch.from_numpy(batch.confidence),
+        "pose3d": torch.from_numpy(batch.pose3d_mm),
+        "has_3d": torch.ones(size, dtype=torch.bool),
+    }
+
+
+class MocapViewDataset(Dataset):
+    """Item i is clip start i; fetch batches through `__getitems__` (vectorised)."""
+
+    def __init__(self, views: MocapViews, seed: int, noisy: bool = True) -> None:
+        self.views, self.seed, self.noisy = views, seed, noisy
+        self.epoch = 0
+
+    def set_epoch(self, epoch: int) -> None:
+        self.epoch = epoch
+
+    def __len__(self) -> int:
+        return len(self.views.clip_starts)
+
+    def __getitem__(self, index: int) -> LifterBatch:
+        return self.__getitems__([index])
+
+    def __getitems__(self, indices: list[int]) -> LifterBatch:
+        rng = np.random.default_rng([self.seed, self.epoch, *indices[:4], len(indices)])
+        return self.views.sample(rng, len(indices), noisy=self.noisy, starts=indices)
+
+
+@dataclass
+class LifterMocapOptions(PoseStageOptions):
+    """mocap: npz from `posemachines data mocap`; sources: which mocap trains and validates."""
+
+    mocap: str = ""
+    sources: tuple[str, ...] = ("bandai-namco-1", "bandai-namco-2")
+    val_clips: int = 1024
+    val_noisy: bool = True
+    camera: dict[str, Any] = field(default_factory=dict)
+    noise: dict[str, Any] = field(default_factory=dict)
+
+
+class LifterMocapTask(PoseLiftingTask):
+    """Pose-only PoseMachine on mocap projected through virtual cameras."""
+
+    Options = LifterMocapOptions
+
+    def _view_config(self) -> MocapViewConfig:
+        options = self.options
+        return MocapViewConfig(
+            clip_length=self.config.data.clip_length,
+            camera=VirtualCameraConfig(**options.camera),
+            noise=DetectorNoiseConfig(**options.noise),
+        )
+
+    def _views(self, validation: bool) -> MocapViews:
+        if not self.options.mocap:
+            raise PoseDataError("options.mocap must name the npz from `posemachines data mocap`.")
+        positions, offsets = split_takes(self.options.mocap, self.options.sources, validation)
+        return MocapViews(positions, offsets, self._view_config())
+
+    def train_dataset(self) -> Dataset:
+        return MocapViewDataset(self._views(validation=False), self.config.seed)
+
+    def collate(self, items: Any) -> dict[str, torch.Tensor]:
+        return batch_to_tensors(items)
+
+    @cached_property
+    def _val_batch(self) -> LifterBatch:
+        views = self._views(validation=True)
+        rng = np.random.default_rng([self.config.seed, 2**31 - 1])
+        return views.sample(rng, self.options.val_clips, noisy=self.options.val_noisy)
+
+    def val_dataset(self) -> Dataset:
+        return _FixedBatchDataset(self._val_batch)
+
+
+class _FixedBatchDataset(Dataset):
+    """A fixed validation set of clips, fetched in vectorised slices."""
+
+    def __init__(self, batch: LifterBatch) -> None:
+        self.batch = batch
+
+    def __len__(self) -> int:
+        return self.batch.keypoints.shape[0]
+
+    def __getitem__(self, index: int) -> LifterBatch:
+        return self.__getitems__([index])
+
+    def __getitems__(self, indices: list[int]) -> LifterBatch:
+        fields = LifterBatch.__dataclass_fields__
+        return LifterBatch(*(getattr(self.batch, name)[indices] for name in fields))

@@ -1,0 +1,111 @@
+"""Training pairs from motion capture: 16-joint world poses seen through virtual cameras.
+
+Every batch is a pure function of a seed: clips are drawn from the takes, each clip gets its own
+virtual camera (aimed at the clip's first root position, Y-up world, ground at y = 0), the joints
+are projected to pixels, mirrored at random and given detector-like 2D noise, then encoded the
+way inference encodes real detections (`posemachines.data.lifter_input`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from posemachines.camera_sampling import VirtualCameraConfig, sample_virtual_cameras
+from posemachines.data.lifter_input import encode_lifter_input
+from posemachines.errors import PoseDataError
+from posemachines.training.augment import (
+    NO_NOISE,
+    DetectorNoiseConfig,
+    add_detector_noise,
+    flip_clips,
+)
+
+
+@dataclass(frozen=True)
+class MocapViewConfig:
+    """clip_length frames per clip; flip_prob chance to mirror a clip; noise: detector errors."""
+
+    clip_length: int = 16
+    flip_prob: float = 0.5
+    camera: VirtualCameraConfig = field(default_factory=VirtualCameraConfig)
+    noise: DetectorNoiseConfig = field(default_factory=DetectorNoiseConfig)
+
+
+@dataclass(frozen=True)
+class LifterBatch:
+    """One batch of clips (arrays are float32 unless said).
+
+    keypoints: (B, T, 16, 2) normalised 2D input; extra: (B, T, E) visibility + root position.
+    keypoints_clean: (B, T, 16, 2) normalised noise-free 2D (target of the projection loss).
+    pose3d_mm: (B, T, 16, 3) mm, camera frame, root-relative. confidence: (B, T, 16).
+    pose2d_px: (B, T, 16, 2) px, the noisy detections the input was encoded from.
+    """
+
+    keypoints: np.ndarray
+    extra: np.ndarray
+    keypoints_clean: np.ndarray
+    pose3d_mm: np.ndarray
+    confidence: np.ndarray
+    pose2d_px: np.ndarray
+
+
+class MocapViews:
+    """Samples `LifterBatch`es from takes of world poses.
+
+    positions: (N, 16, 3) mm world, Y up; offsets: (num_takes + 1,) start index of each take.
+    """
+
+    def __init__(
+        self, positions: np.ndarray, offsets: np.ndarray, config: MocapViewConfig
+    ) -> None:
+        self.positions = positions.astype(np.float32, copy=False)
+        self.config = config
+        length = config.clip_length
+        starts = [
+            np.arange(begin, end - length + 1)
+            for begin, end in zip(offsets[:-1], offsets[1:], strict=True)
+            if end - begin >= length
+        ]
+        if not starts:
+            raise PoseDataError(f"No take has the {length} frames one training clip needs.")
+        self.clip_starts = np.concatenate(starts)
+
+    def sample(
+        self, rng: np.random.Generator, batch_size: int, noisy: bool = True,
+        starts: list[int] | None = None,
+    ) -> LifterBatch:
+        """Draw `batch_size` clips with their own cameras, flips and (optionally) noise.
+
+        starts: indices into `clip_starts` to use (default: drawn from `rng`).
+        """
+        cfg = self.config
+        if starts is None:
+            starts = rng.choice(self.clip_starts, size=batch_size)
+        else:
+            starts = self.clip_starts[np.asarray(starts) % len(self.clip_starts)]
+        index = starts[:, None] + np.arange(cfg.clip_length)[None]
+        world = self.positions[index]  # (B, T, 16, 3)
+        cameras = sample_virtual_cameras(rng, batch_size, world[:, 0, 0], cfg.camera)
+        cam = cameras.world_to_camera(world.astype(np.float64))
+        xy = cameras.project(cam)
+        pose3d = cam - cam[:, :, :1]
+        conf = np.ones(xy.shape[:3], dtype=np.float32)
+        width = cameras.size_px[:, 0].astype(np.float64)
+        flip = rng.random(batch_size) < cfg.flip_prob
+        xy, pose3d, conf = flip_clips(xy, pose3d, conf, width, flip)
+        c_px = cameras.c_px.astype(np.float64).copy()
+        c_px[flip, 0] = width[flip] - c_px[flip, 0]
+        noise = cfg.noise if noisy else NO_NOISE
+        noisy_xy, noisy_conf = add_detector_noise(xy, conf, rng, noise)
+        keypoints, extra = encode_lifter_input(noisy_xy, noisy_conf, cameras.f_px, c_px)
+        clean, _ = encode_lifter_input(xy, conf, cameras.f_px, c_px)
+        return LifterBatch(
+            keypoints=keypoints.astype(np.float32),
+            extra=extra.astype(np.float32),
+            keypoints_clean=clean.astype(np.float32),
+            pose3d_mm=pose3d.astype(np.float32),
+            confidence=noisy_conf.astype(np.float32),
+            pose2d_px=noisy_xy.astype(np.float32),
+        )
