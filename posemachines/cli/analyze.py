@@ -1,0 +1,65 @@
+"""`posemachines analyze RESULT`: joint angles, falls and repetitions from an `infer` result."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "analyze", help="joint angles, fall events and repetition counts from a 3D pose result",
+        description="Reads poses3d.npz/poses3d.json (or a folder holding one) and writes "
+                    "analysis.json and analysis.png. Without --angles/--falls/--reps it runs "
+                    "angles and falls, skipping what the result is too short for.",
+    )
+    parser.add_argument("result", type=Path, help="result folder, poses3d.npz or poses3d.json")
+    parser.add_argument("--angles", action="store_true", help="per-frame joint angles")
+    parser.add_argument("--falls", action="store_true", help="fall events")
+    parser.add_argument("--reps", metavar="JOINT", default=None,
+                        help="count repetitions of this angle or joint (e.g. knee_flexion_L, "
+                             "LKnee, RShoulder)")
+    parser.add_argument("--min-fall-confidence", type=float, default=0.5,
+                        help="report falls at or above this confidence (default 0.5)")
+    parser.add_argument("--out", type=Path, default=None,
+                        help="output folder (default: the result's folder)")
+    parser.add_argument("--no-plot", action="store_true", help="skip analysis.png")
+    parser.set_defaults(func=run_analyze)
+
+
+def run_analyze(args: argparse.Namespace) -> int:
+    from posemachines.analysis.report import analyze_result
+    from posemachines.export.formats import load_result
+
+    result = load_result(args.result)
+    chosen = args.angles or args.falls or args.reps is not None
+    out_dir = args.out or (args.result if args.result.is_dir() else args.result.parent)
+    analysis = analyze_result(
+        result, out_dir,
+        angles=args.angles or not chosen,
+        falls=args.falls or not chosen,
+        reps=args.reps,
+        min_fall_confidence=args.min_fall_confidence,
+        strict=chosen,
+        plot=not args.no_plot,
+    )
+    print(summary_line(analysis, out_dir))
+    return 0
+
+
+def summary_line(analysis: dict, out_dir: Path) -> str:
+    """One line: what was found and where it was written."""
+    parts = [f"{analysis['num_frames']} poses"]
+    for key in ("angles", "falls", "reps"):
+        section = analysis.get(key)
+        if section is None:
+            continue
+        if "skipped" in section:
+            parts.append(f"{key} skipped ({section['skipped']})")
+        elif key == "angles":
+            parts.append(f"{len(section['names'])} angles")
+        elif key == "falls":
+            parts.append(f"{len(section['events'])} fall(s)")
+        else:
+            parts.append(f"{section['count']} repetition(s) of {section['angle']}")
+    return f"{', '.join(parts)} -> {out_dir}"

@@ -1,0 +1,141 @@
+"""analysis.json / analysis.png from a PoseResult, and the per-pose overlay labels."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from posemachines.analysis.report import (
+    JSON_NAME,
+    PLOT_NAME,
+    analyze_result,
+    frame_labels,
+    write_analysis,
+)
+from posemachines.errors import PoseDataError
+from posemachines.inference.result import PoseResult
+from posemachines.skeleton import JOINTS16_NAMES
+from tests.analysis.synthetic import BANDAI_1, mocap_world_mm, to_camera, topple_to_floor
+
+FPS = 30.0
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+def make_result(poses_mm: np.ndarray, first_frame: int = 0) -> PoseResult:
+    """A PoseResult around (T, 16, 3) camera-frame poses, as `posemachines infer` writes."""
+    count = len(poses_mm)
+    frames = np.arange(first_frame, first_frame + count)
+    return PoseResult(
+        pose3d_mm=poses_mm, keypoints_px=np.zeros((count, 16, 2)),
+        confidence=np.ones((count, 16)), frame_indices=frames, timestamps_s=frames / FPS,
+        fps=FPS, image_size=(640, 480), source="synthetic",
+    )
+
+
+@pytest.fixture(scope="module")
+def fall_result(shared_data: Path) -> PoseResult:
+    """3 s of a real walk, a 0.6 s topple to the floor, 3 s lying; camera pitched 15 deg."""
+    walk = mocap_world_mm(shared_data / BANDAI_1 / "dataset-1_walk_normal_001.bvh")[:90]
+    world = np.concatenate([walk, topple_to_floor(walk[-1], 0.6, FPS, 45.0)])
+    return make_result(to_camera(world, 15, 30), first_frame=100)
+
+
+def test_document_has_one_key_per_analysis(fall_result, tmp_path):
+    analysis = analyze_result(fall_result, tmp_path, reps="LKnee")
+    for key in ("format", "version", "fps", "num_frames", "frame_indices", "timestamps_s",
+                "vertical", "angles", "falls", "reps"):
+        assert key in analysis
+    assert "actions" not in analysis
+    assert analysis["num_frames"] == fall_result.num_frames
+    assert len(analysis["angles"]["series"]["knee_flexion_L"]) == fall_result.num_frames
+    written = json.loads((tmp_path / JSON_NAME).read_text())
+    assert written == json.loads(json.dumps(analysis))
+    assert (tmp_path / PLOT_NAME).read_bytes()[:8] == PNG_SIGNATURE
+
+
+def test_fall_event_uses_source_frames_and_times(fall_result):
+    analysis = analyze_result(fall_result, reps=None)
+    (event,) = analysis["falls"]["events"]
+    assert 89 <= event["start_row"] < event["end_row"] <= 90 + 18
+    assert event["start_frame"] == 100 + event["start_row"]
+    assert event["start_s"] == pytest.approx((100 + event["start_row"]) / FPS, abs=1e-3)
+    assert event["down_until_row"] == fall_result.num_frames - 1
+    assert event["confidence"] >= 0.8
+
+
+def test_frame_labels_show_knees_reps_and_the_fall(fall_result):
+    analysis = analyze_result(fall_result, reps="knee_flexion_L")
+    labels = frame_labels(analysis, fall_result.num_frames)
+    assert len(labels) == fall_result.num_frames
+    knee_l = analysis["angles"]["series"]["knee_flexion_L"][0]
+    knee_r = analysis["angles"]["series"]["knee_flexion_R"][0]
+    assert labels[0].startswith(f"knee L {knee_l:.0f}° R {knee_r:.0f}° | reps 0")
+    assert "FALL" not in labels[0]
+    assert labels[-1].endswith("| FALL")
+    start = analysis["falls"]["events"][0]["start_row"]
+    assert "FALL" in labels[start] and "FALL" not in labels[start - 1]
+
+
+def test_labels_mark_unseen_knees(fall_result):
+    confidence = fall_result.confidence.copy()
+    confidence[:5, JOINTS16_NAMES.index("LKnee")] = 0.0
+    analysis = analyze_result(replace(fall_result, confidence=confidence), falls=False)
+    labels = frame_labels(analysis, fall_result.num_frames)
+    assert labels[0].startswith("knee L -- R ")
+    assert "--" not in labels[5]
+
+
+def test_labels_refuse_another_length(fall_result):
+    analysis = analyze_result(fall_result, falls=False)
+    with pytest.raises(PoseDataError, match="covers"):
+        frame_labels(analysis, fall_result.num_frames + 1)
+
+
+def test_joint_order_follows_the_names(fall_result):
+    order = np.random.default_rng(0).permutation(16)
+    shuffled = replace(
+        fall_result, pose3d_mm=fall_result.pose3d_mm[:, order],
+        confidence=fall_result.confidence[:, order],
+        keypoints_px=fall_result.keypoints_px[:, order],
+        joint_names=tuple(JOINTS16_NAMES[i] for i in order),
+    )
+    expected = analyze_result(fall_result, falls=False)["angles"]
+    assert analyze_result(shuffled, falls=False)["angles"] == expected
+
+
+def test_a_result_without_a_needed_joint_is_refused(fall_result):
+    names = tuple("LAnkle" if n == "LFoot" else n for n in JOINTS16_NAMES)
+    with pytest.raises(PoseDataError, match="lacks the joints LFoot"):
+        analyze_result(replace(fall_result, joint_names=names))
+
+
+def test_short_results_skip_falls_unless_strict(fall_result):
+    short = make_result(fall_result.pose3d_mm[:10])
+    analysis = analyze_result(short)
+    assert "1 s of poses" in analysis["falls"]["skipped"]
+    assert len(analysis["angles"]["series"]["knee_flexion_L"]) == 10
+    with pytest.raises(PoseDataError, match="1 s of poses"):
+        analyze_result(short, strict=True)
+
+
+def test_unseen_feet_refuse_fall_detection(fall_result):
+    confidence = fall_result.confidence.copy()
+    confidence[:, [JOINTS16_NAMES.index("LFoot"), JOINTS16_NAMES.index("RFoot")]] = 0.0
+    with pytest.raises(PoseDataError, match="needs RFoot, LFoot"):
+        analyze_result(replace(fall_result, confidence=confidence), strict=True)
+
+
+def test_an_empty_result_is_refused(fall_result):
+    with pytest.raises(PoseDataError, match="no poses"):
+        analyze_result(make_result(fall_result.pose3d_mm[:0]))
+
+
+def test_plot_without_angles_still_draws(fall_result, tmp_path):
+    analysis = analyze_result(fall_result, angles=False, falls=False, reps="RKnee")
+    paths = write_analysis(analysis, tmp_path)
+    assert [p.name for p in paths] == [JSON_NAME, PLOT_NAME]
+    assert paths[1].read_bytes()[:8] == PNG_SIGNATURE
