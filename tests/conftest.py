@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 import pytest
+import torch
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -32,3 +33,15 @@ def shared_data() -> Path:
 @pytest.fixture(scope="session")
 def fixtures_dir() -> Path:
     return FIXTURES
+
+
+@pytest.fixture(scope="session")
+def random_lite_weights(tmp_path_factory) -> Path:
+    """An untrained `lite` lifter checkpoint: for API behaviour, not accuracy."""
+    from posemachines.models import PoseMachine, get_config
+    from posemachines.models.checkpoint import save_checkpoint
+
+    torch.manual_seed(0)
+    path = tmp_path_factory.mktemp("weights") / "random_lite.pt"
+    save_checkpoint(path, PoseMachine(get_config("lite")))
+    return path

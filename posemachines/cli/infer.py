@@ -1,0 +1,129 @@
+"""`posemachines infer INPUT` and `posemachines demo`: 3D poses from a video, image or keypoints."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from importlib import resources
+from pathlib import Path
+
+from posemachines.errors import PoseInputError
+
+SAMPLE_VIDEO = "mmpose_demo.mp4"
+
+
+def sample_video_path() -> Path:
+    """The short street clip shipped for the demo (Apache-2.0, see assets/sample/README.md)."""
+    return Path(str(resources.files("posemachines") / "assets" / "sample" / SAMPLE_VIDEO))
+
+
+def _add_pipeline_options(parser: argparse.ArgumentParser) -> None:
+    from posemachines.export.writer import OUTPUT_FORMATS
+    from posemachines.inference.detectors import DEFAULT_DETECTOR, DETECTOR_NAMES
+    from posemachines.inference.estimator import CORRECTION_METHODS
+
+    parser.add_argument("--out", type=Path, default=None,
+                        help="output folder (default: ./posemachines_out/<input name>)")
+    parser.add_argument("--format", default="all",
+                        help=f"comma-separated outputs: {','.join(OUTPUT_FORMATS)} (default all)")
+    parser.add_argument("--detector", choices=DETECTOR_NAMES, default=DEFAULT_DETECTOR)
+    parser.add_argument("--weights", type=Path, default=None,
+                        help="lifter checkpoint (default: the shipped lifter_mocap.pt)")
+    parser.add_argument("--correction", choices=CORRECTION_METHODS, default="geometric",
+                        help="test-time correction (default geometric; 'paper' = Psi_C/Psi_P)")
+    parser.add_argument("--no-correction", dest="correction", action="store_const",
+                        const="none", help="same as --correction none")
+    parser.add_argument("--focal-px", type=float, default=None,
+                        help="camera focal length in px, if known")
+    parser.add_argument("--height-cm", type=float, default=None,
+                        help="the person's height, if known (fixes the metric scale)")
+    parser.add_argument("--analyze", action="store_true",
+                        help="also run joint-angle and fall analysis and label the overlay")
+    parser.add_argument("--device", default="cpu")
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    infer = subparsers.add_parser("infer", help="3D poses from a video, image, folder or keypoints")
+    infer.add_argument("input", type=Path, nargs="?", default=None,
+                       help="video, image or image folder")
+    infer.add_argument("--keypoints", type=Path, default=None,
+                       help="2D keypoints from elsewhere: COCO JSON, OpenPose JSON folder, "
+                            "VideoPose3D npz (then INPUT, if given, is only drawn on)")
+    infer.add_argument("--fps", type=float, default=30.0,
+                       help="frame rate of --keypoints input without a video (default 30)")
+    _add_pipeline_options(infer)
+    infer.set_defaults(func=run_infer)
+
+    demo = subparsers.add_parser("demo", help="run `infer` on the shipped sample video")
+    _add_pipeline_options(demo)
+    demo.set_defaults(func=run_demo, input=None, keypoints=None, fps=30.0)
+
+
+def _formats(spec: str) -> tuple[str, ...]:
+    from posemachines.export.writer import OUTPUT_FORMATS
+
+    if spec == "all":
+        return tuple(OUTPUT_FORMATS)
+    return tuple(name.strip() for name in spec.split(",") if name.strip())
+
+
+def run_demo(args: argparse.Namespace) -> int:
+    args.input = sample_video_path()
+    return run_infer(args)
+
+
+def run_infer(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from posemachines.data.keypoints_json import load_keypoints
+    from posemachines.export.writer import write_outputs
+    from posemachines.inference.estimator import Estimator, PartialResultError
+    from posemachines.inference.frames import open_frames
+
+    if args.input is None and args.keypoints is None:
+        raise PoseInputError("Give an INPUT video/image/folder or --keypoints FILE.")
+    name = (args.input or args.keypoints).stem
+    out_dir = args.out or Path("posemachines_out") / name
+    formats = _formats(args.format)
+    estimator = Estimator(
+        weights=args.weights, detector=args.detector, correction=args.correction,
+        device=args.device, focal_px=args.focal_px, height_cm=args.height_cm,
+    )
+    started = time.perf_counter()
+    failure: PartialResultError | None = None
+    source = open_frames(args.input) if args.input is not None else None
+    if args.keypoints is not None:
+        keypoints = load_keypoints(args.keypoints)
+        fps = source.fps if source is not None else args.fps
+        size = (source.width, source.height) if source is not None else None
+        result = estimator.predict_keypoints(keypoints, fps=fps, image_size=size,
+                                             source=str(args.keypoints))
+    else:
+        with tqdm(total=len(source), unit="frame", desc=name, file=sys.stderr) as bar:
+            try:
+                result = estimator.predict_video(args.input, on_frame=bar.update)
+            except PartialResultError as error:
+                failure, result = error, error.result
+    labels = _analysis_labels(result, out_dir) if args.analyze else None
+    frames = (lambda: (frame.rgb for frame in source)) if source is not None else None
+    written = write_outputs(result, out_dir, formats, frames=frames, labels=labels)
+    wall = time.perf_counter() - started
+    total = result.num_frames + len(result.missing_frames)
+    steps = (float(result.correction.steps.mean())
+             if result.correction is not None and result.num_frames else 0.0)
+    print(
+        f"{total} frames, person found in {result.num_frames}, correction {args.correction} "
+        f"(mean {steps:.1f} steps), {wall:.1f} s ({total / max(wall, 1e-9):.1f} FPS) -> "
+        f"{out_dir} ({len(written)} files)"
+    )
+    if failure is not None:
+        raise PoseInputError(f"{failure} (the {result.num_frames} frames before were written)")
+    return 0
+
+
+def _analysis_labels(result, out_dir: Path) -> list[str]:
+    from posemachines.analysis.report import analyze_result, frame_labels
+
+    analysis = analyze_result(result, out_dir)
+    return frame_labels(analysis, result.num_frames)

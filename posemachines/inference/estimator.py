@@ -1,0 +1,250 @@
+"""The `Estimator` API: video, image, folder or 2D keypoints in, `PoseResult` out.
+
+    from posemachines import Estimator
+    est = Estimator()                      # shipped lifter + BlazePose lite, CPU
+    result = est.predict_video("clip.mp4")
+    result.pose3d_mm                       # (T, 16, 3) mm, camera frame, root-relative
+
+Pipeline: frames -> 2D detector (one person, tracked) -> lifter input encoding -> pose-only
+PoseMachine over the clip (LSTM state carried frame to frame) -> test-time correction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import NamedTuple
+
+import numpy as np
+import torch
+
+from posemachines.correction import correct
+from posemachines.correction.focal import estimate_focal_px
+from posemachines.data.lifter_input import encode_lifter_input
+from posemachines.errors import PoseInputError, PoseModelError
+from posemachines.inference.detectors import DEFAULT_DETECTOR, PoseDetector, create_detector
+from posemachines.inference.frames import Frame, open_frames
+from posemachines.inference.result import PoseResult
+from posemachines.models.checkpoint import load_checkpoint
+from posemachines.models.pose_machine import PoseMachine
+from posemachines.types import Keypoints2D
+
+CORRECTION_METHODS = ("geometric", "paper", "none")
+DEFAULT_WEIGHTS = "lifter_mocap.pt"
+
+
+def default_weights_path() -> Path:
+    """The shipped default lifter, posemachines/weights/lifter_mocap.pt."""
+    return Path(str(resources.files("posemachines") / "weights" / DEFAULT_WEIGHTS))
+
+
+class LiftOutput(NamedTuple):
+    """Lifter output for T frames: pose3d_mm and intermediate3d_mm (T, 16, 3) mm, camera frame,
+    root-relative (after / before Psi_C); keypoints (T, 16, 2) and extra (T, 18): its input."""
+
+    pose3d_mm: np.ndarray
+    intermediate3d_mm: np.ndarray
+    keypoints: np.ndarray
+    extra: np.ndarray
+
+
+class PartialResultError(PoseInputError):
+    """The input broke off part-way (e.g. a corrupt video); `result` holds what came before."""
+
+    def __init__(self, message: str, result: PoseResult) -> None:
+        super().__init__(message)
+        self.result = result
+
+
+@dataclass(frozen=True)
+class DetectionTrack:
+    """2D detections of one video: xy_px (T, 16, 2), confidence (T, 16) for frames with a
+    person; frame_indices / timestamps_s (T,); missing_frames without one; error: why reading
+    stopped early, if it did."""
+
+    xy_px: np.ndarray
+    confidence: np.ndarray
+    frame_indices: np.ndarray
+    timestamps_s: np.ndarray
+    missing_frames: tuple[int, ...]
+    error: str | None = None
+
+
+def detect_track(
+    detector: PoseDetector, frames: Iterable[Frame], on_frame: Callable[[], None] | None = None
+) -> DetectionTrack:
+    """Run `detector` over `frames` (one video), keeping frames where a person was found."""
+    detector.reset()
+    xy, conf, indices, times, missing = [], [], [], [], []
+    error = None
+    try:
+        for frame in frames:
+            detection = detector.detect(frame.rgb)
+            if detection is None:
+                missing.append(frame.index)
+            else:
+                xy.append(detection.joints16_px)
+                conf.append(detection.confidence16)
+                indices.append(frame.index)
+                times.append(frame.timestamp_s)
+            if on_frame is not None:
+                on_frame()
+    except PoseInputError as failure:
+        if not xy and not missing:
+            raise
+        error = str(failure)
+    return DetectionTrack(
+        xy_px=np.asarray(xy, dtype=np.float32).reshape(-1, 16, 2),
+        confidence=np.asarray(conf, dtype=np.float32).reshape(-1, 16),
+        frame_indices=np.asarray(indices, dtype=np.int64),
+        timestamps_s=np.asarray(times, dtype=np.float64),
+        missing_frames=tuple(missing),
+        error=error,
+    )
+
+
+class Estimator:
+    """3D pose estimation for one person per video on CPU (or `device`).
+
+    weights: lifter checkpoint (default: the shipped one); detector: a name from
+    `posemachines.inference.detectors.DETECTOR_NAMES`; correction: "geometric" (default),
+    "paper" (the paper's Psi_C/Psi_P self-supervision) or "none"; focal_px: the camera's focal
+    length if known (else estimated from the image size); height_cm: the person's height if
+    known (fixes the metric scale).
+    """
+
+    def __init__(
+        self,
+        weights: Path | str | None = None,
+        detector: str = DEFAULT_DETECTOR,
+        correction: str = "geometric",
+        device: str = "cpu",
+        focal_px: float | None = None,
+        height_cm: float | None = None,
+    ) -> None:
+        if correction not in CORRECTION_METHODS:
+            raise PoseInputError(
+                f"Unknown correction '{correction}'; choose from {', '.join(CORRECTION_METHODS)}."
+            )
+        path = Path(weights) if weights is not None else default_weights_path()
+        model, _ = load_checkpoint(path, map_location=device)
+        if not isinstance(model, PoseMachine) or model.config.input_path != "pose":
+            raise PoseModelError(f"{path} is not a pose-only lifter checkpoint.")
+        self.model = model.eval()
+        self.device = torch.device(device)
+        self.detector_name = detector
+        self._detector: PoseDetector | None = None
+        self.correction = correction
+        self.focal_px = focal_px
+        self.height_cm = height_cm
+
+    @property
+    def detector(self) -> PoseDetector:
+        """The 2D detector, created on first use (keypoint input never needs it)."""
+        if self._detector is None:
+            self._detector = create_detector(self.detector_name)
+        return self._detector
+
+    def predict_video(
+        self, path: Path | str, on_frame: Callable[[], None] | None = None
+    ) -> PoseResult:
+        """Detect, lift and correct every frame of a video, image or image folder."""
+        source = open_frames(Path(path))
+        track = detect_track(self.detector, source, on_frame)
+        result = self._lift_track(track, source.fps, (source.width, source.height), str(path))
+        if track.error is not None:
+            raise PartialResultError(track.error, result)
+        return result
+
+    def predict_image(self, path: Path | str) -> PoseResult:
+        """One image (or the frames of `path`, whatever `open_frames` reads)."""
+        return self.predict_video(path)
+
+    def predict_keypoints(
+        self,
+        keypoints: Keypoints2D | np.ndarray,
+        fps: float = 30.0,
+        image_size: tuple[int, int] | None = None,
+        source: str = "",
+    ) -> PoseResult:
+        """Lift 2D keypoints from elsewhere: Keypoints2D or an array (T, 16, 2) px.
+
+        image_size (width, height) px defaults to the keypoints' extent plus a margin.
+        """
+        if not isinstance(keypoints, Keypoints2D):
+            xy = np.asarray(keypoints, dtype=np.float32)
+            if xy.ndim != 3 or xy.shape[1:] != (16, 2):
+                raise PoseInputError(f"Keypoints must be (T, 16, 2) px, got {xy.shape}.")
+            keypoints = Keypoints2D(xy, np.ones(xy.shape[:2], dtype=np.float32))
+        xy, conf = keypoints.xy_px, keypoints.confidence
+        if not np.isfinite(xy[conf > 0]).all():
+            raise PoseInputError("Keypoints contain NaN or infinite values on visible joints.")
+        present = (conf > 0).any(axis=1)
+        frames = np.arange(len(xy))
+        if image_size is None:
+            visible = xy[conf > 0]
+            if len(visible) == 0:
+                raise PoseInputError("No keypoint has a confidence above 0.")
+            image_size = tuple(int(v) for v in np.ceil(visible.max(axis=0) * 1.1 + 1))
+        track = DetectionTrack(
+            xy_px=np.nan_to_num(xy[present]).astype(np.float32),
+            confidence=conf[present].astype(np.float32),
+            frame_indices=frames[present],
+            timestamps_s=frames[present] / fps,
+            missing_frames=tuple(int(i) for i in frames[~present]),
+        )
+        return self._lift_track(track, fps, image_size, source)
+
+    def lift(
+        self, xy_px: np.ndarray, confidence: np.ndarray, image_size: tuple[int, int]
+    ) -> LiftOutput:
+        """Uncorrected lifter output for one clip of detections (see `LiftOutput`)."""
+        focal = estimate_focal_px(image_size, focal_px=self.focal_px)
+        centre = np.array([image_size[0] / 2.0, image_size[1] / 2.0])
+        keypoints, extra = encode_lifter_input(xy_px, confidence, np.array([focal, focal]), centre)
+        with torch.no_grad():
+            output = self.model(
+                torch.from_numpy(keypoints)[None].to(self.device),
+                extra=torch.from_numpy(extra)[None].to(self.device),
+            )
+        return LiftOutput(
+            pose3d_mm=output.pose3d_mm[0].cpu().numpy(),
+            intermediate3d_mm=output.intermediate3d_mm[0].cpu().numpy(),
+            keypoints=keypoints,
+            extra=extra,
+        )
+
+    def _lift_track(
+        self, track: DetectionTrack, fps: float, image_size: tuple[int, int], source: str
+    ) -> PoseResult:
+        if len(track.xy_px) == 0:
+            raise PoseInputError(f"No person was found in {source or 'the input'}.")
+        lifted = self.lift(track.xy_px, track.confidence, image_size)
+        pose3d, info = correct(
+            self.correction,
+            lifted.pose3d_mm,
+            keypoints_px=track.xy_px,
+            confidence=track.confidence,
+            image_size=image_size,
+            focal_px=self.focal_px,
+            height_cm=self.height_cm,
+            model=self.model,
+            keypoints_norm=lifted.keypoints,
+            extra=lifted.extra,
+            intermediate3d_mm=lifted.intermediate3d_mm,
+        )
+        pose3d = pose3d - pose3d[:, :1]  # exactly root-relative (the network is only close)
+        return PoseResult(
+            pose3d_mm=pose3d.astype(np.float32),
+            keypoints_px=track.xy_px,
+            confidence=track.confidence,
+            frame_indices=track.frame_indices,
+            timestamps_s=track.timestamps_s,
+            fps=float(fps),
+            image_size=(int(image_size[0]), int(image_size[1])),
+            source=source,
+            missing_frames=track.missing_frames,
+            correction=info,
+        )

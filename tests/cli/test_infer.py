@@ -1,0 +1,58 @@
+import json
+
+import numpy as np
+import pytest
+
+from posemachines.cli import main
+from posemachines.cli.infer import sample_video_path
+
+
+def test_sample_video_is_shipped():
+    assert sample_video_path().is_file()
+
+
+def test_infer_needs_an_input(capsys):
+    assert main(["infer"]) == 2
+    assert "INPUT" in capsys.readouterr().err
+
+
+def test_demo_writes_every_output(random_lite_weights, tmp_path, capsys):
+    out = tmp_path / "demo"
+    assert main(["demo", "--weights", str(random_lite_weights), "--out", str(out)]) == 0
+    names = {p.name for p in out.iterdir()}
+    assert {"poses3d.json", "poses3d.npz", "poses3d.csv", "motion.bvh", "overlay.mp4",
+            "skeleton3d.mp4", "viewer.html"} <= names
+    summary = capsys.readouterr().out
+    assert "5 frames, person found in" in summary
+    document = json.loads((out / "poses3d.json").read_text())
+    assert len(document["frames"]) >= 1
+
+
+def test_infer_keypoints_file_without_video(random_lite_weights, shared_data, tmp_path):
+    coco = shared_data / "fixtures" / "coco" / "test_coco.json"
+    out = tmp_path / "kp"
+    code = main(["infer", "--keypoints", str(coco), "--weights", str(random_lite_weights),
+                 "--out", str(out), "--format", "npz,csv", "--no-correction"])
+    assert code == 0
+    arrays = np.load(out / "poses3d.npz")
+    assert arrays["pose3d_mm"].shape[1:] == (16, 3)
+
+
+def test_image_without_a_person_is_one_clear_error(random_lite_weights, tmp_path, capsys):
+    import cv2
+
+    blank = tmp_path / "blank.png"
+    cv2.imwrite(str(blank), np.full((240, 320, 3), 127, dtype=np.uint8))
+    code = main(["infer", str(blank), "--weights", str(random_lite_weights),
+                 "--out", str(tmp_path / "o")])
+    assert code == 2
+    assert "No person was found" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("content", [b"", b"not a video at all" * 100])
+def test_corrupt_video_is_one_clear_error(random_lite_weights, tmp_path, capsys, content):
+    video = tmp_path / "broken.mp4"
+    video.write_bytes(content)
+    assert main(["infer", str(video), "--weights", str(random_lite_weights)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("posemachines: error:") and "Traceback" not in err

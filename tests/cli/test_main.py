@@ -1,0 +1,30 @@
+import subprocess
+import sys
+
+from posemachines.cli import build_parser, main
+
+
+def test_help_lists_every_subcommand(capsys):
+    assert main([]) == 0
+    text = capsys.readouterr().out
+    for command in ("data", "train", "evaluate", "infer", "demo", "analyze", "export-onnx"):
+        assert command in text
+
+
+def test_unknown_command_exits_with_argparse_error():
+    parser = build_parser()
+    try:
+        parser.parse_args(["nope"])
+    except SystemExit as exit_:
+        assert exit_.code == 2
+
+
+def test_module_entry_point_turns_errors_into_one_line():
+    run = subprocess.run(
+        [sys.executable, "-m", "posemachines", "infer", "does/not/exist.mp4", "--format", "json"],
+        capture_output=True, text=True, timeout=120,
+    )
+    assert run.returncode == 2
+    lines = [line for line in run.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("posemachines: error:")
+    assert "Traceback" not in run.stderr

@@ -1,0 +1,110 @@
+import numpy as np
+import pytest
+
+from posemachines.errors import PoseInputError, PoseModelError
+from posemachines.inference.detectors.base import Detection2D, PoseDetector, Roi
+from posemachines.inference.estimator import Estimator, default_weights_path, detect_track
+from posemachines.inference.frames import Frame
+from posemachines.types import Keypoints2D
+
+STANDING_PX = np.array([
+    [320, 300], [300, 300], [300, 380], [300, 460], [340, 300], [340, 380], [340, 460],
+    [320, 250], [320, 200], [320, 160], [350, 200], [360, 250], [365, 300], [290, 200],
+    [280, 250], [275, 300],
+], dtype=np.float32)
+
+
+def _clip(frames=6):
+    rng = np.random.default_rng(0)
+    return STANDING_PX[None] + rng.normal(scale=1.0, size=(frames, 16, 2)).astype(np.float32)
+
+
+def test_shipped_weights_exist():
+    assert default_weights_path().is_file()
+
+
+def test_predict_keypoints_shapes_and_missing_frames(random_lite_weights):
+    est = Estimator(weights=random_lite_weights, correction="none")
+    xy = _clip()
+    conf = np.ones((6, 16), dtype=np.float32)
+    conf[2] = 0.0  # nobody in frame 2
+    result = est.predict_keypoints(Keypoints2D(xy, conf), fps=25.0, image_size=(640, 480))
+    assert result.pose3d_mm.shape == (5, 16, 3)
+    assert result.frame_indices.tolist() == [0, 1, 3, 4, 5]
+    assert result.missing_frames == (2,)
+    np.testing.assert_allclose(result.timestamps_s, np.array([0, 1, 3, 4, 5]) / 25.0)
+    np.testing.assert_allclose(result.pose3d_mm[:, 0], 0.0, atol=1e-3)
+    assert result.correction is None
+
+
+@pytest.mark.parametrize("method", ["paper", "geometric"])
+def test_corrections_report_every_frame(random_lite_weights, method):
+    est = Estimator(weights=random_lite_weights, correction=method)
+    result = est.predict_keypoints(_clip(), image_size=(640, 480))
+    assert result.correction is not None and result.correction.method == method
+    assert result.correction.steps.shape == (6,)
+    assert np.isfinite(result.pose3d_mm).all()
+
+
+def test_bad_keypoints_raise_one_sentence(random_lite_weights):
+    est = Estimator(weights=random_lite_weights, correction="none")
+    with pytest.raises(PoseInputError, match=r"\(T, 16, 2\)"):
+        est.predict_keypoints(np.zeros((4, 17, 2)))
+    nan = _clip()
+    nan[1, 3] = np.nan
+    with pytest.raises(PoseInputError, match="NaN"):
+        est.predict_keypoints(nan)
+    with pytest.raises(PoseInputError, match="No keypoint"):
+        est.predict_keypoints(Keypoints2D(_clip(), np.zeros((6, 16), dtype=np.float32)))
+
+
+def test_unknown_correction_and_bad_weights(random_lite_weights, tmp_path):
+    with pytest.raises(PoseInputError, match="Unknown correction"):
+        Estimator(weights=random_lite_weights, correction="magic")
+    broken = tmp_path / "broken.pt"
+    broken.write_bytes(random_lite_weights.read_bytes()[:1000])
+    with pytest.raises(PoseModelError):
+        Estimator(weights=broken)
+
+
+class _ScriptedDetector(PoseDetector):
+    """Finds a person in even frames only."""
+
+    def __init__(self) -> None:
+        self.resets = 0
+
+    def detect(self, frame_rgb):
+        if int(frame_rgb[0, 0, 0]) % 2:
+            return None
+        return Detection2D(
+            landmarks_px=np.zeros((33, 2)), landmarks_z=np.zeros(33), visibility=np.ones(33),
+            presence=np.ones(33), joints16_px=STANDING_PX, confidence16=np.ones(16),
+            roi=Roi((320.0, 300.0), 300.0, 0.0), score=0.9,
+        )
+
+    def reset(self):
+        self.resets += 1
+
+
+def _frames(count, fail_after=None):
+    for index in range(count):
+        if fail_after is not None and index == fail_after:
+            raise PoseInputError("The video is corrupt at frame 3.")
+        yield Frame(index, index / 10.0, np.full((4, 4, 3), index, dtype=np.uint8))
+
+
+def test_detect_track_skips_frames_without_a_person():
+    detector = _ScriptedDetector()
+    track = detect_track(detector, _frames(5))
+    assert detector.resets == 1
+    assert track.frame_indices.tolist() == [0, 2, 4]
+    assert track.missing_frames == (1, 3)
+    assert track.error is None
+
+
+def test_detect_track_keeps_what_came_before_a_corrupt_frame():
+    track = detect_track(_ScriptedDetector(), _frames(6, fail_after=3))
+    assert track.frame_indices.tolist() == [0, 2]
+    assert "corrupt" in track.error
+    with pytest.raises(PoseInputError, match="corrupt"):
+        detect_track(_ScriptedDetector(), _frames(6, fail_after=0))
