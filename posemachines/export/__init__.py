@@ -1,0 +1,1 @@
+"""Writers that take poses or models out of posemachines (files for other tools, ONNX)."""
