@@ -1,0 +1,85 @@
+"""Run a pose-only lifter over encoded sequences: whole clips (streaming), windows or frames.
+
+Whole clips match `posemachines.inference.Estimator.lift`: one forward pass over the sequence,
+the LSTM state carried from frame to frame. Windows of `window` frames start each window from
+a zero LSTM state (window=1: every frame alone, the LSTM reset every frame).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from posemachines.data.lifter_input import encode_lifter_input
+from posemachines.errors import PoseModelError
+from posemachines.models.pose_machine import PoseMachine
+
+#: Frames per forward pass when many windows are batched (bounds memory, not results).
+MAX_BATCH_FRAMES = 32768
+
+
+def check_pose_lifter(model: object, source: str) -> PoseMachine:
+    """`model` if it is a pose-only PoseMachine, else PoseModelError naming `source`."""
+    if not isinstance(model, PoseMachine) or model.config.input_path != "pose":
+        raise PoseModelError(f"{source} is not a pose-only lifter checkpoint (2D keypoints in).")
+    return model
+
+
+def encode_for(
+    model: PoseMachine, xy_px: np.ndarray, confidence: np.ndarray, f_px: np.ndarray,
+    c_px: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """`encode_lifter_input`, with extra None when the model takes no extra features."""
+    keypoints, extra = encode_lifter_input(xy_px, confidence, f_px, c_px)
+    return keypoints, (extra if model.config.extra_input_dim else None)
+
+
+@torch.no_grad()
+def _forward(
+    model: PoseMachine, keypoints: np.ndarray, extra: np.ndarray | None, device: torch.device
+) -> np.ndarray:
+    """(N, T, 16, 2) -> (N, T, 16, 3) mm, in slices of at most MAX_BATCH_FRAMES frames."""
+    per_pass = max(1, MAX_BATCH_FRAMES // max(1, keypoints.shape[1]))
+    outputs = []
+    for start in range(0, keypoints.shape[0], per_pass):
+        inputs = torch.from_numpy(np.ascontiguousarray(keypoints[start:start + per_pass]))
+        features = None if extra is None else torch.from_numpy(
+            np.ascontiguousarray(extra[start:start + per_pass])).to(device)
+        output = model(inputs.to(device), extra=features)
+        outputs.append(output.pose3d_mm.float().cpu().numpy())
+    return np.concatenate(outputs)
+
+
+def lift_sequences(
+    model: PoseMachine,
+    keypoints: np.ndarray,
+    extra: np.ndarray | None,
+    window: int | None = None,
+    device: str | torch.device = "cpu",
+) -> np.ndarray:
+    """Lifter output (B, T, 16, 3) mm, camera frame, for B encoded sequences of T frames.
+
+    keypoints (B, T, 16, 2) and extra (B, T, E) from `encode_for`. window None: each sequence
+    is one clip (streaming state); window k: consecutive windows of k frames (the last may be
+    shorter), each from a zero state.
+    """
+    device = torch.device(device)
+    model.eval()
+    batch, frames = keypoints.shape[:2]
+    if window is None or window >= frames:
+        return _forward(model, keypoints, extra, device)
+    if window < 1:
+        raise PoseModelError(f"The window must be at least 1 frame, got {window}.")
+    full = frames // window * window
+    pieces = []
+    if full:
+        def windows(array: np.ndarray) -> np.ndarray:
+            return array[:, :full].reshape(batch * (full // window), window, *array.shape[2:])
+
+        lifted = _forward(model, windows(keypoints), None if extra is None else windows(extra),
+                          device)
+        pieces.append(lifted.reshape(batch, full, *lifted.shape[2:]))
+    if full < frames:
+        pieces.append(_forward(model, keypoints[:, full:],
+                               None if extra is None else extra[:, full:], device))
+    return np.concatenate(pieces, axis=1)

@@ -1,0 +1,182 @@
+"""Our mocap protocols: held-out Bandai Namco takes (mocap-heldout) and LAFAN1 (cross-mocap).
+
+Every test take is seen by `cameras_per_take` virtual cameras drawn with a fixed seed from the
+training camera distribution (`VirtualCameraConfig()`; `camera_shift`: cameras 2.2-3.5 m high
+with 2.0-3.0x-width focal lengths, outside that distribution). A camera stays put for the whole
+take: it aims at the take's mean root position and stands the sampled distance beyond the take's
+horizontal radius, so the person never walks behind or into it (on LAFAN1's room-sized takes the
+person is then 2-25 m away). As in training, keypoints are not clipped to the image.
+Rows: clean 2D and detector-like noisy 2D (`DetectorNoiseConfig()`, as in training), each lifted
+frame by frame (T=1, LSTM reset every frame), in clips of 5 frames, and over the whole take
+(streaming). Columns: MPJPE (root-aligned), PA-MPJPE and the mean absolute bone-length error,
+mm; the JSON adds the error of every bone.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import numpy as np
+from tqdm import tqdm
+
+from posemachines.camera_sampling import VirtualCameraConfig, sample_virtual_cameras
+from posemachines.data.mocap import MocapClip, load_mocap_npz
+from posemachines.errors import PoseDataError, PoseInputError
+from posemachines.evaluation.lifting import encode_for, lift_sequences
+from posemachines.evaluation.metrics import bone_length_error, mpjpe, pa_mpjpe
+from posemachines.evaluation.protocols import MocapProtocol, scored_frames
+from posemachines.evaluation.runner import EvaluationOptions
+from posemachines.evaluation.summary import EvaluationReport, MetricTable
+from posemachines.models.pose_machine import PoseMachine
+from posemachines.skeleton import JOINTS16, JOINTS16_NAMES
+from posemachines.training.augment import DetectorNoiseConfig, add_detector_noise
+from posemachines.training.lifter_task import VALIDATION_RULE, is_validation_take
+
+#: Domain shift for `camera_shift`: high cameras and long lenses (training: 0.5-2.2 m,
+#: 0.8-2.0x width).
+CAMERA_SHIFT = VirtualCameraConfig(height_mm=(2200.0, 3500.0), focal_over_width=(2.0, 3.0))
+#: Run modes: label -> window (frames per zero-state window; None = the whole take).
+MODES: dict[str, int | None] = {
+    "single frame (T=1)": 1, "clips of 5 frames": 5, "whole take (streaming)": None,
+}
+INPUTS: dict[str, bool] = {"clean 2D": False, "noisy 2D": True}
+COLUMNS = ("MPJPE (mm)", "PA-MPJPE (mm)", "Bone length error (mm)")
+BONE_NAMES = tuple(f"{JOINTS16_NAMES[p]}-{JOINTS16_NAMES[c]}" for p, c in JOINTS16.bones)
+
+
+def select_takes(clips: list[MocapClip], protocol: MocapProtocol) -> list[MocapClip]:
+    """The protocol's test takes: held-out takes of its sources, or all of them."""
+    return [clip for clip in clips if clip.source in protocol.test_sources
+            and (not protocol.held_out
+                 or is_validation_take(clip.source, clip.style, clip.take))]
+
+
+@dataclasses.dataclass(frozen=True)
+class TakeViews:
+    """One take through n cameras: xy_px (n, T, 16, 2); pose3d_mm (n, T, 16, 3) camera frame,
+    root-relative; f_px, c_px (n, 2)."""
+
+    xy_px: np.ndarray
+    pose3d_mm: np.ndarray
+    f_px: np.ndarray
+    c_px: np.ndarray
+
+
+def view_take(
+    joints_mm: np.ndarray, rng: np.random.Generator, cameras: int, config: VirtualCameraConfig
+) -> TakeViews:
+    """Project a take (T, 16, 3) mm world, Y up, through `cameras` fixed virtual cameras."""
+    root = joints_mm[:, 0].astype(np.float64)
+    centre = root.mean(axis=0)
+    radius = float(np.linalg.norm((root - centre)[:, [0, 2]], axis=-1).max())
+    low, high = config.distance_mm
+    config = dataclasses.replace(config, distance_mm=(low + radius, high + radius))
+    batch = sample_virtual_cameras(rng, cameras, centre, config)
+    world = np.broadcast_to(joints_mm.astype(np.float64), (cameras, *joints_mm.shape))
+    camera_frame = batch.world_to_camera(world)
+    return TakeViews(
+        xy_px=batch.project(camera_frame),
+        pose3d_mm=camera_frame - camera_frame[:, :, :1],
+        f_px=batch.f_px.astype(np.float64),
+        c_px=batch.c_px.astype(np.float64),
+    )
+
+
+class _Totals:
+    """Running sums per row: the three columns and every bone."""
+
+    def __init__(self) -> None:
+        self.sums: dict[str, np.ndarray] = {}
+        self.bones: dict[str, np.ndarray] = {}
+        self.frames: dict[str, int] = {}
+
+    def add(self, row: str, pred: np.ndarray, gt: np.ndarray) -> None:
+        """pred, gt: (n, F, 16, 3) mm of the scored frames."""
+        bones = np.asarray(bone_length_error(pred, gt, relative=False, reduction="none"))
+        columns = np.array([float(np.sum(mpjpe(pred, gt, root_align=True, reduction="none"))),
+                            float(np.sum(pa_mpjpe(pred, gt, reduction="none"))),
+                            float(bones.mean(axis=-1).sum())])
+        self.sums[row] = self.sums.get(row, 0.0) + columns
+        self.bones[row] = self.bones.get(row, 0.0) + bones.reshape(-1, bones.shape[-1]).sum(0)
+        self.frames[row] = self.frames.get(row, 0) + int(np.prod(pred.shape[:2]))
+
+    def table(self) -> MetricTable:
+        rows = tuple(self.sums)
+        values = {row: dict(zip(COLUMNS, (self.sums[row] / self.frames[row]).tolist(),
+                                strict=True)) for row in rows}
+        details = {row: {"bone_length_error_mm": dict(zip(
+            BONE_NAMES, (self.bones[row] / self.frames[row]).tolist(), strict=True))}
+            for row in rows}
+        return MetricTable(rows, COLUMNS, values, dict(self.frames), details)
+
+
+def evaluate_mocap(
+    model: PoseMachine, protocol: MocapProtocol, data: Path, options: EvaluationOptions
+) -> EvaluationReport:
+    """Run a mocap protocol on the npz of `posemachines data mocap` (see module doc)."""
+    if data.is_dir():
+        raise PoseInputError(f"--data for protocol {protocol.name} must be the mocap npz made "
+                             f"by `posemachines data mocap`, but {data} is a folder.")
+    if options.input_source != "gt":
+        raise PoseInputError(f"Protocol {protocol.name} makes its own clean and noisy 2D; "
+                             "leave --input at gt.")
+    if options.correction != "off":
+        raise PoseInputError(f"Protocol {protocol.name} measures the lifter alone (frame, clip "
+                             "and take modes); use --correction off.")
+    if options.cameras_per_take < 1:
+        raise PoseInputError("--cameras-per-take must be at least 1.")
+    takes = select_takes(load_mocap_npz(data).clips, protocol)
+    if not takes:
+        raise PoseDataError(f"{data} holds no test takes of protocol {protocol.name} "
+                            f"(sources {', '.join(protocol.test_sources)}).")
+    config = CAMERA_SHIFT if options.camera_shift else VirtualCameraConfig()
+    totals = _Totals()
+    for number, take in enumerate(tqdm(takes, desc=protocol.name, unit="take",
+                                       disable=not options.progress)):
+        _evaluate_take(model, take, number, config, options, totals)
+    table = totals.table()
+    return EvaluationReport(protocol.name, protocol.title,
+                            _describe(protocol, options, takes, table), table)
+
+
+def _evaluate_take(
+    model: PoseMachine, take: MocapClip, number: int, config: VirtualCameraConfig,
+    options: EvaluationOptions, totals: _Totals,
+) -> None:
+    views = view_take(take.joints_mm, np.random.default_rng([options.seed, number, 0]),
+                      options.cameras_per_take, config)
+    chosen = scored_frames(take.num_frames, options.stride or 1)
+    gt = views.pose3d_mm[:, chosen]
+    for input_label, noisy in INPUTS.items():
+        xy = views.xy_px
+        confidence = np.ones(xy.shape[:3], dtype=np.float32)
+        if noisy:
+            noise_rng = np.random.default_rng([options.seed, number, 1])
+            xy, confidence = add_detector_noise(xy, confidence, noise_rng, DetectorNoiseConfig())
+        keypoints, extra = encode_for(model, xy, confidence, views.f_px, views.c_px)
+        for mode_label, window in MODES.items():
+            pred = lift_sequences(model, keypoints, extra, window, device=options.device)
+            totals.add(f"{input_label}, {mode_label}", pred[:, chosen].astype(np.float64), gt)
+
+
+def _describe(
+    protocol: MocapProtocol, options: EvaluationOptions, takes: list[MocapClip],
+    table: MetricTable,
+) -> tuple[str, ...]:
+    which = (f"held-out takes ({VALIDATION_RULE})" if protocol.held_out
+             else f"all {', '.join(protocol.test_sources)} takes")
+    cameras = ("shifted cameras (2.2-3.5 m high, focal 2.0-3.0x width)" if options.camera_shift
+               else "cameras drawn as in training")
+    frames = sum(take.num_frames for take in takes)
+    return (
+        f"Protocol {protocol.name}: trained on {', '.join(protocol.train_sources)}; tested on "
+        f"{which}: {len(takes)} takes, {frames} frames.",
+        f"Each take seen by {options.cameras_per_take} fixed {cameras}, seed {options.seed}; "
+        f"scored frames per row: {next(iter(table.frame_counts.values()))}.",
+        "Noisy 2D: detector-like noise as in training (jitter, outliers, dropped joints, "
+        "occlusions, left/right swaps); T=1 resets the LSTM every frame, clips of 5 start "
+        "from a zero state, whole takes stream.",
+        f"Weights: {options.weights_label or 'given model'}. Errors in mm, root-aligned (MPJPE), "
+        "after Procrustes with scale (PA-MPJPE), mean |bone length error| over 15 bones.",
+    )

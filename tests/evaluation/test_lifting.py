@@ -1,0 +1,79 @@
+"""Lifting whole clips, windows and single frames: what each LSTM state convention means."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from posemachines.errors import PoseModelError
+from posemachines.evaluation import lifting
+from posemachines.evaluation.lifting import check_pose_lifter, encode_for, lift_sequences
+from posemachines.models import PoseMachine, get_config
+
+TINY = {"embed_dim": 16, "lstm_hidden": 16, "lstm_layers": 1, "refiner_hidden": 16,
+        "projector_hidden": 16, "dropout": 0.0}
+
+
+@pytest.fixture(scope="module")
+def model() -> PoseMachine:
+    torch.manual_seed(0)
+    return PoseMachine(get_config("lite", TINY)).eval()
+
+
+@pytest.fixture(scope="module")
+def inputs() -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(0)
+    return (rng.normal(size=(2, 7, 16, 2)).astype(np.float32),
+            rng.normal(size=(2, 7, 18)).astype(np.float32))
+
+
+def forward(model: PoseMachine, keypoints: np.ndarray, extra: np.ndarray) -> np.ndarray:
+    with torch.no_grad():
+        return model(torch.from_numpy(keypoints), extra=torch.from_numpy(extra)).pose3d_mm.numpy()
+
+
+def test_whole_clips_stream_the_lstm_over_every_frame(model, inputs):
+    keypoints, extra = inputs
+    whole = lift_sequences(model, keypoints, extra)
+    assert whole.shape == (2, 7, 16, 3)
+    np.testing.assert_allclose(whole, forward(model, keypoints, extra), atol=1e-3)
+    np.testing.assert_allclose(lift_sequences(model, keypoints, extra, window=7), whole,
+                               atol=1e-3)
+    # Streaming: frame 6 depends on the earlier frames, so lifting it alone differs.
+    alone = forward(model, keypoints[:, 6:], extra[:, 6:])
+    assert np.abs(alone[:, 0] - whole[:, 6]).max() > 1e-3
+
+
+def test_windows_restart_from_a_zero_state(model, inputs):
+    keypoints, extra = inputs
+    windows = lift_sequences(model, keypoints, extra, window=3)
+    for start, stop in ((0, 3), (3, 6), (6, 7)):
+        expected = forward(model, keypoints[:, start:stop], extra[:, start:stop])
+        np.testing.assert_allclose(windows[:, start:stop], expected, atol=1e-3)
+
+
+def test_single_frames_reset_the_lstm_every_frame_and_batch_size_does_not_matter(
+    model, inputs, monkeypatch
+):
+    keypoints, extra = inputs
+    frames = lift_sequences(model, keypoints, extra, window=1)
+    expected = forward(model, keypoints.reshape(14, 1, 16, 2), extra.reshape(14, 1, 18))
+    np.testing.assert_allclose(frames, expected.reshape(2, 7, 16, 3), atol=1e-3)
+    monkeypatch.setattr(lifting, "MAX_BATCH_FRAMES", 3)
+    np.testing.assert_allclose(lift_sequences(model, keypoints, extra, window=1), frames,
+                               atol=1e-3)
+
+
+def test_models_without_extra_features_get_none():
+    model = PoseMachine(get_config("lite", {**TINY, "extra_input_dim": 0}))
+    xy = np.random.default_rng(1).uniform(100, 500, (4, 16, 2))
+    keypoints, extra = encode_for(model, xy, np.ones((4, 16)), np.array([1000.0, 1000.0]),
+                                  np.array([500.0, 500.0]))
+    assert keypoints.shape == (4, 16, 2) and extra is None
+    assert lift_sequences(model, keypoints[None], None, window=2).shape == (1, 4, 16, 3)
+
+
+def test_only_pose_lifters_are_accepted():
+    with pytest.raises(PoseModelError, match="w.pt is not a pose-only lifter"):
+        check_pose_lifter(torch.nn.Linear(2, 2), "w.pt")
