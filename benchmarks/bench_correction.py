@@ -1,0 +1,249 @@
+"""Test-time correction variants on held-out mocap, a camera domain shift and Bandai -> LAFAN1.
+
+One table: a row per (protocol, variant). Variants: none (the lifter's output), paper (per-frame
+Psi_C adaptation), geometric (perspective only), + per-video skeleton, + temporal prior, and the
+full geometric correction given the true focal length and body height. The geometric rows
+otherwise use the default focal guess (60 degree diagonal FoV) and no height, as for a video of
+unknown origin.
+
+Protocols (clips of up to --clip-frames consecutive frames, one static virtual camera each, aimed
+at the clip's mean root, detector-like 2D noise as in training):
+- held-out: Bandai Namco validation takes (`lifter_task.is_validation_take`), training cameras.
+- camera shift: the same takes, cameras 2.2-3.5 m high with focal 2.0-3.0 x width.
+- lafan1: LAFAN1 takes (never trained on), training cameras.
+Metrics against the ground truth in the camera frame, root-relative (root-aligned MPJPE,
+PA-MPJPE, mean relative bone-length error, mean acceleration error per frame^2), frames corrected
+(kept with a change) / discarded, and correction time per frame; the lifter's own time per frame
+is the baseline, printed above the table.
+
+    python benchmarks/bench_correction.py [--weights posemachines/weights/lifter_mocap.pt]
+        [--mocap /tmp/mocap16.npz] [--frames 3000] [--clip-frames 300] [--random-weights]
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+
+import posemachines
+from posemachines.camera_sampling import VirtualCameraConfig, sample_virtual_cameras
+from posemachines.correction import (
+    GeometricCorrectionConfig,
+    PaperCorrectionConfig,
+    correct_geometric,
+    correct_paper,
+)
+from posemachines.correction.skeleton_fit import standing_height_mm
+from posemachines.data.lifter_input import encode_lifter_input
+from posemachines.data.mocap import load_mocap_npz
+from posemachines.evaluation import bone_length_error, mpjpe, pa_mpjpe
+from posemachines.inference.result import CorrectionInfo
+from posemachines.models import PoseMachine, get_config, load_checkpoint
+from posemachines.skeleton import bone_lengths
+from posemachines.training.augment import DetectorNoiseConfig, add_detector_noise
+from posemachines.training.lifter_task import is_validation_take
+
+DEFAULT_WEIGHTS = Path(posemachines.__file__).parent / "weights" / "lifter_mocap.pt"
+DEFAULT_MOCAP = Path("/tmp/mocap16.npz")
+SHIFTED_CAMERA = VirtualCameraConfig(height_mm=(2200.0, 3500.0), focal_over_width=(2.0, 3.0))
+#: A clip is dropped (camera re-drawn) when any joint comes nearer the camera than this.
+MIN_DEPTH_MM = 500.0
+MIN_CLIP_FRAMES = 30
+
+
+@dataclass
+class EvalClip:
+    """One clip seen by one camera; arrays (T, ...) as in `LifterBatch`, plus the camera."""
+
+    keypoints_px: np.ndarray
+    confidence: np.ndarray
+    keypoints_norm: np.ndarray
+    extra: np.ndarray
+    truth_mm: np.ndarray
+    image_size: tuple[int, int]
+    focal_px: float
+    height_cm: float
+
+
+def _windows(takes: list[np.ndarray], clip_frames: int, budget: int) -> list[np.ndarray]:
+    """One centred window per take, round-robin over the takes until `budget` frames."""
+    clips, used = [], 0
+    for take in takes:
+        length = min(clip_frames, len(take))
+        if length < MIN_CLIP_FRAMES or used >= budget:
+            continue
+        start = (len(take) - length) // 2
+        clips.append(take[start:start + length])
+        used += length
+    return clips
+
+
+def _view(world: np.ndarray, camera_config: VirtualCameraConfig, noise: DetectorNoiseConfig,
+          rng: np.random.Generator) -> EvalClip | None:
+    """Project one clip (T, 16, 3) world mm through a fresh camera; None if it never fits."""
+    for _ in range(10):
+        cameras = sample_virtual_cameras(rng, 1, world[:, 0].mean(0), camera_config)
+        cam = cameras.world_to_camera(world[None].astype(np.float64))
+        if cam[..., 2].min() > MIN_DEPTH_MM:
+            break
+    else:
+        return None
+    xy = cameras.project(cam)
+    confidence = np.ones(xy.shape[:3], dtype=np.float32)
+    noisy_xy, noisy_conf = add_detector_noise(xy, confidence, rng, noise)
+    keypoints, extra = encode_lifter_input(noisy_xy, noisy_conf, cameras.f_px, cameras.c_px)
+    truth = cam[0] - cam[0, :, :1]
+    return EvalClip(
+        keypoints_px=noisy_xy[0], confidence=noisy_conf[0], keypoints_norm=keypoints[0],
+        extra=extra[0], truth_mm=truth, image_size=tuple(int(v) for v in cameras.size_px[0]),
+        focal_px=float(cameras.f_px[0, 0]),
+        height_cm=standing_height_mm(np.median(bone_lengths(truth), axis=0)) / 10.0,
+    )
+
+
+Corrector = Callable[[PoseMachine, EvalClip, torch.Tensor, torch.Tensor],
+                     tuple[np.ndarray, CorrectionInfo | None]]
+
+
+def _geometric(config: GeometricCorrectionConfig, known_camera: bool = False) -> Corrector:
+    def run(model: PoseMachine, clip: EvalClip, pose: torch.Tensor, raw: torch.Tensor):
+        result = correct_geometric(
+            pose.numpy(), clip.keypoints_px, clip.confidence, image_size=clip.image_size,
+            focal_px=clip.focal_px if known_camera else None,
+            height_cm=clip.height_cm if known_camera else None, config=config,
+        )
+        return result.pose3d_mm, result.info
+    return run
+
+
+def _paper(model: PoseMachine, clip: EvalClip, pose: torch.Tensor, raw: torch.Tensor):
+    return correct_paper(model, clip.keypoints_norm, clip.extra, raw,
+                         confidence=clip.confidence, config=PaperCorrectionConfig())
+
+
+VARIANTS: dict[str, Corrector | None] = {
+    "none": None,
+    "paper (Psi_C/Psi_P)": _paper,
+    "geometric": _geometric(GeometricCorrectionConfig(per_video_skeleton=False,
+                                                      temporal_weight=0.0)),
+    "+ per-video skeleton": _geometric(GeometricCorrectionConfig(temporal_weight=0.0)),
+    "+ temporal prior": _geometric(GeometricCorrectionConfig()),
+    "+ true focal & height": _geometric(GeometricCorrectionConfig(), known_camera=True),
+}
+
+
+@dataclass
+class Tally:
+    predictions: list[np.ndarray] = field(default_factory=list)
+    truths: list[np.ndarray] = field(default_factory=list)
+    corrected: int = 0
+    discarded: int = 0
+    seconds: float = 0.0
+
+    def row(self) -> list[str]:
+        pred, truth = np.concatenate(self.predictions), np.concatenate(self.truths)
+        frames = len(pred)
+        accel = np.mean([
+            np.linalg.norm(np.diff(p - p[:, :1], 2, axis=0) - np.diff(t, 2, axis=0), axis=-1).mean()
+            for p, t in zip(self.predictions, self.truths, strict=True)
+        ])
+        return [
+            f"{mpjpe(pred, truth, root_align=True):.1f}", f"{pa_mpjpe(pred, truth):.1f}",
+            f"{100 * bone_length_error(pred, truth):.1f}", f"{accel:.1f}",
+            f"{100 * self.corrected / frames:.0f}", f"{100 * self.discarded / frames:.0f}",
+            f"{1000 * self.seconds / frames:.2f}",
+        ]
+
+
+def _evaluate(model: PoseMachine, clips: list[EvalClip]) -> tuple[dict[str, Tally], float]:
+    tallies = {name: Tally() for name in VARIANTS}
+    network_seconds, frames = 0.0, 0
+    for clip in clips:
+        start = time.perf_counter()
+        with torch.no_grad():
+            output = model(torch.from_numpy(clip.keypoints_norm)[None],
+                           extra=torch.from_numpy(clip.extra)[None])
+        network_seconds += time.perf_counter() - start
+        frames += len(clip.truth_mm)
+        pose, raw = output.pose3d_mm[0], output.intermediate3d_mm[0]
+        for name, corrector in VARIANTS.items():
+            tally = tallies[name]
+            start = time.perf_counter()
+            corrected, info = (pose.numpy(), None) if corrector is None else \
+                corrector(model, clip, pose, raw)
+            tally.seconds += time.perf_counter() - start
+            tally.predictions.append(np.asarray(corrected, dtype=np.float64))
+            tally.truths.append(clip.truth_mm)
+            if info is not None:
+                tally.corrected += int((info.kept & (info.displacement_mm > 0)).sum())
+                tally.discarded += int((~info.kept).sum())
+    return tallies, 1000 * network_seconds / max(frames, 1)
+
+
+def _load_model(args: argparse.Namespace) -> PoseMachine:
+    if args.random_weights:
+        torch.manual_seed(args.seed)
+        return PoseMachine(get_config("lite")).eval()
+    model, _ = load_checkpoint(args.weights)
+    return model
+
+
+def _protocols(args: argparse.Namespace) -> dict[str, list[EvalClip]]:
+    collection = load_mocap_npz(args.mocap)
+    held_out = [c.joints_mm for c in collection.clips
+                if c.source.startswith("bandai-namco") and
+                is_validation_take(c.source, c.style, c.take)]
+    lafan = [c.joints_mm for c in collection.clips if c.source == "lafan1"]
+    rng = np.random.default_rng(args.seed)
+    noise = DetectorNoiseConfig()
+    settings = {
+        "held-out": (held_out, VirtualCameraConfig()),
+        "camera shift": (held_out, SHIFTED_CAMERA),
+        "lafan1": (lafan, VirtualCameraConfig()),
+    }
+    protocols = {}
+    for name, (takes, camera) in settings.items():
+        windows = _windows(takes, args.clip_frames, args.frames)
+        views = [_view(w, camera, noise, rng) for w in windows]
+        protocols[name] = [v for v in views if v is not None]
+    return protocols
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--weights", type=Path, default=DEFAULT_WEIGHTS)
+    parser.add_argument("--mocap", type=Path, default=DEFAULT_MOCAP,
+                        help="npz from `posemachines data mocap` (Bandai Namco + LAFAN1)")
+    parser.add_argument("--frames", type=int, default=3000, help="frames per protocol")
+    parser.add_argument("--clip-frames", type=int, default=300)
+    parser.add_argument("--random-weights", action="store_true",
+                        help="smoke run with a randomly initialised 'lite' model")
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args()
+    torch.set_num_threads(1)
+    model = _load_model(args)
+    header = ["protocol", "variant", "MPJPE", "PA-MPJPE", "bone err %", "accel err",
+              "% corrected", "% discarded", "ms/frame"]
+    rows = []
+    for protocol, clips in _protocols(args).items():
+        tallies, network_ms = _evaluate(model, clips)
+        frames = sum(len(c.truth_mm) for c in clips)
+        print(f"{protocol}: {len(clips)} clips, {frames} frames; lifter {network_ms:.2f} ms/frame "
+              "(baseline)")
+        rows += [[protocol, name, *tally.row()] for name, tally in tallies.items()]
+    widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
+    weights = "random lite (smoke run)" if args.random_weights else str(args.weights)
+    print(f"\nweights: {weights}; mm, mm/frame^2; ms/frame = correction only, 1 CPU thread")
+    for row in [header, *rows]:
+        print("  ".join(str(v).ljust(w) if i < 2 else str(v).rjust(w)
+                        for i, (v, w) in enumerate(zip(row, widths, strict=True))))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,354 @@
+"""Geometry-aware per-video correction of a lifted 3D pose sequence.
+
+What is really known about a video is used, instead of a projection network that learned one
+skeleton (the paper's correction):
+1. Perspective: each frame's pose is placed by a root translation (closed form + Gauss-Newton,
+   `root_translation`) and must re-project onto the detected 2D through a pinhole camera with
+   the principal point at the image centre and a focal length from the user, else `focal`'s
+   default guess refined over the clip. Pixel residuals are weighted by detector confidence,
+   scaled by the clip's measured 2D jitter (`keypoint_noise`; at least a fraction of the
+   person's 2D size) and robust (soft-L1) against detector outliers.
+2. One skeleton per video: bone lengths are estimated once from all frames (`skeleton_fit`) and
+   every frame is re-posed by forward kinematics with those lengths (only bone directions are
+   free). `height_cm` sets the metric scale; without it the scale stays the network's, because
+   from 2D alone a pose k times larger and k times farther away looks the same.
+3. Temporal prior: squared joint acceleration (absolute positions, mm / frame^2).
+4. A prior keeps joints near the network's prediction, as tightly as the network proves right:
+   per joint, how far its poses re-project from the 2D beyond the jitter (empirical Bayes);
+   looser in depth, which is what the network adds. Safety: no joint moves more than
+   `max_displacement_mm` from the (scaled) prediction (the frame's change is shrunk to fit),
+   and a frame whose result is not finite or re-projects worse than the prediction (and worse
+   than the jitter explains) keeps the prediction.
+All frames are optimised at once with L-BFGS (a loop over iterations, not frames).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from posemachines.correction.focal import estimate_focal_px, refine_focal_px
+from posemachines.correction.keypoint_noise import keypoint_noise_px
+from posemachines.correction.root_translation import (
+    MIN_DEPTH_MM,
+    project,
+    solve_root_translation_torch,
+    weighted_pixel_error,
+)
+from posemachines.correction.skeleton_fit import (
+    BONE_CHILDREN,
+    BONE_PARENTS,
+    ancestry_matrix,
+    bone_vectors,
+    estimate_bone_lengths,
+    standing_height_mm,
+)
+from posemachines.errors import PoseInputError
+from posemachines.inference.result import CorrectionInfo
+
+#: Plausible body heights, cm; outside this `height_cm` is taken as a unit mistake.
+HEIGHT_RANGE_CM = (50.0, 250.0)
+
+
+@dataclass(frozen=True)
+class GeometricCorrectionConfig:
+    """Weights and switches of the geometric correction (lengths in mm, px, frames).
+
+    iterations / lbfgs_history: L-BFGS iterations over the whole clip and its memory.
+    per_video_skeleton: re-pose with one set of bone lengths;
+    symmetric_skeleton: left and right bones share a length; in_plane_quantile: which frames
+    measure a bone (`skeleton_fit.estimate_bone_lengths`). temporal_weight: acceleration
+    prior (0 = off) with accel_sigma_mm per frame^2. keypoint_sigma_frac: least 2D error
+    assumed, as a fraction of the person's 2D size (the jitter measured on the clip, see
+    `keypoint_noise`, counts when larger). pose_sigma_xy_mm: trust in the network's joints
+    across the viewing direction (None: per joint, from how far the network's poses re-project
+    from the 2D beyond the 2D jitter, at least min_pose_sigma_mm); depth_sigma_ratio: along it,
+    as a multiple. max_displacement_mm: safety bound per
+    joint. refine_focal: search the focal length over the clip when the user gave none.
+    """
+
+    iterations: int = 60
+    lbfgs_history: int = 20
+    per_video_skeleton: bool = True
+    symmetric_skeleton: bool = True
+    in_plane_quantile: float = 0.5
+    temporal_weight: float = 1.0
+    accel_sigma_mm: float = 15.0
+    keypoint_sigma_frac: float = 0.02
+    pose_sigma_xy_mm: float | None = None
+    min_pose_sigma_mm: float = 10.0
+    depth_sigma_ratio: float = 2.5
+    max_displacement_mm: float = 150.0
+    refine_focal: bool = True
+    gauss_newton_steps: int = 3
+
+
+@dataclass(frozen=True)
+class GeometricCorrectionResult:
+    """pose3d_mm (T, 16, 3) mm camera frame, root-relative; root_translation_mm (T, 3) camera
+    frame (root = translation, NaN where no joint was seen); focal_px used; bone_lengths_mm
+    (15,) the clip's skeleton (`JOINTS16.bones` order); scale: factor applied to the network's
+    pose (from height_cm, else 1); info: per-frame record (displacement from the scaled pose).
+    """
+
+    pose3d_mm: np.ndarray
+    root_translation_mm: np.ndarray
+    focal_px: float
+    bone_lengths_mm: np.ndarray
+    scale: float
+    info: CorrectionInfo
+
+
+def _checked_inputs(
+    pose3d_mm: np.ndarray, keypoints_px: np.ndarray, confidence: np.ndarray,
+    image_size: tuple[int, int], height_cm: float | None,
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    pose = torch.as_tensor(np.asarray(pose3d_mm, dtype=np.float64))
+    uv = torch.as_tensor(np.asarray(keypoints_px, dtype=np.float64))
+    conf = torch.as_tensor(np.asarray(confidence, dtype=np.float64))
+    frames = pose.shape[0] if pose.ndim == 3 else -1
+    if pose.shape != (frames, 16, 3) or uv.shape != (frames, 16, 2) or conf.shape != (frames, 16):
+        raise PoseInputError(
+            f"Geometric correction needs poses (T, 16, 3), keypoints (T, 16, 2) and confidence "
+            f"(T, 16); got {tuple(pose.shape)}, {tuple(uv.shape)} and {tuple(conf.shape)}."
+        )
+    if frames == 0 or not torch.isfinite(pose).all():
+        raise PoseInputError("Geometric correction needs at least one frame of finite 3D poses.")
+    if float(bone_vectors(pose).norm(dim=-1).median()) < 10.0:
+        raise PoseInputError("The 3D poses look like metres; geometric correction needs mm.")
+    if len(image_size) != 2 or min(image_size) <= 0:
+        raise PoseInputError(f"image_size must be (width, height) px, got {image_size}.")
+    if height_cm is not None and not HEIGHT_RANGE_CM[0] <= height_cm <= HEIGHT_RANGE_CM[1]:
+        raise PoseInputError(f"height_cm must be a body height in centimetres "
+                             f"({HEIGHT_RANGE_CM[0]:g}-{HEIGHT_RANGE_CM[1]:g}), got {height_cm}.")
+    seen = torch.isfinite(uv).all(-1) & torch.isfinite(conf) & (conf > 0)
+    # A lifter trained on root-relative losses need not put its root exactly at 0.
+    pose = pose - pose[:, :1]
+    return pose, torch.where(seen[..., None], uv, 0.0), torch.where(seen, conf.clamp(0, 1), 0.0)
+
+
+def _fill_missing(translation: torch.Tensor) -> torch.Tensor:
+    """Frames without a solved translation (NaN) get one interpolated over time."""
+    valid = torch.isfinite(translation).all(-1).numpy()
+    if valid.all() or not valid.any():
+        return torch.nan_to_num(translation, nan=0.0)
+    frames = np.arange(len(valid))
+    filled = [np.interp(frames, frames[valid], translation[valid, k].numpy()) for k in range(3)]
+    return torch.as_tensor(np.stack(filled, axis=-1))
+
+
+def _person_size_px(uv: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:
+    """(T,) bounding-box diagonal of each frame's seen joints (at least 1 px)."""
+    seen = (weights > 0)[..., None]
+    high = torch.where(seen, uv, -torch.inf).amax(-2)
+    low = torch.where(seen, uv, torch.inf).amin(-2)
+    return torch.nan_to_num((high - low).norm(dim=-1), nan=1.0, posinf=1.0).clamp_min(1.0)
+
+
+def _network_sigma_mm(
+    pose: torch.Tensor, translation: torch.Tensor, uv: torch.Tensor, weights: torch.Tensor,
+    f: torch.Tensor, c: torch.Tensor, noise_px: float, config: GeometricCorrectionConfig,
+) -> torch.Tensor:
+    """(16,) how far off the network's joints are across the view, mm (empirical Bayes).
+
+    The network's poses, placed by their root translations, miss the 2D by their own error plus
+    the detector's jitter; per joint, a robust spread of that miss (for 2D Gaussian errors the
+    median squared distance is 1.386 sigma^2) less the jitter, scaled by depth / focal.
+    """
+    if config.pose_sigma_xy_mm is not None:
+        return pose.new_full((16,), float(config.pose_sigma_xy_mm))
+    points = pose + translation[:, None]
+    squared = (project(points, f, c) - uv).pow(2).sum(-1)  # (T, 16) px^2
+    mm_per_px = (points[..., 2].clamp_min(MIN_DEPTH_MM) / f.mean()).median()
+    sigmas = []
+    for joint in range(16):  # 16 joints: a loop over joints, not frames
+        seen = weights[:, joint] > 0
+        spread = squared[seen, joint].median() / 1.386 if seen.any() else pose.new_tensor(0.0)
+        sigmas.append((spread - noise_px**2).clamp_min(0.0).sqrt())
+    sigma = torch.stack(sigmas) * mm_per_px
+    return torch.nan_to_num(sigma, nan=config.min_pose_sigma_mm).clamp_min(config.min_pose_sigma_mm)
+
+
+class _Objective:
+    """Energy of a candidate clip; see the module docstring.
+
+    Works in a coordinate-first layout, poses (3, T, 16) and translations (3, T), so that every
+    operation runs on contiguous (T, 16) blocks (the optimisation is overhead-bound on CPU).
+    """
+
+    def __init__(self, reference: torch.Tensor, uv: torch.Tensor, weights: torch.Tensor,
+                 f: torch.Tensor, c: torch.Tensor, noise_px: float, pose_sigma_mm: torch.Tensor,
+                 config: GeometricCorrectionConfig) -> None:
+        self.config = config
+        self.reference = reference.permute(2, 0, 1).contiguous()
+        self.f = f
+        centred = (uv - c).permute(2, 0, 1)
+        self.u, self.v = centred[0].contiguous(), centred[1].contiguous()
+        sigma_px = (config.keypoint_sigma_frac * _person_size_px(uv, weights)).clamp_min(noise_px)
+        self.data_weight = (2.0 * weights).contiguous()
+        self.inv_var_px = (1.0 / sigma_px**2)[:, None]
+        ratio = reference.new_tensor([1.0, 1.0, config.depth_sigma_ratio])[:, None, None]
+        self.inv_var_pose = (ratio * pose_sigma_mm).pow(-2)  # (3, 1, 16)
+        self.accel_weight = config.temporal_weight / config.accel_sigma_mm**2
+
+    def __call__(self, pose: torch.Tensor, translation: torch.Tensor) -> torch.Tensor:
+        """pose (3, T, 16) mm root-relative, translation (3, T) mm -> mean energy per frame."""
+        cfg = self.config
+        points = pose + translation[..., None]
+        x, y, z = points.unbind(0)
+        inverse_depth = z.clamp_min(MIN_DEPTH_MM).reciprocal()
+        du = self.f[0] * x * inverse_depth - self.u
+        dv = self.f[1] * y * inverse_depth - self.v
+        squared = (du * du + dv * dv) * self.inv_var_px
+        energy = (self.data_weight * ((1.0 + squared).sqrt() - 1.0)).sum()
+        delta_squared = (pose - self.reference).pow(2)
+        energy = energy + (delta_squared * self.inv_var_pose).sum()
+        distance = (delta_squared.sum(0) + 1e-6).sqrt()  # + eps: finite gradient at 0
+        excess = (distance - cfg.max_displacement_mm).clamp_min(0.0)
+        energy = energy + (excess / (0.05 * cfg.max_displacement_mm)).pow(2).sum()
+        if self.accel_weight > 0 and pose.shape[1] > 2:
+            accel = points[:, 2:] - 2.0 * points[:, 1:-1] + points[:, :-2]
+            energy = energy + self.accel_weight * accel.pow(2).sum()
+        return energy / pose.shape[1]
+
+
+def _optimise(
+    objective: _Objective, reference: torch.Tensor, translation: torch.Tensor,
+    lengths: torch.Tensor | None, config: GeometricCorrectionConfig,
+) -> tuple[torch.Tensor, torch.Tensor, int]:
+    """L-BFGS over the whole clip: bone vectors (with `lengths`, which fix their lengths) or
+    joint positions, and root translations. Returns (T, 16, 3), (T, 3) and the iterations run.
+
+    L-BFGS because the acceleration prior couples many frames and makes the problem
+    ill-conditioned: first-order methods (Adam) needed ~10x more iterations here.
+    """
+    layout = reference.permute(2, 0, 1)  # (3, T, 16)
+    ancestry_t = ancestry_matrix(reference.dtype).T.contiguous()  # (15, 16)
+    root = layout[..., :1]
+    if lengths is not None:
+        start = layout[..., BONE_CHILDREN] - layout[..., BONE_PARENTS]
+    else:
+        start = layout[..., 1:]
+    free = start.clone().contiguous().requires_grad_(True)
+    shift = translation.T.clone().contiguous().requires_grad_(True)
+
+    def pose_of(vectors: torch.Tensor) -> torch.Tensor:
+        if lengths is None:
+            return torch.cat([root, vectors], dim=-1)
+        norm = vectors.pow(2).sum(0).sqrt().clamp_min(1e-9)
+        return (vectors * (lengths / norm)) @ ancestry_t
+
+    optimiser = torch.optim.LBFGS(
+        [free, shift], lr=1.0, max_iter=config.iterations, history_size=config.lbfgs_history,
+        line_search_fn="strong_wolfe", tolerance_grad=1e-9, tolerance_change=1e-12,
+    )
+
+    def closure() -> torch.Tensor:
+        optimiser.zero_grad(set_to_none=True)
+        energy = objective(pose_of(free), shift)
+        energy.backward()
+        return energy
+
+    if config.iterations > 0:
+        optimiser.step(closure)
+    iterations = int(optimiser.state[free].get("n_iter", 0))
+    with torch.no_grad():
+        return pose_of(free).permute(1, 2, 0), shift.T.clone(), iterations
+
+
+@contextmanager
+def _single_thread() -> Iterator[None]:
+    """Run torch on one thread: the clip-sized tensors are too small to gain from intra-op
+    threads, and on a busy CPU waiting for them made the fit 10-20x slower (measured)."""
+    previous = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(previous)
+
+
+def correct_geometric(
+    pose3d_mm: np.ndarray, keypoints_px: np.ndarray, confidence: np.ndarray, *,
+    image_size: tuple[int, int], focal_px: float | None = None, height_cm: float | None = None,
+    config: GeometricCorrectionConfig | None = None,
+) -> GeometricCorrectionResult:
+    """Correct a clip of lifted poses with perspective geometry, one skeleton and smoothness.
+
+    pose3d_mm: (T, 16, 3) mm, camera frame (x right, y down, z forward), root-relative (the
+    network's output; re-centred on its root here); keypoints_px: (T, 16, 2) the detections it
+    was lifted from; confidence: (T, 16) in [0, 1] (0 = missing); image_size: (width, height) px;
+    focal_px: the camera's focal length if known; height_cm: the person's height if known.
+    """
+    config = config or GeometricCorrectionConfig()
+    with _single_thread():
+        return _correct(pose3d_mm, keypoints_px, confidence, image_size, focal_px, height_cm,
+                        config)
+
+
+def _correct(
+    pose3d_mm: np.ndarray, keypoints_px: np.ndarray, confidence: np.ndarray,
+    image_size: tuple[int, int], focal_px: float | None, height_cm: float | None,
+    config: GeometricCorrectionConfig,
+) -> GeometricCorrectionResult:
+    network, uv, weights = _checked_inputs(pose3d_mm, keypoints_px, confidence, image_size,
+                                           height_cm)
+    c = torch.tensor([image_size[0] / 2.0, image_size[1] / 2.0], dtype=torch.float64)
+    focal = estimate_focal_px(tuple(image_size), focal_px=focal_px)
+    if focal_px is None and config.refine_focal:
+        focal = refine_focal_px(network, uv, weights, focal, c)
+    f = torch.tensor([focal, focal], dtype=torch.float64)
+
+    def solve(pose: torch.Tensor) -> torch.Tensor:
+        return solve_root_translation_torch(pose, uv, weights, f, c, config.gauss_newton_steps)
+
+    translation = _fill_missing(solve(network))
+    noise_px = keypoint_noise_px(uv, weights)
+    lengths = estimate_bone_lengths(
+        network, translation, uv, weights, f, c, noise_px=noise_px,
+        in_plane_quantile=config.in_plane_quantile, symmetric=config.symmetric_skeleton,
+    )
+    scale = 1.0
+    if height_cm is not None:
+        scale = 10.0 * height_cm / standing_height_mm(lengths.numpy())
+    # Scaling a pose and its translation about the camera centre leaves its image unchanged.
+    reference, translation, lengths = scale * network, scale * translation, scale * lengths
+    pose_sigma = _network_sigma_mm(reference, translation, uv, weights, f, c, noise_px, config)
+    objective = _Objective(reference, uv, weights, f, c, noise_px, pose_sigma, config)
+    skeleton = lengths if config.per_video_skeleton else None
+    pose, smooth_translation, iterations = _optimise(objective, reference, translation, skeleton,
+                                                     config)
+
+    delta = pose - reference
+    largest = delta.norm(dim=-1).amax(-1)
+    shrink = (config.max_displacement_mm / largest.clamp_min(1e-9)).clamp(max=1.0)
+    pose = reference + shrink[:, None, None] * delta
+    error_after = weighted_pixel_error(pose + solve(pose)[:, None], uv, weights, f, c)
+    reference_translation = solve(reference)
+    error_before = weighted_pixel_error(
+        reference + reference_translation[:, None], uv, weights, f, c
+    )
+    # Lower than the network's, or within the detector's jitter (a smoothed pose need not chase
+    # the noise): 1.2533 sigma is the mean length of a 2D Gaussian error of sigma per axis.
+    allowed = error_before.clamp_min(1.2533 * noise_px)
+    kept = torch.isfinite(pose).flatten(1).all(-1) & (error_after < allowed)
+    pose = torch.where(kept[:, None, None], pose, reference)
+    translation = torch.where(kept[:, None], smooth_translation, reference_translation)
+    info = CorrectionInfo(
+        method="geometric",
+        steps=np.full(len(pose), iterations, dtype=np.int64),
+        kept=kept.numpy(),
+        displacement_mm=(pose - reference).norm(dim=-1).amax(-1).numpy(),
+    )
+    return GeometricCorrectionResult(
+        pose3d_mm=pose.numpy(),
+        root_translation_mm=translation.numpy(),
+        focal_px=float(focal),
+        bone_lengths_mm=lengths.numpy(),
+        scale=float(scale),
+        info=info,
+    )

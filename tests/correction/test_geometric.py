@@ -1,0 +1,197 @@
+"""Geometric per-video correction on a synthetic clip whose camera and skeleton are known.
+
+The 'lifter output' is the true pose scaled by 0.8 (a wrong body size) plus per-joint noise,
+more along the depth axis. What is identifiable: from 2D alone a pose k times larger and k
+times farther away projects identically, so the metric scale needs `height_cm`; with it (and
+the true focal length) the bone lengths must come out right. Without it only the proportions
+can, and the lengths stay at the lifter's scale.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+import torch
+
+from posemachines.correction import correct
+from posemachines.correction.geometric import GeometricCorrectionConfig, correct_geometric
+from posemachines.correction.skeleton_fit import (
+    ancestry_matrix,
+    bone_vectors,
+    standing_height_mm,
+)
+from posemachines.errors import PoseInputError
+from posemachines.skeleton import bone_lengths
+from tests.correction.synthetic_clip import FOCAL_PX, IMAGE_SIZE, project, walking_clip
+
+FRAMES = 90
+TRUE_LENGTHS = bone_lengths(walking_clip(1)[0][0])
+TRUE_HEIGHT_CM = standing_height_mm(TRUE_LENGTHS) / 10.0
+
+
+def _lifted_clip(seed: int, sigma_xy: float = 10.0, sigma_depth: float = 40.0,
+                 pixel_noise: float = 1.0) -> dict[str, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    pose, root = walking_clip(FRAMES)
+    noise = rng.normal(0.0, 1.0, pose.shape) * np.array([sigma_xy, sigma_xy, sigma_depth])
+    noise[:, 0] = 0.0
+    return {
+        "truth": pose,
+        "root": root,
+        "lifted": 0.8 * pose + noise,
+        "keypoints": project(pose, root) + rng.normal(0.0, pixel_noise, (FRAMES, 16, 2)),
+        "confidence": np.ones((FRAMES, 16)),
+    }
+
+
+def _run(clip: dict[str, np.ndarray], **kwargs: object):
+    config = kwargs.pop("config", GeometricCorrectionConfig())
+    return correct_geometric(clip["lifted"], clip["keypoints"], clip["confidence"],
+                             image_size=IMAGE_SIZE, focal_px=FOCAL_PX, config=config, **kwargs)
+
+
+def _mpjpe(a: np.ndarray, b: np.ndarray) -> float:
+    return float(np.linalg.norm(a - b, axis=-1).mean())
+
+
+def _jitter(pose: np.ndarray) -> float:
+    return float(np.linalg.norm(pose[2:] - 2 * pose[1:-1] + pose[:-2], axis=-1).mean())
+
+
+def test_ancestry_matrix_rebuilds_poses_from_bone_vectors() -> None:
+    pose = torch.tensor(walking_clip(3)[0])
+    rebuilt = ancestry_matrix(torch.float64) @ bone_vectors(pose)
+    torch.testing.assert_close(rebuilt, pose)
+
+
+def test_height_maps_to_the_chain_over_0894() -> None:
+    lengths = np.full(15, 100.0)
+    # shin + thigh + hip-spine + spine-thorax + thorax-head = 5 bones of 100 mm.
+    assert standing_height_mm(lengths) == pytest.approx(500.0 / 0.894)
+
+
+def test_per_video_skeleton_recovers_bone_lengths_with_known_height() -> None:
+    clip = _lifted_clip(seed=0)
+    result = _run(clip, height_cm=TRUE_HEIGHT_CM)
+    assert result.scale == pytest.approx(1.25, rel=0.03)
+    np.testing.assert_allclose(result.bone_lengths_mm, TRUE_LENGTHS, rtol=0.03)
+    assert bone_lengths(result.pose3d_mm[result.info.kept]) == pytest.approx(
+        np.broadcast_to(result.bone_lengths_mm, (int(result.info.kept.sum()), 15)), rel=1e-6)
+
+
+def test_without_height_the_scale_stays_the_lifters() -> None:
+    clip = _lifted_clip(seed=0)
+    result = _run(clip)
+    assert result.scale == 1.0
+    assert standing_height_mm(result.bone_lengths_mm) == pytest.approx(0.8 * TRUE_HEIGHT_CM * 10,
+                                                                       rel=0.03)
+
+
+def test_correction_places_the_person_and_improves_the_pose() -> None:
+    clip = _lifted_clip(seed=1)
+    result = _run(clip, height_cm=TRUE_HEIGHT_CM)
+    assert result.pose3d_mm.shape == (FRAMES, 16, 3)
+    assert result.info.method == "geometric" and result.info.kept.mean() > 0.9
+    before = _mpjpe(clip["lifted"] * result.scale, clip["truth"])
+    assert _mpjpe(result.pose3d_mm, clip["truth"]) < 0.6 * before
+    depth_error = np.abs(result.root_translation_mm - clip["root"])[:, 2]
+    assert np.median(depth_error) < 100.0  # 4-4.5 m away
+
+
+def test_safety_bound_holds_per_joint() -> None:
+    clip = _lifted_clip(seed=2, sigma_xy=40.0, sigma_depth=120.0)
+    bound = 25.0
+    config = GeometricCorrectionConfig(max_displacement_mm=bound)
+    result = _run(clip, height_cm=TRUE_HEIGHT_CM, config=config)
+    moved = np.linalg.norm(result.pose3d_mm - result.scale * clip["lifted"], axis=-1)
+    assert moved.max() <= bound + 1e-6
+    assert result.info.displacement_mm.max() <= bound + 1e-6
+    assert moved.max() > 0.5 * bound  # the bound is active, not trivially met
+
+
+def test_corrupted_2d_frame_is_not_made_worse_beyond_the_bound() -> None:
+    clip = _lifted_clip(seed=3)
+    corrupted = FRAMES // 2
+    rng = np.random.default_rng(4)
+    clip["keypoints"][corrupted] += rng.normal(0.0, 150.0, (16, 2))
+    config = GeometricCorrectionConfig()
+    result = _run(clip, config=config)
+    lifted_error = np.linalg.norm(clip["lifted"] - 0.8 * clip["truth"], axis=-1)
+    error = np.linalg.norm(result.pose3d_mm - 0.8 * clip["truth"], axis=-1)
+    assert np.all(error[corrupted] <= lifted_error[corrupted] + config.max_displacement_mm)
+    neighbours = [corrupted - 2, corrupted - 1, corrupted + 1, corrupted + 2]
+    assert error[neighbours].mean() < lifted_error[neighbours].mean()
+
+
+def test_temporal_prior_reduces_jitter() -> None:
+    clip = _lifted_clip(seed=5, sigma_xy=25.0, sigma_depth=60.0, pixel_noise=3.0)
+    without = _run(clip, config=GeometricCorrectionConfig(temporal_weight=0.0))
+    with_prior = _run(clip)
+    assert _jitter(with_prior.pose3d_mm) < 0.5 * _jitter(without.pose3d_mm)
+    assert _jitter(with_prior.pose3d_mm) < 0.2 * _jitter(clip["lifted"])
+    assert _mpjpe(with_prior.pose3d_mm, 0.8 * clip["truth"]) < _mpjpe(
+        without.pose3d_mm, 0.8 * clip["truth"])
+
+
+def test_free_joints_variant_runs_without_skeleton() -> None:
+    clip = _lifted_clip(seed=6)
+    config = GeometricCorrectionConfig(per_video_skeleton=False, temporal_weight=0.0)
+    result = _run(clip, config=config)
+    assert _mpjpe(result.pose3d_mm, 0.8 * clip["truth"]) < _mpjpe(clip["lifted"],
+                                                                  0.8 * clip["truth"])
+
+
+def test_dispatcher_and_missing_joints() -> None:
+    clip = _lifted_clip(seed=7)
+    clip["confidence"][10:20, 12] = 0.0
+    clip["keypoints"][10:20, 12] = np.nan
+    pose, info = correct("geometric", clip["lifted"], keypoints_px=clip["keypoints"],
+                         confidence=clip["confidence"], image_size=IMAGE_SIZE,
+                         focal_px=FOCAL_PX)
+    assert np.isfinite(pose).all() and info is not None and info.kept.shape == (FRAMES,)
+    unchanged, none_info = correct("none", clip["lifted"])
+    assert none_info is None and unchanged is not None
+    with pytest.raises(PoseInputError, match="needs the 2D keypoints"):
+        correct("geometric", clip["lifted"])
+    with pytest.raises(PoseInputError, match="Unknown correction method"):
+        correct("magic", clip["lifted"])
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"lifted": lambda a: a / 1000.0}, "metres"),
+        ({"keypoints": lambda a: a[:, :15]}, r"keypoints \(T, 16, 2\)"),
+    ],
+)
+def test_bad_input_raises_one_clear_error(change: dict, message: str) -> None:
+    clip = _lifted_clip(seed=8)
+    for key, edit in change.items():
+        clip[key] = edit(clip[key])
+    with pytest.raises(PoseInputError, match=message):
+        _run(clip)
+
+
+def test_height_in_metres_is_rejected() -> None:
+    with pytest.raises(PoseInputError, match="centimetres"):
+        _run(_lifted_clip(seed=9), height_cm=1.8)
+
+
+def test_config_is_frozen() -> None:
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        GeometricCorrectionConfig().iterations = 3  # type: ignore[misc]
+
+
+def test_an_accurate_network_is_not_pulled_onto_noisy_2d() -> None:
+    # The network is exact, the 2D jitters by 4 px (about 11 mm at 4 m): the estimated trust in
+    # the network's joints must keep the correction from chasing the noise.
+    clip = _lifted_clip(seed=10, sigma_xy=0.0, sigma_depth=0.0, pixel_noise=4.0)
+    clip["lifted"] = clip["truth"].copy()
+    config = GeometricCorrectionConfig(temporal_weight=0.0, per_video_skeleton=False)
+    trusting = dataclasses.replace(config, pose_sigma_xy_mm=100.0)
+    adaptive_error = _mpjpe(_run(clip, config=config).pose3d_mm, clip["truth"])
+    trusting_error = _mpjpe(_run(clip, config=trusting).pose3d_mm, clip["truth"])
+    assert adaptive_error < 3.0
+    assert adaptive_error < 0.3 * trusting_error
