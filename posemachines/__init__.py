@@ -9,9 +9,19 @@ from posemachines.errors import PoseDataError, PoseInputError, PoseMachinesError
 __version__ = "0.1.0"
 
 __all__ = [
+    "Estimator",
     "PoseDataError",
     "PoseInputError",
     "PoseMachinesError",
     "PoseModelError",
     "__version__",
 ]
+
+
+def __getattr__(name: str) -> object:
+    """`from posemachines import Estimator` without importing torch for every submodule."""
+    if name == "Estimator":
+        from posemachines.inference.estimator import Estimator
+
+        return Estimator
+    raise AttributeError(f"module 'posemachines' has no attribute {name!r}")

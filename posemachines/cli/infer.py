@@ -76,6 +76,7 @@ def run_demo(args: argparse.Namespace) -> int:
 def run_infer(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
+    from posemachines.correction import describe
     from posemachines.data.keypoints_json import load_keypoints
     from posemachines.export.writer import write_outputs
     from posemachines.inference.estimator import Estimator, PartialResultError
@@ -110,12 +111,10 @@ def run_infer(args: argparse.Namespace) -> int:
     written = write_outputs(result, out_dir, formats, frames=frames, labels=labels)
     wall = time.perf_counter() - started
     total = result.num_frames + len(result.missing_frames)
-    steps = (float(result.correction.steps.mean())
-             if result.correction is not None and result.num_frames else 0.0)
+    correction = describe(result.correction) if result.correction else "no correction"
     print(
-        f"{total} frames, person found in {result.num_frames}, correction {args.correction} "
-        f"(mean {steps:.1f} steps), {wall:.1f} s ({total / max(wall, 1e-9):.1f} FPS) -> "
-        f"{out_dir} ({len(written)} files)"
+        f"{total} frames, person found in {result.num_frames}, {correction}, {wall:.1f} s "
+        f"({total / max(wall, 1e-9):.1f} FPS) -> {out_dir} ({len(written)} files)"
     )
     if failure is not None:
         raise PoseInputError(f"{failure} (the {result.num_frames} frames before were written)")

@@ -108,3 +108,9 @@ def test_detect_track_keeps_what_came_before_a_corrupt_frame():
     assert "corrupt" in track.error
     with pytest.raises(PoseInputError, match="corrupt"):
         detect_track(_ScriptedDetector(), _frames(6, fail_after=0))
+
+
+def test_estimator_is_exported_at_the_top_level():
+    import posemachines
+
+    assert posemachines.Estimator is Estimator
