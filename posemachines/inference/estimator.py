@@ -122,16 +122,16 @@ class Estimator:
     """3D pose estimation for one person per video on CPU (or `device`).
 
     weights: lifter checkpoint (default: the shipped one); detector: a name from
-    `posemachines.inference.detectors.DETECTOR_NAMES`; correction: "geometric" (default),
-    "paper" (the paper's Psi_C/Psi_P self-supervision) or "none"; focal_px: the camera's focal
-    length if known (else estimated from the image size); height_cm: the person's height if
-    known (fixes the metric scale).
+    `posemachines.inference.detectors.DETECTOR_NAMES` or a `PoseDetector` instance;
+    correction: "geometric" (default), "paper" (the paper's Psi_C/Psi_P self-supervision) or
+    "none"; focal_px: the camera's focal length if known (else estimated from the image size);
+    height_cm: the person's height if known (fixes the metric scale).
     """
 
     def __init__(
         self,
         weights: Path | str | None = None,
-        detector: str = DEFAULT_DETECTOR,
+        detector: str | PoseDetector = DEFAULT_DETECTOR,
         correction: str = "geometric",
         device: str = "cpu",
         focal_px: float | None = None,
@@ -147,8 +147,8 @@ class Estimator:
             raise PoseModelError(f"{path} is not a pose-only lifter checkpoint.")
         self.model = model.eval()
         self.device = torch.device(device)
-        self.detector_name = detector
-        self._detector: PoseDetector | None = None
+        self._detector = detector if isinstance(detector, PoseDetector) else None
+        self.detector_name = detector if isinstance(detector, str) else type(detector).__name__
         self.correction = correction
         self.focal_px = focal_px
         self.height_cm = height_cm
