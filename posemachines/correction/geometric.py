@@ -24,8 +24,6 @@ All frames are optimised at once with L-BFGS (a loop over iterations, not frames
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
@@ -49,6 +47,7 @@ from posemachines.correction.skeleton_fit import (
 )
 from posemachines.errors import PoseInputError
 from posemachines.inference.result import CorrectionInfo
+from posemachines.threads import single_thread
 
 #: Plausible body heights, cm; outside this `height_cm` is taken as a unit mistake.
 HEIGHT_RANGE_CM = (50.0, 250.0)
@@ -260,18 +259,6 @@ def _optimise(
         return pose_of(free).permute(1, 2, 0), shift.T.clone(), iterations
 
 
-@contextmanager
-def _single_thread() -> Iterator[None]:
-    """Run torch on one thread: the clip-sized tensors are too small to gain from intra-op
-    threads, and on a busy CPU waiting for them made the fit 10-20x slower (measured)."""
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(previous)
-
-
 def correct_geometric(
     pose3d_mm: np.ndarray, keypoints_px: np.ndarray, confidence: np.ndarray, *,
     image_size: tuple[int, int], focal_px: float | None = None, height_cm: float | None = None,
@@ -285,7 +272,7 @@ def correct_geometric(
     focal_px: the camera's focal length if known; height_cm: the person's height if known.
     """
     config = config or GeometricCorrectionConfig()
-    with _single_thread():
+    with single_thread():
         return _correct(pose3d_mm, keypoints_px, confidence, image_size, focal_px, height_cm,
                         config)
 

@@ -11,8 +11,7 @@ PoseMachine over the clip (LSTM state carried frame to frame) -> test-time corre
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -30,6 +29,7 @@ from posemachines.inference.frames import Frame, open_frames
 from posemachines.inference.result import PoseResult
 from posemachines.models.checkpoint import load_checkpoint
 from posemachines.models.pose_machine import PoseMachine
+from posemachines.threads import single_thread
 from posemachines.types import Keypoints2D
 
 CORRECTION_METHODS = ("geometric", "paper", "none")
@@ -39,18 +39,6 @@ DEFAULT_WEIGHTS = "lifter_mocap.pt"
 def default_weights_path() -> Path:
     """The shipped default lifter, posemachines/weights/lifter_mocap.pt."""
     return Path(str(resources.files("posemachines") / "weights" / DEFAULT_WEIGHTS))
-
-
-@contextmanager
-def _single_thread() -> Iterator[None]:
-    """One intra-op thread for a batch-1 clip: the LSTM's small per-step matrix products are
-    several times slower with 2 threads on a busy 2-core CPU (benchmarks/bench_models.py)."""
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(previous)
 
 
 class LiftOutput(NamedTuple):
@@ -217,7 +205,7 @@ class Estimator:
         focal = estimate_focal_px(image_size, focal_px=self.focal_px)
         centre = np.array([image_size[0] / 2.0, image_size[1] / 2.0])
         keypoints, extra = encode_lifter_input(xy_px, confidence, np.array([focal, focal]), centre)
-        with torch.no_grad(), _single_thread():
+        with torch.no_grad(), single_thread():
             output = self.model(
                 torch.from_numpy(keypoints)[None].to(self.device),
                 extra=torch.from_numpy(extra)[None].to(self.device),
