@@ -1,6 +1,10 @@
 """`lifter_mocap`: the pose-only default lifter, trained on real mocap seen by virtual cameras.
 
 Takes are split by name (`is_validation_take`): whole held-out takes validate, the rest train.
+LAFAN1 (when `sources` names it) is split by subject: subject 2's takes validate
+(`LAFAN1_VALIDATION_RULE`); for the cross-dataset protocol leave it out of `sources` altogether.
+Optional anthropometric augmentation (`options.anthropometry`, off by default) gives every
+training clip a new adult body; validation clips keep their own.
 A training item is one clip start; a whole batch of clips is drawn at once (`__getitems__`),
 with cameras, flips and detector noise seeded by (seed, epoch, the batch's indices), so a
 batch is a pure function of its position and resuming is exact.
@@ -18,21 +22,28 @@ from torch.utils.data import Dataset
 
 from posemachines.camera_sampling import VirtualCameraConfig
 from posemachines.data.mocap import load_mocap_npz
-from posemachines.errors import PoseDataError
+from posemachines.errors import PoseDataError, PoseInputError
+from posemachines.training.anthropometry import AnthropometryConfig
 from posemachines.training.augment import DetectorNoiseConfig
 from posemachines.training.mocap_views import LifterBatch, MocapViewConfig, MocapViews
 from posemachines.training.tasks_pose import PoseLiftingTask, PoseStageOptions
 
 #: Bandai Namco 2 takes numbered 006 and Bandai Namco 1 takes in the 'active' style validate.
 VALIDATION_RULE = "bandai-namco-2 take 006; bandai-namco-1 style 'active'"
+#: LAFAN1 takes of subject 2 validate (fallAndGetUp2, ground2, push1: a fall, floor work and
+#: pushes, ~13.5k of 55k frames); subjects 1 and 4 train (falls, floor work, dance, obstacles,
+#: walks, pushes).
+LAFAN1_VALIDATION_RULE = "lafan1 subject 2"
 
 
 def is_validation_take(source: str, style: str, take: str) -> bool:
-    """True for the held-out takes named by `VALIDATION_RULE`."""
+    """True for the held-out takes named by `VALIDATION_RULE` and `LAFAN1_VALIDATION_RULE`."""
     if source == "bandai-namco-2":
         return take.endswith("006")
     if source == "bandai-namco-1":
         return style == "active"
+    if source == "lafan1":
+        return take.endswith("_subject2")
     return False
 
 
@@ -89,7 +100,9 @@ class MocapViewDataset(Dataset):
 
 @dataclass
 class LifterMocapOptions(PoseStageOptions):
-    """mocap: npz from `posemachines data mocap`; sources: which mocap trains and validates."""
+    """mocap: npz from `posemachines data mocap`; sources: which mocap trains and validates;
+    anthropometry: `AnthropometryConfig` fields for training clips ({} = its defaults,
+    None = off)."""
 
     mocap: str = ""
     sources: tuple[str, ...] = ("bandai-namco-1", "bandai-namco-2")
@@ -97,6 +110,7 @@ class LifterMocapOptions(PoseStageOptions):
     val_noisy: bool = True
     camera: dict[str, Any] = field(default_factory=dict)
     noise: dict[str, Any] = field(default_factory=dict)
+    anthropometry: dict[str, Any] | None = None
 
 
 class LifterMocapTask(PoseLiftingTask):
@@ -104,19 +118,22 @@ class LifterMocapTask(PoseLiftingTask):
 
     Options = LifterMocapOptions
 
-    def _view_config(self) -> MocapViewConfig:
+    def _view_config(self, validation: bool) -> MocapViewConfig:
         options = self.options
+        body = options.anthropometry
         return MocapViewConfig(
             clip_length=self.config.data.clip_length,
-            camera=VirtualCameraConfig(**options.camera),
-            noise=DetectorNoiseConfig(**options.noise),
+            camera=_section(VirtualCameraConfig, options.camera, "camera"),
+            noise=_section(DetectorNoiseConfig, options.noise, "noise"),
+            anthropometry=(None if validation or body is None
+                           else _section(AnthropometryConfig, body, "anthropometry")),
         )
 
     def _views(self, validation: bool) -> MocapViews:
         if not self.options.mocap:
             raise PoseDataError("options.mocap must name the npz from `posemachines data mocap`.")
         positions, offsets = split_takes(self.options.mocap, self.options.sources, validation)
-        return MocapViews(positions, offsets, self._view_config())
+        return MocapViews(positions, offsets, self._view_config(validation))
 
     def train_dataset(self) -> Dataset:
         return MocapViewDataset(self._views(validation=False), self.config.seed)
@@ -132,6 +149,15 @@ class LifterMocapTask(PoseLiftingTask):
 
     def val_dataset(self) -> Dataset:
         return _FixedBatchDataset(self._val_batch)
+
+
+def _section(cls: type, values: dict[str, Any], name: str) -> Any:
+    """`cls(**values)`, with an unknown key reported as a config error."""
+    unknown = sorted(set(values) - set(cls.__dataclass_fields__))
+    if unknown:
+        raise PoseInputError(f"Unknown config key options.{name}.{unknown[0]} (known here: "
+                             f"{', '.join(cls.__dataclass_fields__)}).")
+    return cls(**values)
 
 
 class _FixedBatchDataset(Dataset):

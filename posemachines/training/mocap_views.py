@@ -1,6 +1,7 @@
 """Training pairs from motion capture: 16-joint world poses seen through virtual cameras.
 
-Every batch is a pure function of a seed: clips are drawn from the takes, each clip gets its own
+Every batch is a pure function of a seed: clips are drawn from the takes, optionally given a new
+adult body each (`posemachines.training.anthropometry`; off by default), each clip gets its own
 virtual camera (aimed at the clip's first root position, Y-up world, ground at y = 0), the joints
 are projected to pixels, mirrored at random and given detector-like 2D noise, then encoded the
 way inference encodes real detections (`posemachines.data.lifter_input`).
@@ -15,6 +16,7 @@ import numpy as np
 from posemachines.camera_sampling import VirtualCameraConfig, sample_virtual_cameras
 from posemachines.data.lifter_input import encode_lifter_input
 from posemachines.errors import PoseDataError
+from posemachines.training.anthropometry import AnthropometryConfig, augment_anthropometry
 from posemachines.training.augment import (
     NO_NOISE,
     DetectorNoiseConfig,
@@ -25,12 +27,14 @@ from posemachines.training.augment import (
 
 @dataclass(frozen=True)
 class MocapViewConfig:
-    """clip_length frames per clip; flip_prob chance to mirror a clip; noise: detector errors."""
+    """clip_length frames per clip; flip_prob chance to mirror a clip; noise: detector errors;
+    anthropometry: new body proportions per clip (None = the takes' own, the default)."""
 
     clip_length: int = 16
     flip_prob: float = 0.5
     camera: VirtualCameraConfig = field(default_factory=VirtualCameraConfig)
     noise: DetectorNoiseConfig = field(default_factory=DetectorNoiseConfig)
+    anthropometry: AnthropometryConfig | None = None
 
 
 @dataclass(frozen=True)
@@ -87,6 +91,8 @@ class MocapViews:
             starts = self.clip_starts[np.asarray(starts) % len(self.clip_starts)]
         index = starts[:, None] + np.arange(cfg.clip_length)[None]
         world = self.positions[index]  # (B, T, 16, 3)
+        if cfg.anthropometry is not None:
+            world = augment_anthropometry(rng, world, cfg.anthropometry)
         cameras = sample_virtual_cameras(rng, batch_size, world[:, 0, 0], cfg.camera)
         cam = cameras.world_to_camera(world.astype(np.float64))
         xy = cameras.project(cam)
