@@ -1,4 +1,4 @@
-"""Motion analysis on 3D pose results: joint angles, fall events, repetition counts.
+"""Motion analysis on 3D pose results: joint angles, falls, repetitions, actions.
 
 Each analysis works on (T, 16, 3) mm root-relative poses in a camera frame (x right, y down,
 z forward) whose tilt is unknown: `vertical.estimate_up` finds gravity from the poses.
@@ -6,6 +6,7 @@ z forward) whose tilt is unknown: `vertical.estimate_up` finds gravity from the 
 docs/analysis.md describes the methods and the numbers measured on the shipped mocap.
 """
 
+from posemachines.analysis.actions import ActionTimeline, recognize_actions
 from posemachines.analysis.angles import ANGLE_NAMES, JointAngles, joint_angles
 from posemachines.analysis.falls import FallEvent, FallSignals, detect_falls, fall_signals
 from posemachines.analysis.report import analyze_result, frame_labels, write_analysis
@@ -13,7 +14,8 @@ from posemachines.analysis.reps import RepetitionCount, count_repetitions
 from posemachines.analysis.vertical import VerticalEstimate, estimate_up
 
 __all__ = [
-    "ANGLE_NAMES", "FallEvent", "FallSignals", "JointAngles", "RepetitionCount",
+    "ANGLE_NAMES", "ActionTimeline", "FallEvent", "FallSignals", "JointAngles", "RepetitionCount",
     "VerticalEstimate", "analyze_result", "count_repetitions", "detect_falls", "estimate_up",
-    "fall_signals", "frame_labels", "joint_angles", "write_analysis",
+    "fall_signals", "frame_labels", "joint_angles", "recognize_actions",
+    "write_analysis",
 ]

@@ -1,9 +1,10 @@
 """Run the analyses on a PoseResult and write analysis.json and analysis.png.
 
-analysis.json holds one key per analysis ("angles", "falls", "reps"; "actions" is reserved for
-activity recognition) beside the shared fields ("format", "version", "source", "fps",
-"num_frames", "frame_indices", "timestamps_s", "vertical"). An analysis that could not run
-holds {"skipped": "<reason>"} when the run is not strict. docs/analysis.md documents the fields.
+analysis.json holds one key per analysis ("angles", "falls", "reps", "actions") beside the
+shared fields ("format", "version", "source", "fps", "num_frames", "frame_indices",
+"timestamps_s", "vertical"). An analysis that could not run
+holds {"skipped": "<reason>"} when the run is not strict. docs/analysis.md documents the fields;
+docs/actions.md the action recognition (its timeline goes to actions.png).
 """
 
 from __future__ import annotations
@@ -138,12 +139,15 @@ def analyze_result(
     falls: bool = True,
     reps: str | None = None,
     min_fall_confidence: float = 0.5,
+    actions: bool = False,
+    action_weights: Path | str | None = None,
     strict: bool = False,
     plot: bool = True,
 ) -> dict[str, Any]:
     """The analysis document of `result`; written to `out_dir` (JSON, and PNG if `plot`).
 
     reps: an angle name (or a joint like 'LKnee') whose repetitions to count, or None.
+    actions: recognise actions (`analysis.actions`) with `action_weights` (default shipped).
     strict: raise PoseDataError when an analysis cannot run (too few frames, missing joints)
     instead of recording {"skipped": reason} under its key.
     """
@@ -174,13 +178,19 @@ def analyze_result(
     if reps is not None:
         analysis["reps"] = _run(strict, lambda: _reps_section(
             poses, confidence, result, vertical.up, reps))
+    if actions:
+        from posemachines.analysis.action_report import actions_section
+
+        analysis["actions"] = _run(strict, lambda: actions_section(
+            poses, result, vertical.up, action_weights))
     if out_dir is not None:
         write_analysis(analysis, out_dir, plot=plot)
     return analysis
 
 
 def write_analysis(analysis: dict[str, Any], out_dir: Path | str, plot: bool = True) -> list[Path]:
-    """Write analysis.json (and analysis.png when `plot`) into `out_dir`; returns the paths."""
+    """Write analysis.json (and analysis.png, plus actions.png when actions were recognised,
+    when `plot`) into `out_dir`; returns the paths."""
     out_dir = Path(out_dir)
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
@@ -191,6 +201,10 @@ def write_analysis(analysis: dict[str, Any], out_dir: Path | str, plot: bool = T
     written = [path]
     if plot:
         written.append(plot_analysis(analysis, out_dir / PLOT_NAME))
+    if plot and "segments" in (analysis.get("actions") or {}):
+        from posemachines.analysis.action_report import ACTIONS_PLOT_NAME, plot_action_timeline
+
+        written.append(plot_action_timeline(analysis, out_dir / ACTIONS_PLOT_NAME))
     return written
 
 
@@ -274,7 +288,7 @@ def _angle_text(analysis: dict[str, Any], row: int) -> str:
 
 
 def frame_labels(analysis: dict[str, Any], num_frames: int) -> list[str]:
-    """One short text per pose row, e.g. "knee L 42° R 38° | reps 3 | FALL"."""
+    """One short text per pose row, e.g. "knee L 42° R 38° | reps 3 | walk 91% | FALL"."""
     if num_frames != analysis["num_frames"]:
         raise PoseDataError(f"The analysis covers {analysis['num_frames']} poses, "
                             f"not {num_frames}.")
@@ -283,11 +297,17 @@ def frame_labels(analysis: dict[str, Any], num_frames: int) -> list[str]:
         falling[event["start_row"]: event["down_until_row"] + 1] = True
     peaks = np.array((analysis.get("reps") or {}).get("peak_rows", []), dtype=np.int64)
     counting = "count" in (analysis.get("reps") or {})
+    actions = [""] * num_frames
+    if "segments" in (analysis.get("actions") or {}):
+        from posemachines.analysis.action_report import action_row_labels
+
+        actions = action_row_labels(analysis["actions"], num_frames)
     labels = []
     for row in range(num_frames):
         parts = [_angle_text(analysis, row)]
         if counting:
             parts.append(f"reps {int(np.sum(peaks <= row))}")
+        parts.append(actions[row])
         if falling[row]:
             parts.append("FALL")
         labels.append(" | ".join(part for part in parts if part))

@@ -1,4 +1,5 @@
-"""`posemachines analyze RESULT`: joint angles, falls and repetitions from an `infer` result."""
+"""`posemachines analyze RESULT`: joint angles, falls, repetitions and actions from an `infer`
+result."""
 
 from __future__ import annotations
 
@@ -8,10 +9,12 @@ from pathlib import Path
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
-        "analyze", help="joint angles, fall events and repetition counts from a 3D pose result",
+        "analyze",
+        help="joint angles, fall events, repetition counts and actions from a 3D pose result",
         description="Reads poses3d.npz/poses3d.json (or a folder holding one) and writes "
-                    "analysis.json and analysis.png. Without --angles/--falls/--reps it runs "
-                    "angles and falls, skipping what the result is too short for.",
+                    "analysis.json and analysis.png (and actions.png with --actions). Without "
+                    "--angles/--falls/--reps/--actions it runs angles and falls, skipping what "
+                    "the result is too short for.",
     )
     parser.add_argument("result", type=Path, help="result folder, poses3d.npz or poses3d.json")
     parser.add_argument("--angles", action="store_true", help="per-frame joint angles")
@@ -19,6 +22,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--reps", metavar="JOINT", default=None,
                         help="count repetitions of this angle or joint (e.g. knee_flexion_L, "
                              "LKnee, RShoulder)")
+    parser.add_argument("--actions", action="store_true",
+                        help="recognise actions (walk, run, wave, bow, fall ...) over time")
+    parser.add_argument("--action-weights", type=Path, default=None,
+                        help="action classifier weights (default: the shipped actions.pt)")
     parser.add_argument("--min-fall-confidence", type=float, default=0.5,
                         help="report falls at or above this confidence (default 0.5)")
     parser.add_argument("--out", type=Path, default=None,
@@ -32,7 +39,7 @@ def run_analyze(args: argparse.Namespace) -> int:
     from posemachines.export.formats import load_result
 
     result = load_result(args.result)
-    chosen = args.angles or args.falls or args.reps is not None
+    chosen = args.angles or args.falls or args.reps is not None or args.actions
     out_dir = args.out or (args.result if args.result.is_dir() else args.result.parent)
     analysis = analyze_result(
         result, out_dir,
@@ -40,6 +47,8 @@ def run_analyze(args: argparse.Namespace) -> int:
         falls=args.falls or not chosen,
         reps=args.reps,
         min_fall_confidence=args.min_fall_confidence,
+        actions=args.actions,
+        action_weights=args.action_weights,
         strict=chosen,
         plot=not args.no_plot,
     )
@@ -50,7 +59,7 @@ def run_analyze(args: argparse.Namespace) -> int:
 def summary_line(analysis: dict, out_dir: Path) -> str:
     """One line: what was found and where it was written."""
     parts = [f"{analysis['num_frames']} poses"]
-    for key in ("angles", "falls", "reps"):
+    for key in ("angles", "falls", "reps", "actions"):
         section = analysis.get(key)
         if section is None:
             continue
@@ -60,6 +69,9 @@ def summary_line(analysis: dict, out_dir: Path) -> str:
             parts.append(f"{len(section['names'])} angles")
         elif key == "falls":
             parts.append(f"{len(section['events'])} fall(s)")
+        elif key == "actions":
+            labels = dict.fromkeys(s["label"] for s in section["segments"])
+            parts.append(f"{len(section['segments'])} action segment(s) ({', '.join(labels)})")
         else:
             parts.append(f"{section['count']} repetition(s) of {section['angle']}")
     return f"{', '.join(parts)} -> {out_dir}"

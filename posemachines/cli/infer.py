@@ -8,7 +8,7 @@ import time
 from importlib import resources
 from pathlib import Path
 
-from posemachines.errors import PoseInputError
+from posemachines.errors import PoseDataError, PoseInputError
 
 SAMPLE_VIDEO = "mmpose_demo.mp4"
 
@@ -124,5 +124,8 @@ def run_infer(args: argparse.Namespace) -> int:
 def _analysis_labels(result, out_dir: Path) -> list[str]:
     from posemachines.analysis.report import analyze_result, frame_labels
 
-    analysis = analyze_result(result, out_dir)
+    try:
+        analysis = analyze_result(result, out_dir, actions=True)
+    except PoseDataError:  # too short or gappy for 2 s action windows: angles and falls only
+        analysis = analyze_result(result, out_dir)
     return frame_labels(analysis, result.num_frames)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
@@ -49,3 +50,32 @@ class PoseResult:
     @property
     def num_frames(self) -> int:
         return int(self.pose3d_mm.shape[0])
+
+    # Writers live in posemachines.export / viz (imported on use: they import this module).
+    def to_json(self, path: Path | str) -> Path:
+        """poses3d.json (schema: docs/poses3d_schema.md)."""
+        from posemachines.export.formats import write_json
+
+        return write_json(self, path)
+
+    def to_npz(self, path: Path | str) -> Path:
+        from posemachines.export.formats import write_npz
+
+        return write_npz(self, path)
+
+    def to_csv(self, path: Path | str) -> Path:
+        from posemachines.export.formats import write_csv
+
+        return write_csv(self, path)
+
+    def to_bvh(self, path: Path | str) -> Path:
+        """A BVH animation of the 16-joint skeleton with constant bone lengths."""
+        from posemachines.export.bvh_export import write_motion_bvh
+
+        return write_motion_bvh(self, path)
+
+    def to_html(self, path: Path | str) -> Path:
+        """A self-contained offline 3D viewer page."""
+        from posemachines.viz.html_viewer import write_html_viewer
+
+        return write_html_viewer(self, path)

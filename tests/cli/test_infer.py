@@ -56,3 +56,13 @@ def test_corrupt_video_is_one_clear_error(random_lite_weights, tmp_path, capsys,
     assert main(["infer", str(video), "--weights", str(random_lite_weights)]) == 2
     err = capsys.readouterr().err
     assert err.startswith("posemachines: error:") and "Traceback" not in err
+
+
+def test_infer_analyze_writes_analysis_beside_the_poses(random_lite_weights, tmp_path):
+    out = tmp_path / "an"
+    code = main(["demo", "--weights", str(random_lite_weights), "--out", str(out),
+                 "--format", "json,overlay", "--analyze"])
+    assert code == 0
+    analysis = json.loads((out / "analysis.json").read_text())
+    assert "angles" in analysis and "falls" in analysis
+    assert (out / "overlay.mp4").is_file()

@@ -114,3 +114,16 @@ def test_estimator_is_exported_at_the_top_level():
     import posemachines
 
     assert posemachines.Estimator is Estimator
+
+
+def test_result_writes_itself_in_every_file_format(random_lite_weights, tmp_path):
+    from posemachines.export.formats import load_result
+
+    result = Estimator(weights=random_lite_weights, correction="none").predict_keypoints(
+        _clip(), image_size=(640, 480)
+    )
+    assert load_result(result.to_npz(tmp_path / "p.npz")).num_frames == 6
+    assert load_result(result.to_json(tmp_path / "p.json")).num_frames == 6
+    assert result.to_csv(tmp_path / "p.csv").read_text().count("\n") == 7
+    assert result.to_bvh(tmp_path / "m.bvh").read_text().startswith("HIERARCHY")
+    assert "<html" in result.to_html(tmp_path / "v.html").read_text().lower()

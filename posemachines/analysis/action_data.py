@@ -1,0 +1,269 @@
+"""Labelled mocap for the action classifier: per-frame labels, train/test segments, windows,
+and the same segments as our lifter sees them (projected, noisy 2D lifted back to 3D).
+
+Per-frame labels (`label_frames`):
+- Bandai Namco: the take's active span (from the first to the last frame whose motion exceeds
+  ACTIVE_SPEED or a share of the take's top speed, widened by ACTIVE_MARGIN_S) gets the
+  content's class; the still lead-in and lead-out get `stand`.
+- LAFAN1 fall takes (fallAndGetUp, pushAndFall, ground): falls found by
+  `analysis.falls.detect_falls` (from FALL_BEFORE_S before the last upright frame to
+  FALL_AFTER_S after the first frame down) -> `fall`; frames down on the floor and getting up
+  (from down until upright again) -> `floor`; everything else unlabelled.
+- LAFAN1 dance: the active span -> `dance`.
+- LAFAN1, every take: passages still and upright for STAND_MIN_S -> `stand` (before the above).
+A window's label is the one label shared by all frames of its middle third; windows whose
+middle third mixes labels (or holds unlabelled frames) are left out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.ndimage import uniform_filter1d
+
+from posemachines.analysis.action_features import WINDOW_FRAMES
+from posemachines.analysis.action_taxonomy import (
+    ACTION_INDEX,
+    TEST_FRACTION,
+    UNLABELLED,
+    action_for_content,
+    is_split_in_time,
+    is_test_take,
+)
+from posemachines.analysis.falls import detect_falls
+from posemachines.analysis.vertical import estimate_up
+from posemachines.data.mocap import MocapClip, MocapCollection
+from posemachines.training.mocap_views import MocapViewConfig, MocapViews
+
+#: A frame is active when the fastest joint (relative to the root, smoothed over
+#: ACTIVE_SMOOTHING_S) moves faster than this many leg lengths per second, or than
+#: ACTIVE_PEAK_FRACTION of the take's top speed if lower (slow, timid gestures).
+ACTIVE_SPEED = 0.35
+ACTIVE_PEAK_FRACTION = 0.4
+ACTIVE_SMOOTHING_S = 0.5
+ACTIVE_MARGIN_S = 0.25
+FALL_BEFORE_S = 0.25
+FALL_AFTER_S = 0.35
+#: LAFAN1 passages still (see ACTIVE_SPEED) and upright (`falls`) this long are `stand`.
+STAND_MIN_S = 1.0
+WORLD_UP = np.array([0.0, 1.0, 0.0])
+
+
+@dataclass(frozen=True, eq=False)
+class LabelledSegment:
+    """A stretch of one take: joints_mm (T, 16, 3) mm (world Y up, or camera frame once
+    lifted), labels (T,) class indices (UNLABELLED = -1), up (3,) in the joints' frame."""
+
+    name: str
+    joints_mm: np.ndarray
+    labels: np.ndarray
+    up: np.ndarray
+    test: bool
+
+
+def motion_speed(joints_mm: np.ndarray, fps: float) -> np.ndarray:
+    """(T, 16, 3) mm -> (T,) fastest root-relative joint speed, leg lengths/s, smoothed."""
+    relative = joints_mm - joints_mm[:, :1]
+    legs = (np.linalg.norm(joints_mm[:, 1] - joints_mm[:, 2], axis=-1)
+            + np.linalg.norm(joints_mm[:, 2] - joints_mm[:, 3], axis=-1))
+    step = np.linalg.norm(np.diff(relative, axis=0, prepend=relative[:1]), axis=-1).max(axis=1)
+    speed = step * fps / max(float(np.median(legs)), 1e-9)
+    return uniform_filter1d(speed, max(1, int(round(ACTIVE_SMOOTHING_S * fps))))
+
+
+def active_span(joints_mm: np.ndarray, fps: float) -> tuple[int, int] | None:
+    """(first, last) frame of the take's motion, widened by ACTIVE_MARGIN_S; None if still
+    (no joint ever moves)."""
+    speed = motion_speed(joints_mm, fps)
+    active = np.flatnonzero(speed > min(ACTIVE_SPEED, ACTIVE_PEAK_FRACTION * speed.max()))
+    if len(active) == 0:
+        return None
+    margin = int(round(ACTIVE_MARGIN_S * fps))
+    return max(0, active[0] - margin), min(len(joints_mm) - 1, active[-1] + margin)
+
+
+def _runs(mask: np.ndarray, min_frames: int) -> np.ndarray:
+    """(T,) bool -> (T,) bool keeping only runs of True at least `min_frames` long."""
+    kept = np.zeros_like(mask)
+    edges = np.flatnonzero(np.diff(np.concatenate([[0], mask.astype(np.int8), [0]])))
+    for start, stop in zip(edges[::2], edges[1::2], strict=True):
+        if stop - start >= min_frames:
+            kept[start:stop] = True
+    return kept
+
+
+def _lafan_labels(joints_mm: np.ndarray, fps: float, action: str) -> np.ndarray:
+    """Stand (still and upright for STAND_MIN_S), then per `action`: falls and floor, or the
+    active span as dance; other frames unlabelled."""
+    events, signals = detect_falls(joints_mm - joints_mm[:, :1], fps, up=WORLD_UP)
+    labels = np.full(len(joints_mm), UNLABELLED, dtype=np.int64)
+    still = signals.upright & (motion_speed(joints_mm, fps) <= ACTIVE_SPEED)
+    labels[_runs(still, int(round(STAND_MIN_S * fps)))] = ACTION_INDEX["stand"]
+    if action == "dance":
+        span = active_span(joints_mm, fps)
+        if span is not None:
+            labels[span[0]: span[1] + 1] = ACTION_INDEX["dance"]
+    if action != "fall/floor":
+        return labels
+    floor = signals.down.copy()
+    for t in range(1, len(floor)):  # getting up: from down until upright again
+        floor[t] |= floor[t - 1] and not signals.upright[t]
+    labels[floor] = ACTION_INDEX["floor"]
+    for event in events:
+        start = max(0, event.start_frame - int(round(FALL_BEFORE_S * fps)))
+        labels[start: event.end_frame + int(round(FALL_AFTER_S * fps)) + 1] = ACTION_INDEX["fall"]
+    return labels
+
+
+def label_frames(clip: MocapClip) -> np.ndarray:
+    """(T,) class index per frame of a mocap clip (UNLABELLED where no class applies)."""
+    action = action_for_content(clip.source, clip.content)
+    if action is None:
+        return np.full(clip.num_frames, UNLABELLED, dtype=np.int64)
+    joints = clip.joints_mm.astype(np.float64)
+    if clip.source == "lafan1":
+        return _lafan_labels(joints, clip.fps, action)
+    labels = np.full(len(joints), ACTION_INDEX["stand"], dtype=np.int64)
+    span = active_span(joints, clip.fps)
+    if span is not None:
+        labels[span[0]: span[1] + 1] = ACTION_INDEX[action]
+    return labels
+
+
+def labelled_segments(collection: MocapCollection) -> list[LabelledSegment]:
+    """Train and test segments of every used take, each at least WINDOW_FRAMES long."""
+    segments = []
+    for clip in collection.clips:
+        labels = label_frames(clip)
+        if np.all(labels == UNLABELLED):
+            continue
+        joints = clip.joints_mm.astype(np.float32)
+        if is_split_in_time(clip.source, clip.content):
+            cut = int(round(clip.num_frames * (1.0 - TEST_FRACTION)))
+            parts = [(slice(0, cut), False), (slice(cut, None), True)]
+        else:
+            parts = [(slice(None), is_test_take(clip.source, clip.content, clip.style,
+                                                 clip.take))]
+        for part, test in parts:
+            if len(labels[part]) >= WINDOW_FRAMES:
+                segments.append(LabelledSegment(clip.name, joints[part], labels[part],
+                                                WORLD_UP, test))
+    return segments
+
+
+def window_labels(labels: np.ndarray, stride: int = 1) -> tuple[np.ndarray, np.ndarray]:
+    """Starts (N,) of the windows over (T,) frame labels whose middle third shares one label,
+    and that label (N,)."""
+    count = len(labels) - WINDOW_FRAMES + 1
+    if count <= 0:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    starts = np.arange(0, count, stride)
+    third = WINDOW_FRAMES // 3
+    middle = labels[starts[:, None] + third + np.arange(third)[None]]
+    uniform = np.all(middle == middle[:, :1], axis=1) & (middle[:, 0] != UNLABELLED)
+    return starts[uniform], middle[uniform, 0]
+
+
+def _pieces(length: int, piece_frames: int) -> list[slice]:
+    """Cut [0, length) into pieces of piece_frames (the last one overlapping the one before)."""
+    if length <= piece_frames:
+        return [slice(0, length)]
+    starts = list(range(0, length - piece_frames + 1, piece_frames))
+    if starts[-1] + piece_frames < length:
+        starts.append(length - piece_frames)
+    return [slice(s, s + piece_frames) for s in starts]
+
+
+def _in_place(joints_mm: np.ndarray) -> np.ndarray:
+    """(T, 16, 3) world mm with the root's ground-plane travel removed (a walk on the spot),
+    so a fixed virtual camera keeps the person at its sampled distance."""
+    travel = joints_mm[:, :1] - joints_mm[:1, :1]
+    travel[..., 1] = 0.0
+    return joints_mm - travel
+
+
+Lifter = Callable[[np.ndarray, np.ndarray], np.ndarray]
+
+
+def lift_segments(
+    segments: list[LabelledSegment], lifter: Lifter, rng: np.random.Generator,
+    view_config: MocapViewConfig, piece_frames: int = 120,
+) -> list[LabelledSegment]:
+    """The segments as a lifter sees them: cut into pieces, each piece filmed by its own
+    virtual camera with detector noise (`MocapViews`), lifted back to 3D by
+    `lifter(keypoints (B, T, 16, 2), extra (B, T, E)) -> (B, T, 16, 3) mm`; up is estimated
+    from each lifted piece (`vertical.estimate_up`), as at run time."""
+    pieces = [(segment, part) for segment in segments
+              for part in _pieces(len(segment.labels), piece_frames)]
+    lifted = []
+    for length in sorted({part.stop - part.start for _, part in pieces}):
+        group = [(s, p) for s, p in pieces if p.stop - p.start == length]
+        world = np.concatenate([_in_place(s.joints_mm[p].astype(np.float64)) for s, p in group])
+        offsets = np.arange(len(group) + 1) * length
+        config = MocapViewConfig(clip_length=length, flip_prob=view_config.flip_prob,
+                                 camera=view_config.camera, noise=view_config.noise)
+        batch = MocapViews(world, offsets, config).sample(
+            rng, len(group), noisy=True, starts=list(range(len(group))))
+        poses = lifter(batch.keypoints, batch.extra)
+        for (segment, part), pose in zip(group, poses, strict=True):
+            up = estimate_up(pose).up
+            lifted.append(LabelledSegment(segment.name, pose.astype(np.float32),
+                                          segment.labels[part], up, segment.test))
+    return lifted
+
+
+class WindowPool:
+    """Every labelled window (see `window_labels`) of some segments, to draw or list."""
+
+    def __init__(self, segments: list[LabelledSegment], stride: int = 1) -> None:
+        self.segments = segments
+        found = [(index, *window_labels(segment.labels, stride))
+                 for index, segment in enumerate(segments)]
+        self.segment_index = np.concatenate(
+            [np.full(len(starts), index) for index, starts, _ in found]).astype(np.int64)
+        self.starts = np.concatenate([starts for _, starts, _ in found]).astype(np.int64)
+        self.labels = np.concatenate([labels for _, _, labels in found]).astype(np.int64)
+        self._by_class = {int(k): np.flatnonzero(self.labels == k) for k in np.unique(self.labels)}
+
+    def __len__(self) -> int:
+        return len(self.labels)
+
+    def windows(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Poses (B, WINDOW_FRAMES, 16, 3) mm, up (B, 3) and labels (B,) of windows `rows`."""
+        poses = np.stack([
+            self.segments[self.segment_index[row]].joints_mm[
+                self.starts[row]: self.starts[row] + WINDOW_FRAMES]
+            for row in rows])
+        up = np.stack([self.segments[self.segment_index[row]].up for row in rows])
+        return poses, up, self.labels[rows]
+
+    def sample_rows(self, rng: np.random.Generator, count: int) -> np.ndarray:
+        """`count` window rows, classes drawn uniformly, then a window of that class."""
+        classes = list(self._by_class)
+        drawn = rng.integers(len(classes), size=count)
+        return np.array([rng.choice(self._by_class[classes[k]]) for k in drawn])
+
+
+def confusion_matrix(truth: np.ndarray, predicted: np.ndarray, num_classes: int) -> np.ndarray:
+    """(K, K) counts: row = true class, column = predicted class."""
+    matrix = np.zeros((num_classes, num_classes), dtype=np.int64)
+    np.add.at(matrix, (truth, predicted), 1)
+    return matrix
+
+
+def classification_scores(matrix: np.ndarray) -> dict[str, object]:
+    """Accuracy, macro-F1 over the classes present, and per-class F1 / support."""
+    support = matrix.sum(axis=1)
+    hits = np.diag(matrix).astype(np.float64)
+    precision = hits / np.maximum(matrix.sum(axis=0), 1)
+    recall = hits / np.maximum(support, 1)
+    f1 = 2 * precision * recall / np.maximum(precision + recall, 1e-12)
+    present = support > 0
+    return {
+        "accuracy": float(hits.sum() / max(support.sum(), 1)),
+        "macro_f1": float(f1[present].mean()) if present.any() else 0.0,
+        "f1": [round(float(v), 4) for v in f1],
+        "support": [int(v) for v in support],
+    }

@@ -1,0 +1,99 @@
+"""Action classes, the mocap contents that feed them, and which takes are held out for testing.
+
+The shipped mocap is labelled by content (Bandai Namco file names, listed in each dataset's
+`cfg/content_label.txt`; LAFAN1 file names). Each content maps to one action class, except
+that every Bandai Namco take's still lead-in and lead-out become `stand` and LAFAN1's fall
+takes are labelled frame by frame (`action_data.label_frames`). docs/actions.md has the table.
+
+Hold-out rule (test takes), kept consistent with the lifter's `is_validation_take` so the
+default lifter never saw a Bandai Namco test take of a content recorded in several styles:
+- bandai-namco-2: take 006 (every content, every style);
+- bandai-namco-1: style 'active'; contents recorded only in style 'normal': take 002 where
+  there are two takes (call, punch, slash), the last TEST_FRACTION of the frames of single-take
+  contents (kick, dance-short; respond, 3.5 s long, only trains);
+- lafan1: subject 2's takes (a whole other actor: fallAndGetUp2_subject2, ground2_subject2);
+  the single dance take is split in time like kick.
+"""
+
+from __future__ import annotations
+
+from posemachines.training.lifter_task import is_validation_take
+
+#: Class names; a classifier's output k means ACTION_CLASSES[k].
+ACTION_CLASSES: tuple[str, ...] = (
+    "stand", "walk", "walk_backward", "walk_turn", "run", "bow", "wave", "raise_hand",
+    "gesture", "strike", "dance", "fall", "floor",
+)
+ACTION_INDEX = {name: index for index, name in enumerate(ACTION_CLASSES)}
+#: Frames carrying this label belong to no class (unlabelled passages of mixed LAFAN1 takes).
+UNLABELLED = -1
+#: Share of a single-take content's frames (at its end) held out for testing.
+TEST_FRACTION = 0.3
+
+#: (source, content) -> class of the take's active span. walk-left/right of Bandai Namco 1
+#: walk diagonally (~20 degrees off the facing direction, no turn), so they count as walks.
+#: punch, kick and slash have one training take each, too few to tell them apart on held-out
+#: takes (docs/actions.md), so they form one class: strike.
+CONTENT_CLASSES: dict[tuple[str, str], str] = {
+    ("bandai-namco-1", "walk"): "walk",
+    ("bandai-namco-1", "walk-left"): "walk",
+    ("bandai-namco-1", "walk-right"): "walk",
+    ("bandai-namco-2", "walk"): "walk",
+    ("bandai-namco-1", "walk-back"): "walk_backward",
+    ("bandai-namco-2", "walk-turn-left"): "walk_turn",
+    ("bandai-namco-2", "walk-turn-right"): "walk_turn",
+    ("bandai-namco-1", "run"): "run",
+    ("bandai-namco-1", "dash"): "run",
+    ("bandai-namco-2", "run"): "run",
+    ("bandai-namco-1", "bow"): "bow",
+    ("bandai-namco-1", "bye"): "wave",
+    ("bandai-namco-1", "byebye"): "wave",
+    ("bandai-namco-2", "wave-both-hands"): "wave",
+    ("bandai-namco-2", "wave-left-hand"): "wave",
+    ("bandai-namco-2", "wave-right-hand"): "wave",
+    ("bandai-namco-2", "raise-up-both-hands"): "raise_hand",
+    ("bandai-namco-2", "raise-up-left-hand"): "raise_hand",
+    ("bandai-namco-2", "raise-up-right-hand"): "raise_hand",
+    ("bandai-namco-1", "guide"): "gesture",
+    ("bandai-namco-1", "call"): "gesture",
+    ("bandai-namco-1", "respond"): "gesture",
+    ("bandai-namco-1", "punch"): "strike",
+    ("bandai-namco-1", "kick"): "strike",
+    ("bandai-namco-1", "slash"): "strike",
+    ("bandai-namco-1", "dance-long"): "dance",
+    ("bandai-namco-1", "dance-short"): "dance",
+    ("lafan1", "dance"): "dance",
+}
+#: LAFAN1 takes labelled frame by frame: falls (detected) -> fall, down on the floor and
+#: getting up -> floor, standing still -> stand, the rest unlabelled.
+FALL_CONTENTS: frozenset[str] = frozenset({"fallAndGetUp", "pushAndFall", "ground"})
+#: Single-take contents whose last TEST_FRACTION is held out.
+SPLIT_IN_TIME: frozenset[tuple[str, str]] = frozenset({
+    ("bandai-namco-1", "kick"), ("bandai-namco-1", "dance-short"), ("lafan1", "dance"),
+})
+#: Two-take contents recorded only in style 'normal': this take is held out.
+_SECOND_TAKE_TESTS = frozenset({"call", "punch", "slash"})
+
+
+def action_for_content(source: str, content: str) -> str | None:
+    """The class a take's active span feeds; for LAFAN1, 'fall/floor' (fall takes) or 'stand'
+    (takes of mixed activities, of which only the still upright passages are used)."""
+    if source == "lafan1" and content in FALL_CONTENTS:
+        return "fall/floor"
+    if source == "lafan1" and (source, content) not in CONTENT_CLASSES:
+        return "stand"
+    return CONTENT_CLASSES.get((source, content))
+
+
+def is_test_take(source: str, content: str, style: str, take: str) -> bool:
+    """True for whole takes held out for testing (see the module docstring)."""
+    if source == "lafan1":
+        return take.endswith("subject2")
+    if source == "bandai-namco-1" and content in _SECOND_TAKE_TESTS:
+        return take == "002"
+    return is_validation_take(source, style, take)
+
+
+def is_split_in_time(source: str, content: str) -> bool:
+    """True for single-take contents whose last TEST_FRACTION of frames is held out."""
+    return (source, content) in SPLIT_IN_TIME

@@ -1,0 +1,107 @@
+"""Action training data: per-frame labels of real takes, windows, lifting, pools and scores."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from posemachines.analysis.action_data import (
+    LabelledSegment,
+    WindowPool,
+    active_span,
+    classification_scores,
+    confusion_matrix,
+    label_frames,
+    lift_segments,
+    window_labels,
+)
+from posemachines.analysis.action_taxonomy import ACTION_INDEX, UNLABELLED
+from posemachines.data.mocap import load_mocap_clip
+from posemachines.training.mocap_views import MocapViewConfig
+from tests.analysis.synthetic import BANDAI_1, LAFAN1, standing_pose_mm
+
+STAND, BOW = ACTION_INDEX["stand"], ACTION_INDEX["bow"]
+
+
+def test_active_span_finds_the_motion_between_still_passages():
+    still = np.repeat(standing_pose_mm()[None], 90, axis=0)
+    still[30:60, 12, 1] += 400 * np.sin(np.linspace(0, 3 * np.pi, 30))  # a waving wrist
+    first, last = active_span(still, 30.0)
+    assert 15 <= first <= 30 and 59 <= last <= 75
+    assert active_span(np.repeat(standing_pose_mm()[None], 90, axis=0), 30.0) is None
+
+
+def test_a_real_bow_is_stand_bow_stand(shared_data: Path):
+    clip = load_mocap_clip(shared_data / BANDAI_1 / "dataset-1_bow_tired_001.bvh")
+    labels = label_frames(clip)
+    runs = [labels[0]] + [b for a, b in zip(labels[:-1], labels[1:], strict=True) if a != b]
+    assert runs == [STAND, BOW, STAND]
+    assert (labels == BOW).sum() > 60
+
+
+def test_a_real_fall_take_has_falls_before_floor(shared_data: Path):
+    clip = load_mocap_clip(shared_data / LAFAN1 / "fallAndGetUp3_subject1.bvh")
+    labels = label_frames(clip)
+    fall = np.flatnonzero(labels == ACTION_INDEX["fall"])
+    floor = np.flatnonzero(labels == ACTION_INDEX["floor"])
+    assert len(fall) > 100 and len(floor) > 300
+    assert (labels == UNLABELLED).any() and (labels == STAND).any()
+    first_fall_end = fall[np.flatnonzero(np.diff(fall) > 1)[0]] if len(fall) else 0
+    assert floor[floor > fall[0]][0] <= first_fall_end + 1  # the floor follows the fall
+
+
+def test_window_labels_need_a_uniform_middle_third():
+    labels = np.full(100, 2)
+    labels[:30] = 1
+    labels[95:] = UNLABELLED
+    starts, classes = window_labels(labels)
+    # middle third = frames start+20 .. start+39: all 1 needs start+39 <= 29 (none),
+    # all 2 needs start+20 >= 30; windows start at 0..40.
+    np.testing.assert_array_equal(starts, np.arange(10, 41))
+    assert np.all(classes == 2)
+    assert len(window_labels(np.zeros(59, dtype=np.int64))[0]) == 0
+
+
+def _segment(length: int, label: int, test: bool = False) -> LabelledSegment:
+    joints = np.repeat(standing_pose_mm()[None], length, axis=0).astype(np.float32)
+    joints[:, 12, 1] += 300 * np.sin(np.arange(length) / 3.0)
+    return LabelledSegment("s", joints, np.full(length, label), np.array([0.0, 1, 0]), test)
+
+
+def test_pool_draws_classes_evenly_and_returns_windows():
+    pool = WindowPool([_segment(400, 1), _segment(70, 2)])
+    assert len(pool) == 341 + 11
+    rows = pool.sample_rows(np.random.default_rng(0), 400)
+    poses, up, labels = pool.windows(rows)
+    assert poses.shape == (400, 60, 16, 3) and up.shape == (400, 3)
+    assert 150 < (labels == 2).sum() < 250
+
+
+def test_lift_segments_cuts_films_and_keeps_labels():
+    calls = []
+
+    def lifter(keypoints: np.ndarray, extra: np.ndarray) -> np.ndarray:
+        calls.append(keypoints.shape)
+        assert extra.shape[:2] == keypoints.shape[:2]
+        return np.repeat(standing_pose_mm()[None, None], keypoints.shape[1],
+                         axis=1).repeat(len(keypoints), axis=0) * [1, -1, -1]
+
+    segments = [_segment(300, 1), _segment(90, 2, test=True)]
+    lifted = lift_segments(segments, lifter, np.random.default_rng(0),
+                           MocapViewConfig(), piece_frames=120)
+    assert [len(s.labels) for s in lifted] == [90, 120, 120, 120]
+    assert sorted(calls) == [(1, 90, 16, 2), (3, 120, 16, 2)]
+    assert [s.test for s in lifted] == [True, False, False, False]
+    np.testing.assert_allclose(lifted[0].up, [0, -1, 0], atol=1e-6)  # camera frame, y down
+
+
+def test_scores_from_a_hand_made_confusion_matrix():
+    matrix = confusion_matrix(np.array([0, 0, 0, 1, 1, 2]), np.array([0, 0, 1, 1, 1, 0]), 4)
+    np.testing.assert_array_equal(matrix[:3, :3], [[2, 1, 0], [0, 2, 0], [1, 0, 0]])
+    scores = classification_scores(matrix)
+    assert scores["accuracy"] == pytest.approx(4 / 6)
+    # F1: class 0 = 2*(2/3*2/3)/(4/3) = 2/3; class 1 = 2*(2/3*1)/(5/3) = 0.8; class 2 = 0.
+    assert scores["macro_f1"] == pytest.approx((2 / 3 + 0.8 + 0.0) / 3)
+    assert scores["support"] == [3, 2, 1, 0]
