@@ -93,16 +93,6 @@ def test_soft_argmax_falls_back_to_argmax_without_positive_belief():
     torch.testing.assert_close(coords, torch.tensor([[[19.5, 11.5]]]))
 
 
-@pytest.fixture
-def one_thread():
-    """Small sequential ops gain nothing from threads, and on a shared, busy CPU OpenMP
-    barriers can make them orders of magnitude slower; restore the setting afterwards."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 def _crop(image: np.ndarray, joints: np.ndarray, center, scale, size: int):
     """Square crop of side scale * 200 * 1.1 px around center, resized to size x size."""
     zoom = size / (scale * 200 * 1.1)

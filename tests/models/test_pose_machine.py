@@ -95,16 +95,6 @@ def test_image_model_rejects_keypoints():
         model(torch.zeros(1, 1, 16, 2))
 
 
-@pytest.fixture
-def one_thread():
-    """Small sequential ops gain nothing from threads, and on a shared, busy CPU OpenMP
-    barriers can make them orders of magnitude slower; restore the setting afterwards."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 def _rest_pose_mm() -> torch.Tensor:
     """A standing 16-joint pose, mm, camera axes (x right, y down), root at the origin."""
     return torch.tensor(
