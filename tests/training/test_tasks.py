@@ -80,8 +80,8 @@ def test_crop_augmentation_mirrors_joints_consistently(shared_data, tmp_path):
     assert torch.allclose(flipped["image"], original["image"].flip(-1), atol=2 / 255)
     # Left and right swap names, and x mirrors: LWrist of the flip = 63 - x of RWrist.
     lwrist, rwrist = 12, 15
-    assert flipped["keypoints_px"][lwrist, 0] == pytest.approx(
-        63 - original["keypoints_px"][rwrist, 0], abs=1e-3
+    assert float(flipped["keypoints_px"][lwrist, 0]) == pytest.approx(
+        63 - float(original["keypoints_px"][rwrist, 0]), abs=1e-3
     )
 
 
