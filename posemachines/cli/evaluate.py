@@ -19,8 +19,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "evaluate",
         help="score a lifter on Human3.6M / HumanEva-I protocols or our mocap protocols",
         description="Human3.6M #1 (MPJPE), #2 and #3 (PA-MPJPE) and HumanEva-I read a "
-        "VideoPose3D-layout folder (or a 3d-pose-baseline tree); mocap-heldout and cross-mocap "
-        "read the npz of `posemachines data mocap`.",
+        "VideoPose3D-layout folder (or a 3d-pose-baseline tree); mocap-heldout, cross-mocap and "
+        "lafan1-heldout read the npz of `posemachines data mocap`.",
     )
     parser.add_argument("--protocol", required=True, choices=PROTOCOL_NAMES)
     parser.add_argument("--data", type=Path, default=None,

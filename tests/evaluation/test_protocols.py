@@ -25,9 +25,9 @@ H36M_AVAILABLE = {
 }
 
 
-def test_the_six_protocols_are_named_as_the_command_line_offers_them():
+def test_the_protocols_are_named_as_the_command_line_offers_them():
     assert PROTOCOL_NAMES == ("h36m-1", "h36m-2", "h36m-3", "humaneva", "mocap-heldout",
-                              "cross-mocap")
+                              "cross-mocap", "lafan1-heldout")
     with pytest.raises(PoseInputError, match="Unknown protocol 'h36m-4'"):
         get_protocol("h36m-4")
 
@@ -114,3 +114,16 @@ def test_scored_frames_follow_the_stride():
 
 def test_subject_labels_drop_humaneva_split_prefixes():
     assert subject_label("Validate/S2") == "S2" and subject_label("S11") == "S11"
+
+
+def test_lafan1_heldout_scores_only_the_held_out_actor():
+    from posemachines.data.mocap import MocapClip
+    from posemachines.evaluation.mocap_protocols import select_takes
+
+    def clip(source, take):
+        return MocapClip("n", source, np.zeros((1, 16, 3), np.float32), 30.0, "c", "", take)
+
+    clips = [clip("lafan1", "1_subject1"), clip("lafan1", "2_subject2"),
+             clip("bandai-namco-2", "006")]
+    chosen = select_takes(clips, get_protocol("lafan1-heldout"))
+    assert [c.take for c in chosen] == ["2_subject2"]
