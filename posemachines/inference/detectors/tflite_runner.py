@@ -2,11 +2,30 @@
 
 from __future__ import annotations
 
+import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
 
 from posemachines.errors import PoseModelError
+
+
+@contextmanager
+def _quiet_native_stderr() -> Iterator[None]:
+    """Hide the runtime's C++ banner ("INFO: Created TensorFlow Lite XNNPACK delegate ...")
+    written straight to file descriptor 2, so the CLI's stderr holds only our own lines."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    try:
+        with open(os.devnull, "w") as devnull:
+            os.dup2(devnull.fileno(), 2)
+            yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
 
 
 class TfliteModel:
@@ -19,8 +38,9 @@ class TfliteModel:
         if not path.is_file():
             raise PoseModelError(f"Model file not found: {path}.")
         try:
-            self._interpreter = Interpreter(model_path=str(path), num_threads=num_threads)
-            self._interpreter.allocate_tensors()
+            with _quiet_native_stderr():
+                self._interpreter = Interpreter(model_path=str(path), num_threads=num_threads)
+                self._interpreter.allocate_tensors()
         except (ValueError, RuntimeError) as error:
             raise PoseModelError(f"Model file {path} is not a valid TFLite model.") from error
         (self._input,) = self._interpreter.get_input_details()
