@@ -160,7 +160,7 @@ class Estimator:
         return result
 
     def predict_image(self, path: Path | str) -> PoseResult:
-        """One image (or the frames of `path`, whatever `open_frames` reads)."""
+        """A single image: the same pipeline as a one-frame video."""
         return self.predict_video(path)
 
     def predict_keypoints(
