@@ -1,4 +1,4 @@
-"""Test-time correction variants on held-out mocap, a camera domain shift and Bandai -> LAFAN1.
+"""Test-time correction variants on held-out mocap, a camera domain shift and a new LAFAN1 actor.
 
 One table: a row per (protocol, variant). Variants: none (the lifter's output), paper (per-frame
 Psi_C adaptation), geometric (perspective only), + per-video skeleton, + temporal prior, and the
@@ -10,7 +10,7 @@ Protocols (clips of up to --clip-frames consecutive frames, one static virtual c
 at the clip's mean root, detector-like 2D noise as in training):
 - held-out: Bandai Namco validation takes (`lifter_task.is_validation_take`), training cameras.
 - camera shift: the same takes, cameras 2.2-3.5 m high with focal 2.0-3.0 x width.
-- lafan1: LAFAN1 takes (never trained on), training cameras.
+- lafan1: the held-out LAFAN1 actor (subject 2, never trained on), training cameras.
 Metrics against the ground truth in the camera frame, root-relative (root-aligned MPJPE,
 PA-MPJPE, mean relative bone-length error, mean acceleration error per frame^2), frames corrected
 (kept with a change) / discarded, and correction time per frame; the lifter's own time per frame
@@ -199,7 +199,9 @@ def _protocols(args: argparse.Namespace) -> dict[str, list[EvalClip]]:
     held_out = [c.joints_mm for c in collection.clips
                 if c.source.startswith("bandai-namco") and
                 is_validation_take(c.source, c.style, c.take)]
-    lafan = [c.joints_mm for c in collection.clips if c.source == "lafan1"]
+    # The held-out LAFAN1 actor (subject 2): never trained on, also by the all-mocap lifter.
+    lafan = [c.joints_mm for c in collection.clips
+             if c.source == "lafan1" and is_validation_take(c.source, c.style, c.take)]
     rng = np.random.default_rng(args.seed)
     noise = DetectorNoiseConfig()
     settings = {
