@@ -103,7 +103,7 @@ def run_infer(args: argparse.Namespace) -> int:
     else:
         with tqdm(total=len(source), unit="frame", desc=name, file=sys.stderr) as bar:
             try:
-                result = estimator.predict_video(args.input, on_frame=bar.update)
+                result = estimator.predict_video(source, on_frame=bar.update)
             except PartialResultError as error:
                 failure, result = error, error.result
     labels = _analysis_labels(result, out_dir) if args.analyze else None

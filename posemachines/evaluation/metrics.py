@@ -46,14 +46,18 @@ def _root_align(pred: Array, gt: Array, mask: Array | None, root: int) -> tuple[
     return root_relative(pred, root), root_relative(gt, root)
 
 
+def _mean_over_joints(errors: Array, mask: Array | None, reduction: Reduction) -> Array | float:
+    """(..., J) per-joint values: their (masked) mean per pose for 'none', else one number."""
+    if reduction == "none":
+        return masked_mean(errors, mask, axis=-1)
+    return reduce(errors, mask, "mean")
+
+
 def _position_error(
     pred: Array, gt: Array, mask: Array | None, reduction: Reduction
 ) -> Array | float:
     """MPJPE of already checked poses: (...,) per pose for 'none', else one number."""
-    errors = norm(pred - gt)
-    if reduction == "none":
-        return masked_mean(errors, mask, axis=-1)
-    return reduce(errors, mask, "mean")
+    return _mean_over_joints(norm(pred - gt), mask, reduction)
 
 
 def mpjpe(
@@ -136,9 +140,7 @@ def mpjve(
     if fps is not None:
         errors = errors * float(fps)
     step_mask = None if mask is None else mask[..., 1:, :] & mask[..., :-1, :]
-    if reduction == "none":
-        return masked_mean(errors, step_mask, axis=-1)
-    return reduce(errors, step_mask, "mean")
+    return _mean_over_joints(errors, step_mask, reduction)
 
 
 def pck(
@@ -245,9 +247,7 @@ def _pck_from_errors(
 ) -> Array | float:
     hits = errors < threshold_mm
     hits = hits.to(errors.dtype) if is_torch(hits) else hits.astype(errors.dtype)
-    if reduction == "none":
-        return 100.0 * masked_mean(hits, mask, axis=-1)
-    return 100.0 * reduce(hits, mask, "mean")
+    return 100.0 * _mean_over_joints(hits, mask, reduction)
 
 
 def _frame_difference(joints: Array) -> Array:

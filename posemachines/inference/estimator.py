@@ -25,7 +25,7 @@ from posemachines.correction.focal import estimate_focal_px
 from posemachines.data.lifter_input import encode_lifter_input
 from posemachines.errors import PoseInputError, PoseModelError
 from posemachines.inference.detectors import DEFAULT_DETECTOR, PoseDetector, create_detector
-from posemachines.inference.frames import Frame, open_frames
+from posemachines.inference.frames import Frame, FrameSource, open_frames
 from posemachines.inference.result import PoseResult
 from posemachines.models.checkpoint import load_checkpoint
 from posemachines.models.pose_machine import PoseMachine
@@ -149,12 +149,14 @@ class Estimator:
         return self._detector
 
     def predict_video(
-        self, path: Path | str, on_frame: Callable[[], None] | None = None
+        self, path: Path | str | FrameSource, on_frame: Callable[[], None] | None = None
     ) -> PoseResult:
-        """Detect, lift and correct every frame of a video, image or image folder."""
-        source = open_frames(Path(path))
+        """Detect, lift and correct every frame of a video, image or image folder (a path, or
+        a `FrameSource` already opened)."""
+        source = path if isinstance(path, FrameSource) else open_frames(Path(path))
         track = detect_track(self.detector, source, on_frame)
-        result = self._lift_track(track, source.fps, (source.width, source.height), str(path))
+        size = (source.width, source.height)
+        result = self._lift_track(track, source.fps, size, str(source.path))
         if track.error is not None:
             raise PartialResultError(track.error, result)
         return result
