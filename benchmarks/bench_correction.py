@@ -1,23 +1,30 @@
-"""Test-time correction variants on held-out mocap, a camera domain shift and a new LAFAN1 actor.
+"""Test-time correction variants on held-out mocap, a camera shift, new LAFAN1 actors and skeletons.
 
 One table: a row per (protocol, variant). Variants: none (the lifter's output), paper (per-frame
-Psi_C adaptation), geometric (perspective only), + per-video skeleton, + temporal prior, and the
-full geometric correction given the true focal length and body height. The geometric rows
-otherwise use the default focal guess (60 degree diagonal FoV) and no height, as for a video of
-unknown origin.
+Psi_C adaptation), geometric (perspective only), + per-video skeleton, + temporal prior (the
+default), two ablations of the default (the previous strict keep rule with uncapped, all-2D bone
+lengths; trunk lengths from 2D), and the default given the true focal length, body height or
+both. The geometric rows otherwise use the default focal guess (60 degree diagonal FoV) and no
+height, as for a video of unknown origin.
 
 Protocols (clips of up to --clip-frames consecutive frames, one static virtual camera each, aimed
 at the clip's mean root, detector-like 2D noise as in training):
 - held-out: Bandai Namco validation takes (`lifter_task.is_validation_take`), training cameras.
 - camera shift: the same takes, cameras 2.2-3.5 m high with focal 2.0-3.0 x width.
 - lafan1: the held-out LAFAN1 actor (subject 2, never trained on), training cameras.
+- bandai->lafan1 (with --cross-weights, a lifter trained on Bandai Namco only, e.g. by
+  `scripts/train_lifter_cross.sh`): every LAFAN1 take, the issue's cross-dataset protocol.
+Takes are interleaved by action (content label) and windows taken round-robin over them, so
+every action gets clips. A second table
+gives MPJPE per action for none and the default correction (+ temporal prior), and the change.
 Metrics against the ground truth in the camera frame, root-relative (root-aligned MPJPE,
 PA-MPJPE, mean relative bone-length error, mean acceleration error per frame^2), frames corrected
 (kept with a change) / discarded, and correction time per frame; the lifter's own time per frame
 is the baseline, printed above the table.
 
     python benchmarks/bench_correction.py [--weights posemachines/weights/lifter_mocap.pt]
-        [--mocap /tmp/mocap16.npz] [--frames 3000] [--clip-frames 300] [--random-weights]
+        [--mocap runs/mocap16.npz] [--cross-weights runs/lifter_cross/best.pt]
+        [--frames 3600] [--clip-frames 300] [--random-weights]
 """
 
 from __future__ import annotations
@@ -41,7 +48,7 @@ from posemachines.correction import (
 )
 from posemachines.correction.skeleton_fit import standing_height_mm
 from posemachines.data.lifter_input import encode_lifter_input
-from posemachines.data.mocap import load_mocap_npz
+from posemachines.data.mocap import MocapClip, load_mocap_npz
 from posemachines.evaluation import bone_length_error, mpjpe, pa_mpjpe
 from posemachines.inference.result import CorrectionInfo
 from posemachines.models import PoseMachine, get_config, load_checkpoint
@@ -50,7 +57,8 @@ from posemachines.training.augment import DetectorNoiseConfig, add_detector_nois
 from posemachines.training.lifter_task import is_validation_take
 
 DEFAULT_WEIGHTS = Path(posemachines.__file__).parent / "weights" / "lifter_mocap.pt"
-DEFAULT_MOCAP = Path("/tmp/mocap16.npz")
+DEFAULT_MOCAP = Path("runs/mocap16.npz")
+DEFAULT_VARIANT = "+ temporal prior"
 SHIFTED_CAMERA = VirtualCameraConfig(height_mm=(2200.0, 3500.0), focal_over_width=(2.0, 3.0))
 #: A clip is dropped (camera re-drawn) when any joint comes nearer the camera than this.
 MIN_DEPTH_MM = 500.0
@@ -69,23 +77,44 @@ class EvalClip:
     image_size: tuple[int, int]
     focal_px: float
     height_cm: float
+    action: str = ""
 
 
-def _windows(takes: list[np.ndarray], clip_frames: int, budget: int) -> list[np.ndarray]:
-    """One centred window per take, round-robin over the takes until `budget` frames."""
-    clips, used = [], 0
+def _interleave_by_action(takes: list[MocapClip]) -> list[MocapClip]:
+    """The takes reordered so that every action comes once before any comes twice."""
+    by_action: dict[str, list[MocapClip]] = {}
     for take in takes:
-        length = min(clip_frames, len(take))
-        if length < MIN_CLIP_FRAMES or used >= budget:
+        by_action.setdefault(take.content, []).append(take)
+    rank = {id(t): (i, a) for a, group in by_action.items() for i, t in enumerate(group)}
+    return sorted(takes, key=lambda t: rank[id(t)])
+
+
+def _windows(takes: list[MocapClip], clip_frames: int, budget: int
+             ) -> list[tuple[np.ndarray, str]]:
+    """Windows of `clip_frames` (with their action), round-robin: the first window of every
+    take, then the second, ..., until `budget` frames. A take's windows are spread evenly over
+    it; a take shorter than a window gives one window of all its frames."""
+    spans = []
+    for take in takes:
+        length = min(clip_frames, take.num_frames)
+        if length < MIN_CLIP_FRAMES:
             continue
-        start = (len(take) - length) // 2
-        clips.append(take[start:start + length])
-        used += length
+        count = max(take.num_frames // length, 1)
+        starts = np.linspace(0, take.num_frames - length, count).astype(int)
+        spans.append([(take, int(start), length) for start in starts])
+    clips, used, depth = [], 0, 0
+    while used < budget and any(depth < len(s) for s in spans):
+        for take_spans in spans:
+            if depth < len(take_spans) and used < budget:
+                take, start, length = take_spans[depth]
+                clips.append((take.joints_mm[start:start + length], take.content))
+                used += length
+        depth += 1
     return clips
 
 
-def _view(world: np.ndarray, camera_config: VirtualCameraConfig, noise: DetectorNoiseConfig,
-          rng: np.random.Generator) -> EvalClip | None:
+def _view(world: np.ndarray, action: str, camera_config: VirtualCameraConfig,
+          noise: DetectorNoiseConfig, rng: np.random.Generator) -> EvalClip | None:
     """Project one clip (T, 16, 3) world mm through a fresh camera; None if it never fits."""
     for _ in range(10):
         cameras = sample_virtual_cameras(rng, 1, world[:, 0].mean(0), camera_config)
@@ -104,6 +133,7 @@ def _view(world: np.ndarray, camera_config: VirtualCameraConfig, noise: Detector
         extra=extra[0], truth_mm=truth, image_size=tuple(int(v) for v in cameras.size_px[0]),
         focal_px=float(cameras.f_px[0, 0]),
         height_cm=standing_height_mm(np.median(bone_lengths(truth), axis=0)) / 10.0,
+        action=action,
     )
 
 
@@ -111,12 +141,14 @@ Corrector = Callable[[PoseMachine, EvalClip, torch.Tensor, torch.Tensor],
                      tuple[np.ndarray, CorrectionInfo | None]]
 
 
-def _geometric(config: GeometricCorrectionConfig, known_camera: bool = False) -> Corrector:
+def _geometric(config: GeometricCorrectionConfig, focal: bool = False,
+               height: bool = False) -> Corrector:
+    """The geometric correction, given the true focal length and/or body height if asked."""
     def run(model: PoseMachine, clip: EvalClip, pose: torch.Tensor, raw: torch.Tensor):
         result = correct_geometric(
             pose.numpy(), clip.keypoints_px, clip.confidence, image_size=clip.image_size,
-            focal_px=clip.focal_px if known_camera else None,
-            height_cm=clip.height_cm if known_camera else None, config=config,
+            focal_px=clip.focal_px if focal else None,
+            height_cm=clip.height_cm if height else None, config=config,
         )
         return result.pose3d_mm, result.info
     return run
@@ -127,14 +159,20 @@ def _paper(model: PoseMachine, clip: EvalClip, pose: torch.Tensor, raw: torch.Te
                          confidence=clip.confidence, config=PaperCorrectionConfig())
 
 
+DEFAULT = GeometricCorrectionConfig()
 VARIANTS: dict[str, Corrector | None] = {
     "none": None,
     "paper (Psi_C/Psi_P)": _paper,
     "geometric": _geometric(GeometricCorrectionConfig(per_video_skeleton=False,
                                                       temporal_weight=0.0)),
     "+ per-video skeleton": _geometric(GeometricCorrectionConfig(temporal_weight=0.0)),
-    "+ temporal prior": _geometric(GeometricCorrectionConfig()),
-    "+ true focal & height": _geometric(GeometricCorrectionConfig(), known_camera=True),
+    "+ temporal prior": _geometric(DEFAULT),
+    "  strict keep rule, free lengths": _geometric(GeometricCorrectionConfig(
+        reprojection_slack=1.0, trunk_from_network=False, max_length_change=float("inf"))),
+    "  trunk lengths from 2D": _geometric(GeometricCorrectionConfig(trunk_from_network=False)),
+    "+ true focal": _geometric(DEFAULT, focal=True),
+    "+ true height": _geometric(DEFAULT, height=True),
+    "+ true focal & height": _geometric(DEFAULT, focal=True, height=True),
 }
 
 
@@ -142,6 +180,7 @@ VARIANTS: dict[str, Corrector | None] = {
 class Tally:
     predictions: list[np.ndarray] = field(default_factory=list)
     truths: list[np.ndarray] = field(default_factory=list)
+    actions: list[str] = field(default_factory=list)
     corrected: int = 0
     discarded: int = 0
     seconds: float = 0.0
@@ -159,6 +198,16 @@ class Tally:
             f"{100 * self.corrected / frames:.0f}", f"{100 * self.discarded / frames:.0f}",
             f"{1000 * self.seconds / frames:.2f}",
         ]
+
+    def mpjpe_by_action(self) -> dict[str, tuple[int, float]]:
+        """action -> (frames, MPJPE mm) over its clips."""
+        result = {}
+        for action in dict.fromkeys(self.actions):
+            chosen = [i for i, a in enumerate(self.actions) if a == action]
+            pred = np.concatenate([self.predictions[i] for i in chosen])
+            truth = np.concatenate([self.truths[i] for i in chosen])
+            result[action] = (len(pred), float(mpjpe(pred, truth, root_align=True)))
+        return result
 
 
 def _evaluate(model: PoseMachine, clips: list[EvalClip]) -> tuple[dict[str, Tally], float]:
@@ -180,41 +229,59 @@ def _evaluate(model: PoseMachine, clips: list[EvalClip]) -> tuple[dict[str, Tall
             tally.seconds += time.perf_counter() - start
             tally.predictions.append(np.asarray(corrected, dtype=np.float64))
             tally.truths.append(clip.truth_mm)
+            tally.actions.append(clip.action)
             if info is not None:
                 tally.corrected += int((info.kept & (info.displacement_mm > 0)).sum())
                 tally.discarded += int((~info.kept).sum())
     return tallies, 1000 * network_seconds / max(frames, 1)
 
 
-def _load_model(args: argparse.Namespace) -> PoseMachine:
+def _load_model(weights: Path, args: argparse.Namespace) -> PoseMachine:
     if args.random_weights:
         torch.manual_seed(args.seed)
         return PoseMachine(get_config("lite")).eval()
-    model, _ = load_checkpoint(args.weights)
+    model, _ = load_checkpoint(weights)
     return model
 
 
-def _protocols(args: argparse.Namespace) -> dict[str, list[EvalClip]]:
+def _protocols(args: argparse.Namespace) -> dict[str, tuple[list[EvalClip], Path]]:
+    """protocol -> (its clips, the weights that lift them)."""
     collection = load_mocap_npz(args.mocap)
-    held_out = [c.joints_mm for c in collection.clips
-                if c.source.startswith("bandai-namco") and
+    held_out = [c for c in collection.clips if c.source.startswith("bandai-namco") and
                 is_validation_take(c.source, c.style, c.take)]
+    lafan = [c for c in collection.clips if c.source == "lafan1"]
     # The held-out LAFAN1 actor (subject 2): never trained on, also by the all-mocap lifter.
-    lafan = [c.joints_mm for c in collection.clips
-             if c.source == "lafan1" and is_validation_take(c.source, c.style, c.take)]
+    subject2 = [c for c in lafan if is_validation_take(c.source, c.style, c.take)]
     rng = np.random.default_rng(args.seed)
     noise = DetectorNoiseConfig()
     settings = {
-        "held-out": (held_out, VirtualCameraConfig()),
-        "camera shift": (held_out, SHIFTED_CAMERA),
-        "lafan1": (lafan, VirtualCameraConfig()),
+        "held-out": (held_out, VirtualCameraConfig(), args.weights),
+        "camera shift": (held_out, SHIFTED_CAMERA, args.weights),
+        "lafan1": (subject2, VirtualCameraConfig(), args.weights),
     }
+    if args.cross_weights is not None:
+        settings["bandai->lafan1"] = (lafan, VirtualCameraConfig(), args.cross_weights)
     protocols = {}
-    for name, (takes, camera) in settings.items():
-        windows = _windows(takes, args.clip_frames, args.frames)
-        views = [_view(w, camera, noise, rng) for w in windows]
-        protocols[name] = [v for v in views if v is not None]
+    for name, (takes, camera, weights) in settings.items():
+        windows = _windows(_interleave_by_action(takes), args.clip_frames, args.frames)
+        views = [_view(w, action, camera, noise, rng) for w, action in windows]
+        protocols[name] = ([v for v in views if v is not None], weights)
     return protocols
+
+
+def _print_table(header: list[str], rows: list[list[str]]) -> None:
+    widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
+    for row in [header, *rows]:
+        print("  ".join(str(v).ljust(w) if i < 2 else str(v).rjust(w)
+                        for i, (v, w) in enumerate(zip(row, widths, strict=True))))
+
+
+def _action_rows(protocol: str, tallies: dict[str, Tally]) -> list[list[str]]:
+    """Per action: frames, MPJPE without and with the default correction, and the change."""
+    before = tallies["none"].mpjpe_by_action()
+    after = tallies[DEFAULT_VARIANT].mpjpe_by_action()
+    return [[protocol, action, str(frames), f"{error:.1f}", f"{after[action][1]:.1f}",
+             f"{after[action][1] - error:+.1f}"] for action, (frames, error) in before.items()]
 
 
 def main() -> None:
@@ -222,29 +289,31 @@ def main() -> None:
     parser.add_argument("--weights", type=Path, default=DEFAULT_WEIGHTS)
     parser.add_argument("--mocap", type=Path, default=DEFAULT_MOCAP,
                         help="npz from `posemachines data mocap` (Bandai Namco + LAFAN1)")
-    parser.add_argument("--frames", type=int, default=3000, help="frames per protocol")
+    parser.add_argument("--cross-weights", type=Path, default=None,
+                        help="a lifter trained on Bandai Namco only: adds bandai->lafan1")
+    parser.add_argument("--frames", type=int, default=3600, help="frames per protocol")
     parser.add_argument("--clip-frames", type=int, default=300)
     parser.add_argument("--random-weights", action="store_true",
                         help="smoke run with a randomly initialised 'lite' model")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
     torch.set_num_threads(1)
-    model = _load_model(args)
-    header = ["protocol", "variant", "MPJPE", "PA-MPJPE", "bone err %", "accel err",
-              "% corrected", "% discarded", "ms/frame"]
-    rows = []
-    for protocol, clips in _protocols(args).items():
-        tallies, network_ms = _evaluate(model, clips)
+    rows, action_rows = [], []
+    for protocol, (clips, weights) in _protocols(args).items():
+        tallies, network_ms = _evaluate(_load_model(weights, args), clips)
         frames = sum(len(c.truth_mm) for c in clips)
-        print(f"{protocol}: {len(clips)} clips, {frames} frames; lifter {network_ms:.2f} ms/frame "
-              "(baseline)")
+        label = "random lite (smoke run)" if args.random_weights else str(weights)
+        print(f"{protocol}: {len(clips)} clips, {frames} frames, weights {label}; lifter "
+              f"{network_ms:.2f} ms/frame (baseline)")
         rows += [[protocol, name, *tally.row()] for name, tally in tallies.items()]
-    widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
-    weights = "random lite (smoke run)" if args.random_weights else str(args.weights)
-    print(f"\nweights: {weights}; mm, mm/frame^2; ms/frame = correction only, 1 CPU thread")
-    for row in [header, *rows]:
-        print("  ".join(str(v).ljust(w) if i < 2 else str(v).rjust(w)
-                        for i, (v, w) in enumerate(zip(row, widths, strict=True))))
+        action_rows += _action_rows(protocol, tallies)
+    print("\nmm, mm/frame^2; ms/frame = correction only, 1 CPU thread")
+    _print_table(["protocol", "variant", "MPJPE", "PA-MPJPE", "bone err %", "accel err",
+                  "% corrected", "% discarded", "ms/frame"], rows)
+    print(f"\nMPJPE per action: none vs the default correction ({DEFAULT_VARIANT})")
+    _print_table(["protocol", "action", "frames", "none", "default", "change"], action_rows)
+    worst = max(action_rows, key=lambda row: float(row[5]))
+    print(f"worst change on any action: {worst[5]} mm ({worst[0]}, {worst[1]})")
 
 
 if __name__ == "__main__":

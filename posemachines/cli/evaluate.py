@@ -38,6 +38,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--cameras-per-take", type=int, default=4,
                         help="mocap protocols: virtual cameras per take (default 4)")
     parser.add_argument("--seed", type=int, default=0, help="mocap protocols: camera/noise seed")
+    parser.add_argument("--fixtures", type=Path, default=None,
+                        help="cross-mocap: folder of the real Human3.6M / MPI-INF-3DHP fixture "
+                             "frames (default: $POSEMACHINES_SHARED_DATA/fixtures, else "
+                             "../shared/data/fixtures; skipped when absent)")
     parser.add_argument("--out", type=Path, default=Path("report.md"),
                         help="report path; .md, .csv and .json are written (default report.md)")
     parser.add_argument("--device", default="cpu")
@@ -62,6 +66,7 @@ def _run(args: argparse.Namespace) -> int:
     options = EvaluationOptions(
         input_source=args.input_source, correction=args.correction, stride=args.stride,
         camera_shift=args.camera_shift, cameras_per_take=args.cameras_per_take, seed=args.seed,
+        fixtures=args.fixtures,
         device=args.device, progress=args.progress, weights_label=str(weights),
     )
     report = evaluate(model, args.protocol, args.data, options)

@@ -8,7 +8,8 @@ skeleton (the paper's correction):
    default guess refined over the clip. Pixel residuals are weighted by detector confidence,
    scaled by the clip's measured 2D jitter (`keypoint_noise`; at least a fraction of the
    person's 2D size) and robust (soft-L1) against detector outliers.
-2. One skeleton per video: bone lengths are estimated once from all frames (`skeleton_fit`) and
+2. One skeleton per video: bone lengths are estimated once from all frames (`skeleton_fit`; the
+   trunk's, between keypoints no detector sees, stay the network's) and
    every frame is re-posed by forward kinematics with those lengths (only bone directions are
    free). `height_cm` sets the metric scale; without it the scale stays the network's, because
    from 2D alone a pose k times larger and k times farther away looks the same.
@@ -17,8 +18,8 @@ skeleton (the paper's correction):
    per joint, how far its poses re-project from the 2D beyond the jitter (empirical Bayes);
    looser in depth, which is what the network adds. Safety: no joint moves more than
    `max_displacement_mm` from the (scaled) prediction (the frame's change is shrunk to fit),
-   and a frame whose result is not finite or re-projects worse than the prediction (and worse
-   than the jitter explains) keeps the prediction.
+   and a frame whose result is not finite or re-projects much worse than the prediction
+   (`reprojection_slack` times its error, or the jitter) keeps the prediction.
 All frames are optimised at once with L-BFGS (a loop over iterations, not frames).
 """
 
@@ -40,6 +41,7 @@ from posemachines.correction.root_translation import (
 from posemachines.correction.skeleton_fit import (
     BONE_CHILDREN,
     BONE_PARENTS,
+    TRUNK_BONES,
     ancestry_matrix,
     bone_vectors,
     estimate_bone_lengths,
@@ -66,8 +68,13 @@ class GeometricCorrectionConfig:
     `keypoint_noise`, counts when larger). pose_sigma_xy_mm: trust in the network's joints
     across the viewing direction (None: per joint, from how far the network's poses re-project
     from the 2D beyond the 2D jitter, at least min_pose_sigma_mm); depth_sigma_ratio: along it,
-    as a multiple. max_displacement_mm: safety bound per
-    joint. refine_focal: search the focal length over the clip when the user gave none.
+    as a multiple. max_displacement_mm: safety bound per joint. reprojection_slack: a
+    frame keeps the prediction when its result re-projects worse than this many times the
+    prediction's error (or the jitter). trunk_from_network: the trunk bones keep the network's
+    lengths (`skeleton_fit.TRUNK_BONES`); max_length_change: the clip's bone lengths stay within
+    this fraction of the network's median lengths (a 2D estimate beyond it is a failure: a
+    short clip, a person leaving the frame). refine_focal: search the focal length over the clip
+    when the user gave none.
     """
 
     iterations: int = 60
@@ -82,6 +89,9 @@ class GeometricCorrectionConfig:
     min_pose_sigma_mm: float = 10.0
     depth_sigma_ratio: float = 2.5
     max_displacement_mm: float = 150.0
+    reprojection_slack: float = 2.0
+    trunk_from_network: bool = True
+    max_length_change: float = 0.15
     refine_focal: bool = True
     gauss_newton_steps: int = 3
 
@@ -298,7 +308,12 @@ def _correct(
     lengths = estimate_bone_lengths(
         network, translation, uv, weights, f, c, noise_px=noise_px,
         in_plane_quantile=config.in_plane_quantile, symmetric=config.symmetric_skeleton,
+        from_network=TRUNK_BONES if config.trunk_from_network else (),
     )
+    network_lengths = bone_vectors(network).norm(dim=-1).median(dim=0).values
+    lengths = torch.minimum(torch.maximum(lengths, (1.0 - config.max_length_change)
+                                          * network_lengths),
+                            (1.0 + config.max_length_change) * network_lengths)
     scale = 1.0
     if height_cm is not None:
         scale = 10.0 * height_cm / standing_height_mm(lengths.numpy())
@@ -321,7 +336,7 @@ def _correct(
     )
     # Lower than the network's, or within the detector's jitter (a smoothed pose need not chase
     # the noise): 1.2533 sigma is the mean length of a 2D Gaussian error of sigma per axis.
-    allowed = error_before.clamp_min(1.2533 * noise_px)
+    allowed = config.reprojection_slack * error_before.clamp_min(1.2533 * noise_px)
     kept = torch.isfinite(pose).flatten(1).all(-1) & (error_after < allowed)
     pose = torch.where(kept[:, None, None], pose, reference)
     translation = torch.where(kept[:, None], smooth_translation, reference_translation)

@@ -10,7 +10,9 @@ bone's image-plane extent alone (no network depth) can never exceed its length, 
 percentile over the clip is a floor for the estimate (it catches a network that shortens bones).
 Detector jitter lengthens every measured bone, so its share is subtracted, and where it is large
 against the bone (a small, far person) the network's own median length is trusted instead.
-Left and right bones are averaged (optional).
+Left and right bones are averaged (optional). Bones named in `from_network` keep the network's
+median length: the trunk's Spine and Thorax and the Head point are no detector's keypoints
+(they are made from the hips, shoulders and face), so their 2D says little about those lengths.
 
 Height: the chain ankle -> knee -> hip -> spine -> thorax -> head of the 16-joint skeleton spans
 0.894 of the standing height by Winter's anthropometric proportions (Biomechanics and Motor
@@ -39,6 +41,8 @@ HEIGHT_CHAIN_FRACTION = 0.894
 _SHIN = (BONE_CHILDREN.index(3), BONE_CHILDREN.index(6))
 _THIGH = (BONE_CHILDREN.index(2), BONE_CHILDREN.index(5))
 _TRUNK = (BONE_CHILDREN.index(7), BONE_CHILDREN.index(8), BONE_CHILDREN.index(9))
+#: Hip-Spine, Spine-Thorax and Thorax-Head: bones between synthesised keypoints.
+TRUNK_BONES: tuple[int, ...] = _TRUNK
 
 
 def mirror_bone_index() -> tuple[int, ...]:
@@ -78,6 +82,7 @@ def estimate_bone_lengths(
     pose3d_rel_mm: torch.Tensor, translation_mm: torch.Tensor, keypoints_px: torch.Tensor,
     weights: torch.Tensor, f_px: torch.Tensor, c_px: torch.Tensor, *, noise_px: float = 0.0,
     in_plane_quantile: float = 0.5, reliable_noise_frac: float = 0.1, symmetric: bool = True,
+    from_network: tuple[int, ...] = (),
 ) -> torch.Tensor:
     """The clip's bone lengths (15,) mm, in the scale of the network's pose.
 
@@ -88,7 +93,8 @@ def estimate_bone_lengths(
     above `in_plane_quantile`, floored by the (likewise de-noised) 90th percentile of the
     image-plane extent. It is blended with the network's median length, trusting the 2D less
     as the jitter grows against the bone: weight 1 / (1 + (noise / length / reliable_noise_frac)^2)
-    with noise the back-projected jitter of the bone. A bone never seen keeps the network's.
+    with noise the back-projected jitter of the bone. A bone never seen, or named in
+    `from_network`, keeps the network's.
     """
     depth = pose3d_rel_mm[..., 2] + translation_mm[:, None, 2]
     rays = (keypoints_px - c_px) / f_px
@@ -105,7 +111,7 @@ def estimate_bone_lengths(
     estimate = network.clone()
     for bone in range(NUM_BONES):  # 15 bones: a loop over bones, not frames
         frames = seen[:, bone]
-        if not frames.any():
+        if bone in from_network or not frames.any():
             continue
         fraction = in_plane[frames, bone]
         chosen = fraction >= torch.quantile(fraction, in_plane_quantile)

@@ -8,8 +8,12 @@ horizontal radius, so the person never walks behind or into it (on LAFAN1's room
 person is then 2-25 m away). As in training, keypoints are not clipped to the image.
 Rows: clean 2D and detector-like noisy 2D (`DetectorNoiseConfig()`, as in training), each lifted
 frame by frame (T=1, LSTM reset every frame), in clips of 5 frames, and over the whole take
-(streaming). Columns: MPJPE (root-aligned), PA-MPJPE and the mean absolute bone-length error,
-mm; the JSON adds the error of every bone.
+(streaming); the streamed take once more scaled to the person's true height, as `infer
+--height-cm` scales it (the network's median bone lengths over the take give its height by
+`standing_height_mm`), to tell how much of the error is the metric size. Protocols with
+`fixture_frames` (cross-mocap) add the real Human3.6M and MPI-INF-3DHP fixture frames
+(`posemachines.evaluation.fixture_frames`). Columns: MPJPE (root-aligned), PA-MPJPE and the
+mean absolute bone-length error in mm and in %; the JSON adds the error of every bone.
 """
 
 from __future__ import annotations
@@ -21,15 +25,17 @@ import numpy as np
 from tqdm import tqdm
 
 from posemachines.camera_sampling import VirtualCameraConfig, sample_virtual_cameras
+from posemachines.correction.skeleton_fit import standing_height_mm
 from posemachines.data.mocap import MocapClip, load_mocap_npz
 from posemachines.errors import PoseDataError, PoseInputError
+from posemachines.evaluation.fixture_frames import default_fixtures_dir, score_fixture_frames
 from posemachines.evaluation.lifting import encode_for, lift_sequences
 from posemachines.evaluation.metrics import bone_length_error, mpjpe, pa_mpjpe
 from posemachines.evaluation.protocols import MocapProtocol, scored_frames
 from posemachines.evaluation.runner import EvaluationOptions
 from posemachines.evaluation.summary import EvaluationReport, MetricTable
 from posemachines.models.pose_machine import PoseMachine
-from posemachines.skeleton import JOINTS16, JOINTS16_NAMES
+from posemachines.skeleton import JOINTS16, JOINTS16_NAMES, bone_lengths
 from posemachines.training.augment import DetectorNoiseConfig, add_detector_noise
 from posemachines.training.lifter_task import VALIDATION_RULE, is_validation_take
 
@@ -41,7 +47,9 @@ MODES: dict[str, int | None] = {
     "single frame (T=1)": 1, "clips of 5 frames": 5, "whole take (streaming)": None,
 }
 INPUTS: dict[str, bool] = {"clean 2D": False, "noisy 2D": True}
-COLUMNS = ("MPJPE (mm)", "PA-MPJPE (mm)", "Bone length error (mm)")
+COLUMNS = ("MPJPE (mm)", "PA-MPJPE (mm)", "Bone length error (mm)", "Bone length error (%)")
+#: Row suffix of the streamed take scaled to the true height.
+HEIGHT_SCALED = "whole take, scaled to the true height"
 BONE_NAMES = tuple(f"{JOINTS16_NAMES[p]}-{JOINTS16_NAMES[c]}" for p, c in JOINTS16.bones)
 
 
@@ -94,21 +102,28 @@ class _Totals:
     def add(self, row: str, pred: np.ndarray, gt: np.ndarray) -> None:
         """pred, gt: (n, F, 16, 3) mm of the scored frames."""
         bones = np.asarray(bone_length_error(pred, gt, relative=False, reduction="none"))
+        relative = np.asarray(bone_length_error(pred, gt, relative=True, reduction="none"))
         columns = np.array([float(np.sum(mpjpe(pred, gt, root_align=True, reduction="none"))),
                             float(np.sum(pa_mpjpe(pred, gt, reduction="none"))),
-                            float(bones.mean(axis=-1).sum())])
+                            float(bones.mean(axis=-1).sum()),
+                            100.0 * float(relative.mean(axis=-1).sum())])
         self.sums[row] = self.sums.get(row, 0.0) + columns
         self.bones[row] = self.bones.get(row, 0.0) + bones.reshape(-1, bones.shape[-1]).sum(0)
         self.frames[row] = self.frames.get(row, 0) + int(np.prod(pred.shape[:2]))
 
-    def table(self) -> MetricTable:
+    def table(self, extra: dict[str, tuple[dict[str, float], int, dict]] | None = None
+              ) -> MetricTable:
+        """The table; `extra`: more rows as row -> (values, frames, details)."""
         rows = tuple(self.sums)
         values = {row: dict(zip(COLUMNS, (self.sums[row] / self.frames[row]).tolist(),
                                 strict=True)) for row in rows}
         details = {row: {"bone_length_error_mm": dict(zip(
             BONE_NAMES, (self.bones[row] / self.frames[row]).tolist(), strict=True))}
             for row in rows}
-        return MetricTable(rows, COLUMNS, values, dict(self.frames), details)
+        frames = dict(self.frames)
+        for row, (row_values, row_frames, row_details) in (extra or {}).items():
+            values[row], frames[row], details[row] = row_values, row_frames, row_details
+        return MetricTable((*rows, *(extra or {})), COLUMNS, values, frames, details)
 
 
 def evaluate_mocap(
@@ -135,9 +150,28 @@ def evaluate_mocap(
     for number, take in enumerate(tqdm(takes, desc=protocol.name, unit="take",
                                        disable=not options.progress)):
         _evaluate_take(model, take, number, config, options, totals)
-    table = totals.table()
+    fixtures, note = _fixture_rows(model, protocol, options)
+    table = totals.table(fixtures)
     return EvaluationReport(protocol.name, protocol.title,
-                            _describe(protocol, options, takes, table), table)
+                            (*_describe(protocol, options, takes, table), *note), table)
+
+
+def _fixture_rows(
+    model: PoseMachine, protocol: MocapProtocol, options: EvaluationOptions
+) -> tuple[dict[str, tuple[dict[str, float], int, dict]], tuple[str, ...]]:
+    """The real fixture frames' rows and a note line (none for protocols without them)."""
+    if not protocol.fixture_frames:
+        return {}, ()
+    folder = options.fixtures or default_fixtures_dir()
+    if not folder.is_dir():
+        if options.fixtures is not None:
+            raise PoseInputError(f"--fixtures {folder} is not a folder.")
+        return {}, (f"Real lab frames skipped: no fixtures folder at {folder} (--fixtures).",)
+    scores = score_fixture_frames(model, folder, options.device)
+    rows = {label: (score.values, score.frames, {"mpjpe_mm_per_frame": score.per_frame_mpjpe})
+            for label, score in scores.items()}
+    return rows, (f"Real lab frames ({folder}): each lifted alone (T=1) from its annotated 2D, "
+                  "intrinsics fitted to its 2D/3D pairs; per-frame MPJPE in the JSON.",)
 
 
 def _evaluate_take(
@@ -158,6 +192,19 @@ def _evaluate_take(
         for mode_label, window in MODES.items():
             pred = lift_sequences(model, keypoints, extra, window, device=options.device)
             totals.add(f"{input_label}, {mode_label}", pred[:, chosen].astype(np.float64), gt)
+            if window is None:
+                totals.add(f"{input_label}, {HEIGHT_SCALED}",
+                           scale_to_height(pred, views.pose3d_mm)[:, chosen], gt)
+
+
+def scale_to_height(pred_mm: np.ndarray, gt_mm: np.ndarray) -> np.ndarray:
+    """(n, T, 16, 3) predictions scaled per sequence so that the height of their median bone
+    lengths equals the height of the true skeleton's (what `--height-cm` does); float64."""
+    pred = np.asarray(pred_mm, dtype=np.float64)
+    scales = [standing_height_mm(np.median(bone_lengths(truth), axis=0))
+              / standing_height_mm(np.median(bone_lengths(guess), axis=0))
+              for guess, truth in zip(pred, gt_mm, strict=True)]
+    return pred * np.asarray(scales)[:, None, None, None]
 
 
 def _describe(

@@ -62,13 +62,15 @@ class DatasetProtocol:
 @dataclass(frozen=True)
 class MocapProtocol:
     """A protocol on our mocap npz: the takes of `test_sources` (held out by
-    `is_validation_take` when `held_out`) seen through seeded virtual cameras."""
+    `is_validation_take` when `held_out`) seen through seeded virtual cameras; with
+    `fixture_frames`, also the real Human3.6M / MPI-INF-3DHP fixture frames."""
 
     name: str
     title: str
     train_sources: tuple[str, ...]
     test_sources: tuple[str, ...]
     held_out: bool
+    fixture_frames: bool = False
 
 
 Protocol = DatasetProtocol | MocapProtocol
@@ -99,8 +101,8 @@ PROTOCOLS: dict[str, Protocol] = {
         held_out=True,
     ),
     "cross-mocap": MocapProtocol(
-        "cross-mocap", "Cross-dataset: Bandai Namco -> LAFAN1", BANDAI_NAMCO, ("lafan1",),
-        held_out=False,
+        "cross-mocap", "Cross-dataset: Bandai Namco -> LAFAN1, Human3.6M, MPI-INF-3DHP",
+        BANDAI_NAMCO, ("lafan1",), held_out=False, fixture_frames=True,
     ),
     # The held-out LAFAN1 actor (subject 2): a fair test also for models trained on LAFAN1's
     # other subjects (configs/lifter_mocap_general.yaml).

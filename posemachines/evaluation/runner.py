@@ -54,7 +54,9 @@ HUMANEVA_IMAGE_SIZE = (640, 480)
 class EvaluationOptions:
     """input_source: 2D source ('gt' or a data_2d_<dataset>_<source>.npz name); correction:
     a `CORRECTIONS` key; stride: score every stride-th frame (None = the protocol's); the
-    mocap protocols' camera_shift / cameras_per_take / seed; weights_label for the report."""
+    mocap protocols' camera_shift / cameras_per_take / seed; fixtures: the folder of real lab
+    frames for cross-mocap (None = `default_fixtures_dir()`, skipped when absent); weights_label
+    for the report."""
 
     input_source: str = "gt"
     correction: str = "off"
@@ -62,6 +64,7 @@ class EvaluationOptions:
     camera_shift: bool = False
     cameras_per_take: int = 4
     seed: int = 0
+    fixtures: Path | None = None
     device: str = "cpu"
     progress: bool = True
     weights_label: str | None = None

@@ -1,7 +1,8 @@
 """Training pairs from motion capture: 16-joint world poses seen through virtual cameras.
 
 Every batch is a pure function of a seed: clips are drawn from the takes, optionally given a new
-adult body each (`posemachines.training.anthropometry`; off by default), each clip gets its own
+adult body each (`posemachines.training.anthropometry`; off by default) and tilted away from
+upright (`posemachines.training.orientation`; off by default), each clip gets its own
 virtual camera (aimed at the clip's first root position, Y-up world, ground at y = 0), the joints
 are projected to pixels, mirrored at random and given detector-like 2D noise, then encoded the
 way inference encodes real detections (`posemachines.data.lifter_input`).
@@ -23,18 +24,21 @@ from posemachines.training.augment import (
     add_detector_noise,
     flip_clips,
 )
+from posemachines.training.orientation import OrientationConfig, tilt_clips
 
 
 @dataclass(frozen=True)
 class MocapViewConfig:
     """clip_length frames per clip; flip_prob chance to mirror a clip; noise: detector errors;
-    anthropometry: new body proportions per clip (None = the takes' own, the default)."""
+    anthropometry: new body proportions per clip (None = the takes' own, the default);
+    orientation: whole-clip tilts away from upright (None = off, the default)."""
 
     clip_length: int = 16
     flip_prob: float = 0.5
     camera: VirtualCameraConfig = field(default_factory=VirtualCameraConfig)
     noise: DetectorNoiseConfig = field(default_factory=DetectorNoiseConfig)
     anthropometry: AnthropometryConfig | None = None
+    orientation: OrientationConfig | None = None
 
 
 @dataclass(frozen=True)
@@ -93,6 +97,8 @@ class MocapViews:
         world = self.positions[index]  # (B, T, 16, 3)
         if cfg.anthropometry is not None:
             world = augment_anthropometry(rng, world, cfg.anthropometry)
+        if cfg.orientation is not None:
+            world = tilt_clips(rng, world, cfg.orientation)
         cameras = sample_virtual_cameras(rng, batch_size, world[:, 0, 0], cfg.camera)
         cam = cameras.world_to_camera(world.astype(np.float64))
         xy = cameras.project(cam)

@@ -18,6 +18,8 @@ import torch
 from posemachines.correction import correct
 from posemachines.correction.geometric import GeometricCorrectionConfig, correct_geometric
 from posemachines.correction.skeleton_fit import (
+    BONE_CHILDREN,
+    TRUNK_BONES,
     ancestry_matrix,
     bone_vectors,
     standing_height_mm,
@@ -195,3 +197,45 @@ def test_an_accurate_network_is_not_pulled_onto_noisy_2d() -> None:
     trusting_error = _mpjpe(_run(clip, config=trusting).pose3d_mm, clip["truth"])
     assert adaptive_error < 3.0
     assert adaptive_error < 0.3 * trusting_error
+
+
+def _arms_stretched(clip: dict[str, np.ndarray], factor: float) -> dict[str, np.ndarray]:
+    """The clip with the lifter's forearms `factor` times their length (wrists moved out)."""
+    lifted = clip["lifted"].copy()
+    for elbow, wrist in ((11, 12), (14, 15)):
+        lifted[:, wrist] = lifted[:, elbow] + factor * (lifted[:, wrist] - lifted[:, elbow])
+    return {**clip, "lifted": lifted}
+
+
+def test_trunk_bones_keep_the_networks_lengths_limbs_follow_the_2d() -> None:
+    clip = _lifted_clip(seed=0)
+    network = np.median(bone_lengths(clip["lifted"]), axis=0)
+    result = _run(clip, height_cm=TRUE_HEIGHT_CM)
+    trunk = list(TRUNK_BONES)
+    # (torch's median is the lower middle value, numpy's the mean of the two)
+    np.testing.assert_allclose(result.bone_lengths_mm[trunk], result.scale * network[trunk],
+                               rtol=2e-3)
+    free = _run(clip, height_cm=TRUE_HEIGHT_CM,
+                config=GeometricCorrectionConfig(trunk_from_network=False))
+    assert not np.allclose(free.bone_lengths_mm[trunk], free.scale * network[trunk], rtol=0.01)
+
+
+def test_bone_lengths_stay_within_the_allowed_change_from_the_networks() -> None:
+    # The lifter's forearms 1.6x too long: the 2D says shorter, but only by the cap (15 %).
+    clip = _arms_stretched(_lifted_clip(seed=1), 1.6)
+    network = np.median(bone_lengths(clip["lifted"]), axis=0)
+    forearms = [BONE_CHILDREN.index(12), BONE_CHILDREN.index(15)]
+    result = _run(clip)
+    np.testing.assert_allclose(result.bone_lengths_mm[forearms], 0.85 * network[forearms],
+                               rtol=5e-3)
+    uncapped = _run(clip, config=GeometricCorrectionConfig(max_length_change=1.0))
+    assert np.all(uncapped.bone_lengths_mm[forearms] < 0.7 * network[forearms])
+
+
+def test_reprojection_slack_decides_which_frames_keep_the_prediction() -> None:
+    clip = _lifted_clip(seed=2)
+    strict = _run(clip, config=GeometricCorrectionConfig(reprojection_slack=0.0))
+    assert not strict.info.kept.any()
+    np.testing.assert_allclose(strict.pose3d_mm, clip["lifted"] - clip["lifted"][:, :1],
+                               atol=1e-9)
+    assert _run(clip).info.kept.all()

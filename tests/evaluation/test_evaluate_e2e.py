@@ -15,6 +15,7 @@ import torch
 from posemachines.camera import h36m_camera
 from posemachines.cli import main
 from posemachines.data.mocap import MocapClip, MocapCollection
+from posemachines.errors import PoseInputError
 from posemachines.evaluation import runner
 from posemachines.evaluation.metrics import pa_mpjpe
 from posemachines.evaluation.runner import EvaluationOptions, evaluate
@@ -170,18 +171,20 @@ def test_a_3d_pose_baseline_tree_is_read_like_the_videopose3d_layout(
 
 
 MOCAP_ROWS = [f"{inputs}, {mode}" for inputs in ("clean 2D", "noisy 2D") for mode in (
-    "single frame (T=1)", "clips of 5 frames", "whole take (streaming)")]
+    "single frame (T=1)", "clips of 5 frames", "whole take (streaming)",
+    "whole take, scaled to the true height")]
+FIXTURE_ROWS = ["real Human3.6M frames, annotated 2D", "real MPI-INF-3DHP frames, annotated 2D"]
 
 
-def test_mocap_heldout_scores_the_held_out_takes_in_six_conditions(
+def test_mocap_heldout_scores_the_held_out_takes_in_eight_conditions(
     mocap_npz, lite_weights, tmp_path, capsys
 ):
     out = tmp_path / "mocap.md"
     assert main(["evaluate", "--protocol", "mocap-heldout", "--data", str(mocap_npz),
                  "--weights", str(lite_weights), "--cameras-per-take", "2", "--out", str(out),
                  "--no-progress"]) == 0
-    assert "| Condition | Frames | MPJPE (mm) | PA-MPJPE (mm) | Bone length error (mm) |" in (
-        capsys.readouterr().out)
+    assert ("| Condition | Frames | MPJPE (mm) | PA-MPJPE (mm) | Bone length error (mm) | "
+            "Bone length error (%) |") in capsys.readouterr().out
     rows = read_csv(out.with_suffix(".csv"))
     assert [r[0] for r in rows[1:]] == MOCAP_ROWS
     assert all(int(r[1]) == 2 * (30 + 17) for r in rows[1:])  # the two held-out takes
@@ -191,6 +194,27 @@ def test_mocap_heldout_scores_the_held_out_takes_in_six_conditions(
     bones = document["table"]["rows"][0]["bone_length_error_mm"]
     assert len(bones) == 15 and "LElbow-LWrist" in bones
     assert np.mean(list(bones.values())) == pytest.approx(values[0, 2])
+    streamed, scaled = values[2], values[3]
+    assert scaled[1] == pytest.approx(streamed[1])  # PA-MPJPE ignores scale
+
+
+def test_cross_mocap_adds_the_real_lab_frames_or_says_they_were_skipped(
+    mocap_npz, lite_weights, shared_data, tmp_path, monkeypatch
+):
+    model = runner.load_lifter(lite_weights)
+    report = evaluate(model, "cross-mocap", mocap_npz, EvaluationOptions(
+        cameras_per_take=1, progress=False, fixtures=shared_data / "fixtures"))
+    assert list(report.table.rows) == MOCAP_ROWS + FIXTURE_ROWS
+    assert all(report.table.frame_counts[row] == 4 for row in FIXTURE_ROWS)
+    assert any("Real lab frames" in line for line in report.description)
+    monkeypatch.setenv("POSEMACHINES_SHARED_DATA", str(tmp_path / "elsewhere"))
+    skipped = evaluate(model, "cross-mocap", mocap_npz, EvaluationOptions(
+        cameras_per_take=1, progress=False))
+    assert list(skipped.table.rows) == MOCAP_ROWS
+    assert any("skipped" in line for line in skipped.description)
+    with pytest.raises(PoseInputError, match="is not a folder"):
+        evaluate(model, "cross-mocap", mocap_npz, EvaluationOptions(
+            cameras_per_take=1, progress=False, fixtures=tmp_path / "none"))
 
 
 def test_cross_mocap_tests_on_lafan1_and_camera_shift_changes_the_views(
@@ -202,7 +226,8 @@ def test_cross_mocap_tests_on_lafan1_and_camera_shift_changes_the_views(
     shifted = evaluate(model, "cross-mocap", mocap_npz,
                        EvaluationOptions(cameras_per_take=2, progress=False,
                                          camera_shift=True)).table
-    assert list(plain.rows) == MOCAP_ROWS and plain.frame_counts[MOCAP_ROWS[0]] == 2 * 40
+    assert list(plain.rows[:len(MOCAP_ROWS)]) == MOCAP_ROWS
+    assert plain.frame_counts[MOCAP_ROWS[0]] == 2 * 40
     again = evaluate(model, "cross-mocap", mocap_npz, options).table
     assert again.values == plain.values  # fixed seed
     assert shifted.values[MOCAP_ROWS[0]] != plain.values[MOCAP_ROWS[0]]

@@ -7,6 +7,7 @@ import pytest
 
 from posemachines.camera import H36M_CAMERA_IDS
 from posemachines.errors import PoseInputError
+from posemachines.evaluation.mocap_protocols import scale_to_height
 from posemachines.evaluation.protocols import (
     PROTOCOL_NAMES,
     DatasetProtocol,
@@ -127,3 +128,11 @@ def test_lafan1_heldout_scores_only_the_held_out_actor():
              clip("bandai-namco-2", "006")]
     chosen = select_takes(clips, get_protocol("lafan1-heldout"))
     assert [c.take for c in chosen] == ["2_subject2"]
+
+
+def test_scale_to_height_undoes_a_uniform_shrink_and_keeps_each_sequence_apart():
+    rng = np.random.default_rng(0)
+    truth = rng.normal(0.0, 300.0, (2, 5, 16, 3))
+    truth[1] *= 1.2  # a taller second person
+    guess = truth * np.array([0.8, 1.1])[:, None, None, None]
+    np.testing.assert_allclose(scale_to_height(guess, truth), truth, rtol=1e-9)
