@@ -334,8 +334,9 @@ def _correct(
     error_before = weighted_pixel_error(
         reference + reference_translation[:, None], uv, weights, f, c
     )
-    # Lower than the network's, or within the detector's jitter (a smoothed pose need not chase
-    # the noise): 1.2533 sigma is the mean length of a 2D Gaussian error of sigma per axis.
+    # Within `reprojection_slack` x the network's error, or x the detector's jitter (a smooth
+    # pose with fixed bones need not chase the noise): 1.2533 sigma is the mean length of a 2D
+    # Gaussian error of sigma per axis.
     allowed = config.reprojection_slack * error_before.clamp_min(1.2533 * noise_px)
     kept = torch.isfinite(pose).flatten(1).all(-1) & (error_after < allowed)
     pose = torch.where(kept[:, None, None], pose, reference)

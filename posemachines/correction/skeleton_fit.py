@@ -40,9 +40,9 @@ LOWER_BOUND_QUANTILE = 0.9
 HEIGHT_CHAIN_FRACTION = 0.894
 _SHIN = (BONE_CHILDREN.index(3), BONE_CHILDREN.index(6))
 _THIGH = (BONE_CHILDREN.index(2), BONE_CHILDREN.index(5))
-_TRUNK = (BONE_CHILDREN.index(7), BONE_CHILDREN.index(8), BONE_CHILDREN.index(9))
 #: Hip-Spine, Spine-Thorax and Thorax-Head: bones between synthesised keypoints.
-TRUNK_BONES: tuple[int, ...] = _TRUNK
+TRUNK_BONES: tuple[int, ...] = (BONE_CHILDREN.index(7), BONE_CHILDREN.index(8),
+                                BONE_CHILDREN.index(9))
 
 
 def mirror_bone_index() -> tuple[int, ...]:
@@ -73,7 +73,8 @@ def standing_height_mm(bone_lengths_mm: Any) -> Any:
     lengths = bone_lengths_mm
     if not isinstance(lengths, torch.Tensor):
         lengths = torch.as_tensor(np.asarray(lengths, dtype=np.float64))
-    chain = lengths[list(_SHIN)].mean() + lengths[list(_THIGH)].mean() + lengths[list(_TRUNK)].sum()
+    chain = (lengths[list(_SHIN)].mean() + lengths[list(_THIGH)].mean()
+             + lengths[list(TRUNK_BONES)].sum())
     height = chain / HEIGHT_CHAIN_FRACTION
     return height if isinstance(bone_lengths_mm, torch.Tensor) else float(height)
 
