@@ -13,4 +13,4 @@ mkdir -p runs
 [ -f runs/mocap16.npz ] || posemachines data mocap "$shared/mocap" runs/mocap16.npz
 posemachines train configs/lifter_mocap_general.yaml \
     --set options.sources=bandai-namco-1,bandai-namco-2 --set options.orientation.probability=0.3 \
-    --set checkpoint.dir=runs/lifter_cross "$@"
+    --set optim.steps=8000 --set checkpoint.dir=runs/lifter_cross "$@"
