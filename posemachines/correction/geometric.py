@@ -309,11 +309,8 @@ def _correct(
         network, translation, uv, weights, f, c, noise_px=noise_px,
         in_plane_quantile=config.in_plane_quantile, symmetric=config.symmetric_skeleton,
         from_network=TRUNK_BONES if config.trunk_from_network else (),
+        max_change=config.max_length_change,
     )
-    network_lengths = bone_vectors(network).norm(dim=-1).median(dim=0).values
-    lengths = torch.minimum(torch.maximum(lengths, (1.0 - config.max_length_change)
-                                          * network_lengths),
-                            (1.0 + config.max_length_change) * network_lengths)
     scale = 1.0
     if height_cm is not None:
         scale = 10.0 * height_cm / standing_height_mm(lengths.numpy())

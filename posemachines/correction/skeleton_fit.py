@@ -83,7 +83,7 @@ def estimate_bone_lengths(
     pose3d_rel_mm: torch.Tensor, translation_mm: torch.Tensor, keypoints_px: torch.Tensor,
     weights: torch.Tensor, f_px: torch.Tensor, c_px: torch.Tensor, *, noise_px: float = 0.0,
     in_plane_quantile: float = 0.5, reliable_noise_frac: float = 0.1, symmetric: bool = True,
-    from_network: tuple[int, ...] = (),
+    from_network: tuple[int, ...] = (), max_change: float = float("inf"),
 ) -> torch.Tensor:
     """The clip's bone lengths (15,) mm, in the scale of the network's pose.
 
@@ -95,7 +95,8 @@ def estimate_bone_lengths(
     image-plane extent. It is blended with the network's median length, trusting the 2D less
     as the jitter grows against the bone: weight 1 / (1 + (noise / length / reliable_noise_frac)^2)
     with noise the back-projected jitter of the bone. A bone never seen, or named in
-    `from_network`, keeps the network's.
+    `from_network`, keeps the network's; every estimate stays within `max_change` (a fraction)
+    of the network's median length.
     """
     depth = pose3d_rel_mm[..., 2] + translation_mm[:, None, 2]
     rays = (keypoints_px - c_px) / f_px
@@ -125,4 +126,7 @@ def estimate_bone_lengths(
         estimate[bone] = trust * from_2d + (1.0 - trust) * network[bone]
     if symmetric:
         estimate = 0.5 * (estimate + estimate[list(mirror_bone_index())])
-    return estimate
+    if max_change == float("inf"):
+        return estimate
+    return torch.minimum(torch.maximum(estimate, (1.0 - max_change) * network),
+                         (1.0 + max_change) * network)
