@@ -7,6 +7,8 @@ evaluate`):
 - LAFAN1: `cross-mocap` (all 12 takes) for lifters trained on Bandai Namco only, or
   `lafan1-heldout` (subject 2) for lifters that trained on LAFAN1 (`--lafan1-trained`):
   MPJPE / PA-MPJPE / mean bone-length error in %;
+- LAFAN1 split by posture (`upright_frames`): MPJPE / PA-MPJPE on the upright frames and on
+  the others (floor work, falls, crawling), with the others' share;
 - the real Human3.6M and MPI-INF-3DHP fixture frames from their annotated 2D
   (`posemachines.evaluation.fixture_frames`): MPJPE / PA-MPJPE.
 
@@ -32,14 +34,23 @@ from posemachines.evaluation.mocap_protocols import select_takes, view_take
 from posemachines.evaluation.protocols import get_protocol
 from posemachines.evaluation.runner import load_lifter
 from posemachines.models.pose_machine import PoseMachine
+from posemachines.skeleton import JOINTS16
 
 CAMERAS_PER_TAKE = 4
+THORAX = JOINTS16.names.index("Thorax")
 
 
-def streamed_clean(model: PoseMachine, mocap: Path, protocol: str) -> tuple[float, ...]:
-    """MPJPE, PA-MPJPE (mm) and bone-length error (%) of clean 2D, whole takes streamed."""
+def upright_frames(world_mm: np.ndarray) -> np.ndarray:
+    """(T,) bool: the body's hip -> thorax axis within 45 degrees of vertical (world, Y up)."""
+    axis = world_mm[:, THORAX] - world_mm[:, 0]
+    return axis[:, 1] > np.cos(np.radians(45.0)) * np.linalg.norm(axis, axis=-1)
+
+
+def streamed_clean(model: PoseMachine, mocap: Path, protocol: str) -> dict[str, float]:
+    """Clean 2D, whole takes streamed: MPJPE, PA-MPJPE (mm) and bone-length error (%) over all
+    frames, and MPJPE / PA-MPJPE over the upright frames and the others (`upright_frames`)."""
     takes = select_takes(load_mocap_npz(mocap).clips, get_protocol(protocol))
-    sums, frames = np.zeros(3), 0
+    errors, upright = [], []
     for number, take in enumerate(takes):
         views = view_take(take.joints_mm, np.random.default_rng([0, number, 0]),
                           CAMERAS_PER_TAKE, VirtualCameraConfig())
@@ -47,11 +58,19 @@ def streamed_clean(model: PoseMachine, mocap: Path, protocol: str) -> tuple[floa
         keypoints, extra = encode_for(model, views.xy_px, confidence, views.f_px, views.c_px)
         pred = lift_sequences(model, keypoints, extra, None).astype(np.float64)
         gt = views.pose3d_mm
-        sums += [np.sum(mpjpe(pred, gt, root_align=True, reduction="none")),
-                 np.sum(pa_mpjpe(pred, gt, reduction="none")),
-                 100.0 * np.sum(np.mean(bone_length_error(pred, gt, reduction="none"), -1))]
-        frames += int(np.prod(pred.shape[:2]))
-    return tuple((sums / frames).tolist())
+        errors.append(np.stack([
+            mpjpe(pred, gt, root_align=True, reduction="none"),
+            pa_mpjpe(pred, gt, reduction="none"),
+            100.0 * np.mean(bone_length_error(pred, gt, reduction="none"), -1),
+        ], -1).reshape(-1, 3))
+        upright.append(np.broadcast_to(upright_frames(take.joints_mm), pred.shape[:2]).ravel())
+    error, is_upright = np.concatenate(errors), np.concatenate(upright)
+    scores = dict(zip(("mpjpe", "pa", "bone"), error.mean(0).tolist(), strict=True))
+    for name, mask in (("upright", is_upright), ("other", ~is_upright)):
+        part = error[mask].mean(0) if mask.any() else np.full(3, np.nan)
+        scores[f"{name} mpjpe"], scores[f"{name} pa"] = float(part[0]), float(part[1])
+    scores["upright share"] = float(is_upright.mean())
+    return scores
 
 
 def main() -> None:
@@ -65,20 +84,24 @@ def main() -> None:
     torch.set_num_threads(1)
     lafan1_trained = set(filter(None, args.lafan1_trained.split(",")))
     fixtures = args.fixtures or default_fixtures_dir()
-    print("| lifter | Bandai held-out MPJPE | LAFAN1 MPJPE / PA / bone % | real H36M frames "
-          "MPJPE / PA | real 3DHP frames MPJPE / PA |")
-    print("|---|---:|---|---|---|")
+    print("| lifter | Bandai held-out MPJPE | LAFAN1 MPJPE / PA / bone % | LAFAN1 upright "
+          "MPJPE / PA | LAFAN1 other postures MPJPE / PA | real H36M frames MPJPE / PA | "
+          "real 3DHP frames MPJPE / PA |")
+    print("|---|---:|---|---|---|---|---|")
     for item in args.models:
         label, _, path = item.rpartition("=")
         model = load_lifter(Path(path))
-        in_domain = streamed_clean(model, args.mocap, "mocap-heldout")[0]
+        in_domain = streamed_clean(model, args.mocap, "mocap-heldout")["mpjpe"]
         protocol = "lafan1-heldout" if label in lafan1_trained else "cross-mocap"
         lafan = streamed_clean(model, args.mocap, protocol)
         real = [score.values for score in score_fixture_frames(model, fixtures).values()]
-        lafan_cell = " / ".join(f"{v:.1f}" for v in lafan) + f" ({protocol})"
+        lafan_cell = f"{lafan['mpjpe']:.1f} / {lafan['pa']:.1f} / {lafan['bone']:.1f} ({protocol})"
+        posture_cell = (f"{lafan['upright mpjpe']:.1f} / {lafan['upright pa']:.1f} | "
+                        f"{lafan['other mpjpe']:.1f} / {lafan['other pa']:.1f} "
+                        f"({100 * (1 - lafan['upright share']):.0f} % of frames)")
         real_cells = [f"{r['MPJPE (mm)']:.1f} / {r['PA-MPJPE (mm)']:.1f}" for r in real]
-        print(f"| {label} | {in_domain:.1f} | {lafan_cell} | {' | '.join(real_cells)} |",
-              flush=True)
+        print(f"| {label} | {in_domain:.1f} | {lafan_cell} | {posture_cell} | "
+              f"{' | '.join(real_cells)} |", flush=True)
 
 
 if __name__ == "__main__":

@@ -4,8 +4,9 @@ Takes are split by name (`is_validation_take`): whole held-out takes validate, t
 LAFAN1 (when `sources` names it) is split by subject: subject 2's takes validate
 (`LAFAN1_VALIDATION_RULE`); for the cross-dataset protocol leave it out of `sources` altogether.
 Optional anthropometric augmentation (`options.anthropometry`, off by default) gives every
-training clip a new adult body; optional orientation augmentation (`options.orientation`, off by
-default) tilts a share of the training clips away from upright; validation clips keep their own.
+training clip a new adult body; optional articulation (`options.articulation`, off by default)
+bends the legs of a share of the clips; optional orientation augmentation (`options.orientation`,
+off by default) tilts a share of them away from upright; validation clips keep their own.
 A training item is one clip start; a whole batch of clips is drawn at once (`__getitems__`),
 with cameras, flips and detector noise seeded by (seed, epoch, the batch's indices), so a
 batch is a pure function of its position and resuming is exact.
@@ -25,6 +26,7 @@ from posemachines.camera_sampling import VirtualCameraConfig
 from posemachines.data.mocap import load_mocap_npz
 from posemachines.errors import PoseDataError, PoseInputError
 from posemachines.training.anthropometry import AnthropometryConfig
+from posemachines.training.articulation import ArticulationConfig
 from posemachines.training.augment import DetectorNoiseConfig
 from posemachines.training.mocap_views import LifterBatch, MocapViewConfig, MocapViews
 from posemachines.training.orientation import OrientationConfig
@@ -103,8 +105,8 @@ class MocapViewDataset(Dataset):
 @dataclass
 class LifterMocapOptions(PoseStageOptions):
     """mocap: npz from `posemachines data mocap`; sources: which mocap trains and validates;
-    anthropometry, orientation: `AnthropometryConfig` / `OrientationConfig` fields for training
-    clips ({} = their defaults, None = off)."""
+    anthropometry, articulation, orientation: `AnthropometryConfig` / `ArticulationConfig` /
+    `OrientationConfig` fields for training clips ({} = their defaults, None = off)."""
 
     mocap: str = ""
     sources: tuple[str, ...] = ("bandai-namco-1", "bandai-namco-2")
@@ -113,6 +115,7 @@ class LifterMocapOptions(PoseStageOptions):
     camera: dict[str, Any] = field(default_factory=dict)
     noise: dict[str, Any] = field(default_factory=dict)
     anthropometry: dict[str, Any] | None = None
+    articulation: dict[str, Any] | None = None
     orientation: dict[str, Any] | None = None
 
 
@@ -123,13 +126,15 @@ class LifterMocapTask(PoseLiftingTask):
 
     def _view_config(self, validation: bool) -> MocapViewConfig:
         options = self.options
-        body, tilt = options.anthropometry, options.orientation
+        body, bend, tilt = options.anthropometry, options.articulation, options.orientation
         return MocapViewConfig(
             clip_length=self.config.data.clip_length,
             camera=_section(VirtualCameraConfig, options.camera, "camera"),
             noise=_section(DetectorNoiseConfig, options.noise, "noise"),
             anthropometry=(None if validation or body is None
                            else _section(AnthropometryConfig, body, "anthropometry")),
+            articulation=(None if validation or bend is None
+                          else _section(ArticulationConfig, bend, "articulation")),
             orientation=(None if validation or tilt is None
                          else _section(OrientationConfig, tilt, "orientation")),
         )

@@ -1,8 +1,9 @@
 """Training pairs from motion capture: 16-joint world poses seen through virtual cameras.
 
 Every batch is a pure function of a seed: clips are drawn from the takes, optionally given a new
-adult body each (`posemachines.training.anthropometry`; off by default) and tilted away from
-upright (`posemachines.training.orientation`; off by default), each clip gets its own
+adult body each (`posemachines.training.anthropometry`; off by default), with bent legs
+(`posemachines.training.articulation`; off by default) and tilted away from upright
+(`posemachines.training.orientation`; off by default), each clip gets its own
 virtual camera (aimed at the clip's first root position, Y-up world, ground at y = 0), the joints
 are projected to pixels, mirrored at random and given detector-like 2D noise, then encoded the
 way inference encodes real detections (`posemachines.data.lifter_input`).
@@ -18,6 +19,7 @@ from posemachines.camera_sampling import VirtualCameraConfig, sample_virtual_cam
 from posemachines.data.lifter_input import encode_lifter_input
 from posemachines.errors import PoseDataError
 from posemachines.training.anthropometry import AnthropometryConfig, augment_anthropometry
+from posemachines.training.articulation import ArticulationConfig, articulate_clips
 from posemachines.training.augment import (
     NO_NOISE,
     DetectorNoiseConfig,
@@ -31,6 +33,7 @@ from posemachines.training.orientation import OrientationConfig, tilt_clips
 class MocapViewConfig:
     """clip_length frames per clip; flip_prob chance to mirror a clip; noise: detector errors;
     anthropometry: new body proportions per clip (None = the takes' own, the default);
+    articulation: extra hip and knee flexion per clip (None = off, the default);
     orientation: whole-clip tilts away from upright (None = off, the default)."""
 
     clip_length: int = 16
@@ -38,6 +41,7 @@ class MocapViewConfig:
     camera: VirtualCameraConfig = field(default_factory=VirtualCameraConfig)
     noise: DetectorNoiseConfig = field(default_factory=DetectorNoiseConfig)
     anthropometry: AnthropometryConfig | None = None
+    articulation: ArticulationConfig | None = None
     orientation: OrientationConfig | None = None
 
 
@@ -97,6 +101,8 @@ class MocapViews:
         world = self.positions[index]  # (B, T, 16, 3)
         if cfg.anthropometry is not None:
             world = augment_anthropometry(rng, world, cfg.anthropometry)
+        if cfg.articulation is not None:
+            world = articulate_clips(rng, world, cfg.articulation)
         if cfg.orientation is not None:
             world = tilt_clips(rng, world, cfg.orientation)
         cameras = sample_virtual_cameras(rng, batch_size, world[:, 0, 0], cfg.camera)

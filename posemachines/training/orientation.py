@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from posemachines.errors import PoseDataError
+from posemachines.training.articulation import keep_lowest_height
 
 
 @dataclass(frozen=True)
@@ -69,6 +70,5 @@ def tilt_clips(
         return world
     pivot = world[:, :1, :1, :]  # first-frame root, (B, 1, 1, 3)
     rotated = np.einsum("bij,btkj->btki", tilt_rotations(heading, tilt), world - pivot) + pivot
-    lift = world[..., 1].min(axis=(1, 2)) - rotated[..., 1].min(axis=(1, 2))
-    rotated[..., 1] += lift[:, None, None]
+    keep_lowest_height(world, rotated)
     return np.where(chosen[:, None, None, None], rotated, world)
