@@ -14,7 +14,7 @@ evaluate`):
 
     python benchmarks/ablation_table.py --mocap runs/mocap16.npz \\
         "first default=runs/lifter_mocap/best.pt" "cross=runs/lifter_cross/best.pt" \\
-        [--lafan1-trained shipped,...] [--fixtures ../shared/data/fixtures]
+        [--lafan1-trained shipped,...] [--fixtures ../shared/data/fixtures] [--flip-test]
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ import torch
 from posemachines.camera_sampling import VirtualCameraConfig
 from posemachines.data.mocap import load_mocap_npz
 from posemachines.evaluation.fixture_frames import default_fixtures_dir, score_fixture_frames
-from posemachines.evaluation.lifting import encode_for, lift_sequences
+from posemachines.evaluation.lifting import lift_detections
 from posemachines.evaluation.metrics import bone_length_error, mpjpe, pa_mpjpe
 from posemachines.evaluation.mocap_protocols import select_takes, view_take
 from posemachines.evaluation.protocols import get_protocol
@@ -46,7 +46,8 @@ def upright_frames(world_mm: np.ndarray) -> np.ndarray:
     return axis[:, 1] > np.cos(np.radians(45.0)) * np.linalg.norm(axis, axis=-1)
 
 
-def streamed_clean(model: PoseMachine, mocap: Path, protocol: str) -> dict[str, float]:
+def streamed_clean(model: PoseMachine, mocap: Path, protocol: str, flip_test: bool = False
+                   ) -> dict[str, float]:
     """Clean 2D, whole takes streamed: MPJPE, PA-MPJPE (mm) and bone-length error (%) over all
     frames, and MPJPE / PA-MPJPE over the upright frames and the others (`upright_frames`)."""
     takes = select_takes(load_mocap_npz(mocap).clips, get_protocol(protocol))
@@ -55,8 +56,8 @@ def streamed_clean(model: PoseMachine, mocap: Path, protocol: str) -> dict[str, 
         views = view_take(take.joints_mm, np.random.default_rng([0, number, 0]),
                           CAMERAS_PER_TAKE, VirtualCameraConfig())
         confidence = np.ones(views.xy_px.shape[:3], dtype=np.float32)
-        keypoints, extra = encode_for(model, views.xy_px, confidence, views.f_px, views.c_px)
-        pred = lift_sequences(model, keypoints, extra, None).astype(np.float64)
+        pred = lift_detections(model, views.xy_px, confidence, views.f_px, views.c_px,
+                               flip_test=flip_test).astype(np.float64)
         gt = views.pose3d_mm
         errors.append(np.stack([
             mpjpe(pred, gt, root_align=True, reduction="none"),
@@ -80,6 +81,8 @@ def main() -> None:
     parser.add_argument("--lafan1-trained", default="",
                         help="comma-separated labels of lifters that trained on LAFAN1")
     parser.add_argument("--fixtures", type=Path, default=None)
+    parser.add_argument("--flip-test", action="store_true",
+                        help="average every lift with that of the mirrored 2D")
     args = parser.parse_args()
     torch.set_num_threads(1)
     lafan1_trained = set(filter(None, args.lafan1_trained.split(",")))
@@ -91,10 +94,11 @@ def main() -> None:
     for item in args.models:
         label, _, path = item.rpartition("=")
         model = load_lifter(Path(path))
-        in_domain = streamed_clean(model, args.mocap, "mocap-heldout")["mpjpe"]
+        in_domain = streamed_clean(model, args.mocap, "mocap-heldout", args.flip_test)["mpjpe"]
         protocol = "lafan1-heldout" if label in lafan1_trained else "cross-mocap"
-        lafan = streamed_clean(model, args.mocap, protocol)
-        real = [score.values for score in score_fixture_frames(model, fixtures).values()]
+        lafan = streamed_clean(model, args.mocap, protocol, args.flip_test)
+        real = [score.values for score in
+                score_fixture_frames(model, fixtures, flip_test=args.flip_test).values()]
         lafan_cell = f"{lafan['mpjpe']:.1f} / {lafan['pa']:.1f} / {lafan['bone']:.1f} ({protocol})"
         posture_cell = (f"{lafan['upright mpjpe']:.1f} / {lafan['upright pa']:.1f} | "
                         f"{lafan['other mpjpe']:.1f} / {lafan['other pa']:.1f} "

@@ -38,6 +38,9 @@ def _add_pipeline_options(parser: argparse.ArgumentParser) -> None:
                         help="camera focal length in px, if known")
     parser.add_argument("--height-cm", type=float, default=None,
                         help="the person's height, if known (fixes the metric scale)")
+    parser.add_argument("--no-flip-test", dest="flip_test", action="store_false",
+                        help="lift the detections only as seen, not also mirrored (by default "
+                             "the two lifts are averaged)")
     parser.add_argument("--analyze", action="store_true",
                         help="also run joint-angle and fall analysis and label the overlay")
     parser.add_argument("--device", default="cpu")
@@ -90,6 +93,7 @@ def run_infer(args: argparse.Namespace) -> int:
     estimator = Estimator(
         weights=args.weights, detector=args.detector, correction=args.correction,
         device=args.device, focal_px=args.focal_px, height_cm=args.height_cm,
+        flip_test=args.flip_test,
     )
     started = time.perf_counter()
     failure: PartialResultError | None = None

@@ -4,6 +4,12 @@ keypoints: the 16 2D joints, root-centred and scale-normalised (`normalize_2d`);
 (confidence 0) are zeroed. extra: per frame, 16 visibility flags then the root's normalised image
 position ((u - cx) / f, (v - cy) / f), so the lifter can see where the person is in the image
 (camera pan/tilt changes the 3D pose in the camera frame).
+
+Flip testing (`mirror_detections`, then `posemachines.skeleton.flip_horizontal` on the output):
+the detections mirrored about the principal point's vertical line (u -> 2 cx - u, left and right
+joints swapped) are what the same pinhole camera sees of the mirrored body (x -> -x in the camera
+frame), so a lifter's output for them, mirrored back, is a second estimate of the same pose;
+averaging the two is the test-time augmentation of VideoPose3D (Pavllo et al., CVPR 2019).
 """
 
 from __future__ import annotations
@@ -11,6 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 from posemachines.data.normalization import normalize_2d
+from posemachines.skeleton import JOINTS16
 
 NUM_EXTRA_FEATURES = 16 + 2
 
@@ -31,3 +38,16 @@ def encode_lifter_input(
     root_uv = (params.root - c) / f
     extra = np.concatenate([visible.astype(np.float64), root_uv], axis=-1)
     return keypoints.astype(np.float32), extra.astype(np.float32)
+
+
+def mirror_detections(
+    xy_px: np.ndarray, confidence: np.ndarray, c_px: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Detections (..., T, 16, 2) px and confidence (..., T, 16) mirrored about x = cx of
+    c_px (..., 2), left and right joints swapped (module doc)."""
+    perm = list(JOINTS16.flip_permutation)
+    xy = np.array(xy_px, dtype=np.float64)[..., perm, :]
+    cx = np.asarray(c_px, dtype=np.float64)[..., None, None, 0]
+    xy[..., 0] = 2.0 * cx - xy[..., 0]
+    return xy.astype(np.asarray(xy_px).dtype), np.asarray(confidence)[..., perm]
+

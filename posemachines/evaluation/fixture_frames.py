@@ -27,7 +27,7 @@ from posemachines.data.mmpose_fixture import (
     load_mmpose_h36m_fixture,
 )
 from posemachines.errors import PoseDataError
-from posemachines.evaluation.lifting import encode_for, lift_sequences
+from posemachines.evaluation.lifting import lift_detections
 from posemachines.evaluation.metrics import bone_length_error, mpjpe, pa_mpjpe
 from posemachines.models.pose_machine import PoseMachine
 
@@ -91,17 +91,18 @@ def load_fixture_set(fixtures: Path, files: tuple[str, ...],
     )
 
 
-def score_samples(model: PoseMachine, samples: MmposeSamples, device: str = "cpu"
-                  ) -> FixtureScores:
-    """Lift every sample from its annotated 2D (T = 1) and score it (module doc)."""
+def score_samples(model: PoseMachine, samples: MmposeSamples, device: str = "cpu",
+                  flip_test: bool = False) -> FixtureScores:
+    """Lift every sample from its annotated 2D (T = 1) and score it (module doc); flip_test:
+    average with the lift of the mirrored 2D (`lifting.lift_detections`)."""
     fits = [fit_pinhole(xyz, xy, vis) for xyz, xy, vis in
             zip(samples.joints3d_mm, samples.joints2d_px, samples.visibility, strict=True)]
     f_px = np.stack([f for f, _ in fits])
     c_px = np.stack([c for _, c in fits])
     xy = samples.joints2d_px[:, None].astype(np.float64)  # (N, 1, 16, 2): N clips of 1 frame
     confidence = samples.visibility[:, None].astype(np.float32)
-    keypoints, extra = encode_for(model, xy, confidence, f_px, c_px)
-    pred = lift_sequences(model, keypoints, extra, 1, device=device)[:, 0].astype(np.float64)
+    pred = lift_detections(model, xy, confidence, f_px, c_px, 1, device, flip_test)[:, 0]
+    pred = pred.astype(np.float64)
     gt = samples.joints3d_mm - samples.joints3d_mm[:, :1]
     pred = pred - pred[:, :1]
     errors = np.asarray(mpjpe(pred, gt, root_align=True, reduction="none"))
@@ -115,12 +116,13 @@ def score_samples(model: PoseMachine, samples: MmposeSamples, device: str = "cpu
                                                    errors.tolist(), strict=True)))
 
 
-def score_fixture_frames(model: PoseMachine, fixtures: Path, device: str = "cpu"
-                         ) -> dict[str, FixtureScores]:
+def score_fixture_frames(model: PoseMachine, fixtures: Path, device: str = "cpu",
+                         flip_test: bool = False) -> dict[str, FixtureScores]:
     """Row label -> scores for every set of `FIXTURE_SETS` under `fixtures`."""
     missing = [name for _, files in FIXTURE_SETS.values() for name in files
                if not (fixtures / name).is_file()]
     if missing:
         raise PoseDataError(f"The fixtures folder {fixtures} lacks {', '.join(missing)}.")
-    return {label: score_samples(model, load_fixture_set(fixtures, files, loader), device)
+    return {label: score_samples(model, load_fixture_set(fixtures, files, loader), device,
+                                 flip_test)
             for label, (loader, files) in FIXTURE_SETS.items()}

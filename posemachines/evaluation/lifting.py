@@ -10,9 +10,10 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from posemachines.data.lifter_input import encode_lifter_input
+from posemachines.data.lifter_input import encode_lifter_input, mirror_detections
 from posemachines.errors import PoseModelError
 from posemachines.models.pose_machine import PoseMachine
+from posemachines.skeleton import flip_horizontal
 
 #: Frames per forward pass when many windows are batched (bounds memory, not results).
 MAX_BATCH_FRAMES = 32768
@@ -83,3 +84,18 @@ def lift_sequences(
         pieces.append(_forward(model, keypoints[:, full:],
                                None if extra is None else extra[:, full:], device))
     return np.concatenate(pieces, axis=1)
+
+
+def lift_detections(
+    model: PoseMachine, xy_px: np.ndarray, confidence: np.ndarray, f_px: np.ndarray,
+    c_px: np.ndarray, window: int | None = None, device: str | torch.device = "cpu",
+    flip_test: bool = False,
+) -> np.ndarray:
+    """`encode_for` then `lift_sequences` for (B, T, 16, 2) px detections, f_px and c_px (B, 2);
+    flip_test: the mean of that and the lift of the mirrored detections, mirrored back
+    (`posemachines.data.lifter_input.mirror_detections`). (B, T, 16, 3) mm, camera frame."""
+    pred = lift_sequences(model, *encode_for(model, xy_px, confidence, f_px, c_px), window, device)
+    if not flip_test:
+        return pred
+    mirrored = encode_for(model, *mirror_detections(xy_px, confidence, c_px), f_px, c_px)
+    return 0.5 * (pred + flip_horizontal(lift_sequences(model, *mirrored, window, device)))

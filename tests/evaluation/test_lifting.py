@@ -6,10 +6,17 @@ import numpy as np
 import pytest
 import torch
 
+from posemachines.data.lifter_input import mirror_detections
 from posemachines.errors import PoseModelError
 from posemachines.evaluation import lifting
-from posemachines.evaluation.lifting import check_pose_lifter, encode_for, lift_sequences
+from posemachines.evaluation.lifting import (
+    check_pose_lifter,
+    encode_for,
+    lift_detections,
+    lift_sequences,
+)
 from posemachines.models import PoseMachine, get_config
+from posemachines.skeleton import flip_horizontal
 
 TINY = {"embed_dim": 16, "lstm_hidden": 16, "lstm_layers": 1, "refiner_hidden": 16,
         "projector_hidden": 16, "dropout": 0.0}
@@ -77,3 +84,34 @@ def test_models_without_extra_features_get_none():
 def test_only_pose_lifters_are_accepted():
     with pytest.raises(PoseModelError, match="w.pt is not a pose-only lifter"):
         check_pose_lifter(torch.nn.Linear(2, 2), "w.pt")
+
+
+def _pinhole(pose_mm: np.ndarray, f_px: float, c_px: np.ndarray) -> np.ndarray:
+    return f_px * pose_mm[..., :2] / pose_mm[..., 2:] + c_px
+
+
+def test_mirrored_detections_are_the_mirrored_body_seen_by_the_same_camera():
+    rng = np.random.default_rng(1)
+    body = rng.normal(scale=300.0, size=(3, 16, 3)) + [200.0, -100.0, 4000.0]
+    c_px = np.array([612.0, 340.0])
+    xy = _pinhole(body, 1000.0, c_px)
+    mirrored, conf = mirror_detections(xy, np.tile(np.arange(16.0), (3, 1)), c_px)
+    np.testing.assert_allclose(mirrored, _pinhole(flip_horizontal(body), 1000.0, c_px))
+    # By hand: the right hip (index 1) lands where the left hip (4) was, x reflected about cx.
+    np.testing.assert_allclose(mirrored[:, 1, 0], 2 * 612.0 - xy[:, 4, 0])
+    np.testing.assert_array_equal(conf[0, [1, 4, 10, 13]], [4.0, 1.0, 13.0, 10.0])
+
+
+def test_flip_test_lift_is_mirror_equivariant_and_differs_from_one_lift(model):
+    rng = np.random.default_rng(2)
+    xy = rng.uniform(200, 600, size=(2, 5, 16, 2))
+    conf = np.ones((2, 5, 16), dtype=np.float32)
+    f_px, c_px = np.full((2, 2), 900.0), np.array([[400.0, 300.0], [420.0, 310.0]])
+    averaged = lift_detections(model, xy, conf, f_px, c_px, flip_test=True)
+    of_mirror = lift_detections(model, *mirror_detections(xy, conf, c_px), f_px, c_px,
+                                flip_test=True)
+    np.testing.assert_allclose(of_mirror, flip_horizontal(averaged), atol=1e-4)
+    plain = lift_detections(model, xy, conf, f_px, c_px)
+    np.testing.assert_allclose(plain, lift_sequences(model, *encode_for(model, xy, conf, f_px,
+                                                                        c_px)))
+    assert np.abs(plain - averaged).max() > 1e-3

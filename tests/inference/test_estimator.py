@@ -1,10 +1,12 @@
 import numpy as np
 import pytest
 
+from posemachines.data.lifter_input import mirror_detections
 from posemachines.errors import PoseInputError, PoseModelError
 from posemachines.inference.detectors.base import Detection2D, PoseDetector, Roi
 from posemachines.inference.estimator import Estimator, default_weights_path, detect_track
 from posemachines.inference.frames import Frame
+from posemachines.skeleton import flip_horizontal
 from posemachines.types import Keypoints2D
 
 STANDING_PX = np.array([
@@ -127,3 +129,17 @@ def test_result_writes_itself_in_every_file_format(random_lite_weights, tmp_path
     assert result.to_csv(tmp_path / "p.csv").read_text().count("\n") == 7
     assert result.to_bvh(tmp_path / "m.bvh").read_text().startswith("HIERARCHY")
     assert "<html" in result.to_html(tmp_path / "v.html").read_text().lower()
+
+
+def test_flip_test_is_on_by_default_and_makes_the_lift_mirror_equivariant(random_lite_weights):
+    xy = _clip()
+    conf = np.ones((6, 16), dtype=np.float32)
+    size = (640, 480)
+    mirrored, _ = mirror_detections(xy, conf, np.array([320.0, 240.0]))
+    est = Estimator(weights=random_lite_weights, correction="none")
+    assert est.flip_test
+    np.testing.assert_allclose(est.lift(mirrored, conf, size).pose3d_mm,
+                               flip_horizontal(est.lift(xy, conf, size).pose3d_mm), atol=1e-3)
+    single = Estimator(weights=random_lite_weights, correction="none", flip_test=False)
+    assert np.abs(single.lift(xy, conf, size).pose3d_mm
+                  - est.lift(xy, conf, size).pose3d_mm).max() > 1e-2
