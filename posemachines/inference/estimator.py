@@ -116,7 +116,8 @@ class Estimator:
     "none"; focal_px: the camera's focal length if known (else estimated from the image size);
     height_cm: the person's height if known (fixes the metric scale); flip_test: average the
     lift with that of the mirrored detections (test-time augmentation, on by default: it lowered
-    MPJPE 1-2 mm on every protocol we measured, for one more lifter pass, ~0.1 ms per frame).
+    MPJPE 1-2 mm on every mocap protocol we measured, in-domain and across datasets, for one more
+    lifter pass, ~0.1 ms per frame; docs/generalisation.md §6b).
     """
 
     def __init__(
