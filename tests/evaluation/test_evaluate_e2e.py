@@ -260,3 +260,17 @@ def test_a_folder_without_test_subjects_exits_2(tmp_path, lite_weights, capsys):
     assert main(["evaluate", "--protocol", "h36m-1", "--data", str(tmp_path), "--weights",
                  str(lite_weights), "--out", str(tmp_path / "r.md"), "--no-progress"]) == 2
     assert "holds no test sequences of protocol h36m-1" in capsys.readouterr().err
+
+
+def test_flip_test_changes_every_mocap_row_and_says_so(mocap_npz, lite_weights, tmp_path, capsys):
+    out = tmp_path / "flip.md"
+    arguments = ["evaluate", "--protocol", "mocap-heldout", "--data", str(mocap_npz),
+                 "--weights", str(lite_weights), "--cameras-per-take", "1", "--no-progress"]
+    assert main([*arguments, "--out", str(out)]) == 0
+    assert "Flip test" not in capsys.readouterr().out
+    assert main([*arguments, "--flip-test", "--out", str(tmp_path / "flip2.md")]) == 0
+    assert "Flip test: every lift averaged" in capsys.readouterr().out
+    once = [[float(v) for v in r[2:]] for r in read_csv(out.with_suffix(".csv"))[1:]]
+    flipped = [[float(v) for v in r[2:]] for r in read_csv(tmp_path / "flip2.csv")[1:]]
+    assert len(once) == len(flipped) == len(MOCAP_ROWS)
+    assert all(a[0] != b[0] for a, b in zip(once, flipped, strict=True))
