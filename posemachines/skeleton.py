@@ -86,6 +86,27 @@ def bone_lengths(joints: np.ndarray, skeleton: Skeleton = JOINTS16) -> np.ndarra
     return np.linalg.norm(joints[..., children, :] - joints[..., parents, :], axis=-1)
 
 
+def unit_vectors(vectors: np.ndarray) -> np.ndarray:
+    """(..., D) vectors scaled to length 1 (near-zero ones stay near zero)."""
+    return vectors / np.maximum(np.linalg.norm(vectors, axis=-1, keepdims=True), 1e-9)
+
+
+def angle_between_rad(first: np.ndarray, second: np.ndarray) -> np.ndarray:
+    """Angle (radians, 0..pi) between (..., D) vectors."""
+    cosine = np.sum(unit_vectors(first) * unit_vectors(second), axis=-1)
+    return np.arccos(np.clip(cosine, -1.0, 1.0))
+
+
+def trunk_axes(joints: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Up (Hip -> Thorax), left (RHip -> LHip, made orthogonal to up) and forward (left x up)
+    unit vectors (..., 3) of (..., 16, 3) `JOINTS16` poses."""
+    names = JOINTS16.names
+    up = unit_vectors(joints[..., names.index("Thorax"), :] - joints[..., names.index("Hip"), :])
+    across = joints[..., names.index("LHip"), :] - joints[..., names.index("RHip"), :]
+    left = unit_vectors(across - np.sum(across * up, axis=-1, keepdims=True) * up)
+    return up, left, np.cross(left, up)
+
+
 def flip_horizontal(joints: np.ndarray, skeleton: Skeleton = JOINTS16) -> np.ndarray:
     """Mirror x (negate the first coordinate) and swap left/right joints: (..., J, D)."""
     flipped = joints[..., list(skeleton.flip_permutation), :].copy()

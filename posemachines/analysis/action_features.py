@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from posemachines.errors import PoseDataError
-from posemachines.skeleton import JOINTS16_NAMES, flip_horizontal
+from posemachines.skeleton import JOINTS16_NAMES, flip_horizontal, unit_vectors
 
 #: Poses per window and their rate: windows are 2 s long.
 WINDOW_FRAMES = 60
@@ -30,10 +30,6 @@ MIN_HORIZONTAL_FRACTION = 0.3
 _J = {name: index for index, name in enumerate(JOINTS16_NAMES)}
 
 
-def _unit(vectors: np.ndarray) -> np.ndarray:
-    return vectors / np.maximum(np.linalg.norm(vectors, axis=-1, keepdims=True), 1e-9)
-
-
 def _horizontal(vectors: np.ndarray, up: np.ndarray) -> np.ndarray:
     """(B, 3) vectors minus their component along the (B, 3) unit `up`."""
     return vectors - np.sum(vectors * up, axis=-1, keepdims=True) * up
@@ -41,7 +37,7 @@ def _horizontal(vectors: np.ndarray, up: np.ndarray) -> np.ndarray:
 
 def body_frames(poses_mm: np.ndarray, up: np.ndarray) -> np.ndarray:
     """(B, T, 16, 3) poses and (B, 3) up -> (B, 3, 3) rotations whose rows are x, y (up), z."""
-    up = _unit(up)
+    up = unit_vectors(up)
     left = (poses_mm[:, :, _J["LHip"]] - poses_mm[:, :, _J["RHip"]]
             + poses_mm[:, :, _J["LShoulder"]] - poses_mm[:, :, _J["RShoulder"]]).mean(axis=1)
     left_flat = _horizontal(left, up)
@@ -49,7 +45,7 @@ def body_frames(poses_mm: np.ndarray, up: np.ndarray) -> np.ndarray:
     sideways = np.cross(up, _horizontal(body, up))
     lying_on_side = (np.linalg.norm(left_flat, axis=-1)
                      < MIN_HORIZONTAL_FRACTION * np.linalg.norm(left, axis=-1))
-    x_axis = _unit(np.where(lying_on_side[:, None], sideways, left_flat))
+    x_axis = unit_vectors(np.where(lying_on_side[:, None], sideways, left_flat))
     return np.stack([x_axis, up, np.cross(x_axis, up)], axis=1)
 
 

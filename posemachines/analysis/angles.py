@@ -21,7 +21,7 @@ import numpy as np
 from posemachines.analysis.vertical import VERTICAL_JOINTS, VerticalEstimate, estimate_up
 from posemachines.data.validation import check_pose_array
 from posemachines.errors import PoseDataError
-from posemachines.skeleton import JOINTS16_NAMES
+from posemachines.skeleton import JOINTS16_NAMES, angle_between_rad, trunk_axes, unit_vectors
 
 _J = {name: index for index, name in enumerate(JOINTS16_NAMES)}
 _TRUNK = ("Hip", "Thorax", "LHip", "RHip")
@@ -77,21 +77,8 @@ def resolve_angle_name(name: str) -> str:
     )
 
 
-def _unit(vectors: np.ndarray) -> np.ndarray:
-    return vectors / np.maximum(np.linalg.norm(vectors, axis=-1, keepdims=True), 1e-9)
-
-
 def _angle_between_deg(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    cosine = np.sum(_unit(a) * _unit(b), axis=-1)
-    return np.degrees(np.arccos(np.clip(cosine, -1.0, 1.0)))
-
-
-def _trunk_frame(poses: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(T, 3) up, left and forward unit vectors of the trunk."""
-    up = _unit(poses[:, _J["Thorax"]] - poses[:, _J["Hip"]])
-    across = poses[:, _J["LHip"]] - poses[:, _J["RHip"]]
-    left = _unit(across - np.sum(across * up, axis=-1, keepdims=True) * up)
-    return up, left, np.cross(left, up)
+    return np.degrees(angle_between_rad(a, b))
 
 
 def _flexion(poses: np.ndarray, near: str, middle: str, far: str) -> np.ndarray:
@@ -101,8 +88,8 @@ def _flexion(poses: np.ndarray, near: str, middle: str, far: str) -> np.ndarray:
 
 
 def _hip_angles(poses: np.ndarray, side: str) -> tuple[np.ndarray, np.ndarray]:
-    up, left, forward = _trunk_frame(poses)
-    thigh = _unit(poses[:, _J[f"{side}Knee"]] - poses[:, _J[f"{side}Hip"]])
+    up, left, forward = trunk_axes(poses)
+    thigh = unit_vectors(poses[:, _J[f"{side}Knee"]] - poses[:, _J[f"{side}Hip"]])
     outward = left if side == "L" else -left
     down_part = -np.sum(thigh * up, axis=-1)
     flexion = np.degrees(np.arctan2(np.sum(thigh * forward, axis=-1), down_part))
@@ -159,7 +146,7 @@ def joint_angles(
         usable = _seen(confidence, VERTICAL_JOINTS, min_confidence, len(poses))
         vertical = estimate_up(poses[usable])
     else:
-        direction = _unit(np.asarray(up, dtype=np.float64))
+        direction = unit_vectors(np.asarray(up, dtype=np.float64))
         vertical = VerticalEstimate(direction, "given", float("nan"), float("nan"))
     values = _all_angles(poses, vertical.up)
     degrees = np.stack([values[name] for name in ANGLE_NAMES], axis=1)

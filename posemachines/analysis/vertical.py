@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from posemachines.skeleton import JOINTS16_NAMES
+from posemachines.skeleton import JOINTS16_NAMES, unit_vectors
 
 #: Camera frame: x right, y down, z forward, so the camera's own up is -y.
 CAMERA_UP = np.array([0.0, -1.0, 0.0])
@@ -57,16 +57,11 @@ class VerticalEstimate:
     spread_deg: float
 
 
-def _unit(vectors: np.ndarray) -> np.ndarray:
-    norms = np.linalg.norm(vectors, axis=-1, keepdims=True)
-    return vectors / np.maximum(norms, 1e-9)
-
-
 def body_axes(poses_mm: np.ndarray) -> np.ndarray:
     """(T, 16, 3) mm -> (T, 3) unit vectors from the ankles' midpoint to thorax/head."""
     feet = poses_mm[:, _FEET].mean(axis=1)
     top = poses_mm[:, _TOP].mean(axis=1)
-    return _unit(top - feet)
+    return unit_vectors(top - feet)
 
 
 def body_extension(poses_mm: np.ndarray) -> np.ndarray:
@@ -105,7 +100,7 @@ def _mean_shift(axes: np.ndarray, start: np.ndarray, cone_deg: float) -> np.ndar
     for _ in range(_MEAN_SHIFT_STEPS):
         if not selected.any():
             break
-        up = _unit(axes[selected].mean(axis=0))
+        up = unit_vectors(axes[selected].mean(axis=0))
         now = _angles_deg(axes, up) <= cone_deg
         if np.array_equal(now, selected):
             break
@@ -116,7 +111,7 @@ def _mean_shift(axes: np.ndarray, start: np.ndarray, cone_deg: float) -> np.ndar
 def estimate_up(poses_mm: np.ndarray, camera_up: np.ndarray = CAMERA_UP) -> VerticalEstimate:
     """Up direction of (T, 16, 3) mm poses (any frame; `camera_up` is its rough up)."""
     poses_mm = np.asarray(poses_mm, dtype=np.float64)
-    prior = _unit(np.asarray(camera_up, dtype=np.float64))
+    prior = unit_vectors(np.asarray(camera_up, dtype=np.float64))
     needed = max(3, int(np.ceil(MIN_UPRIGHT_FRACTION * len(poses_mm))))
     if len(poses_mm) < needed:
         return VerticalEstimate(prior, "camera up (too few upright frames)", 0.0, float("nan"))
@@ -133,5 +128,5 @@ def estimate_up(poses_mm: np.ndarray, camera_up: np.ndarray = CAMERA_UP) -> Vert
 
 def heights_mm(poses_mm: np.ndarray, up: np.ndarray) -> np.ndarray:
     """(T, 16, 3) mm -> (T, 16) mm: each joint's height above the frame's lowest joint."""
-    along = np.asarray(poses_mm, dtype=np.float64) @ _unit(np.asarray(up, dtype=np.float64))
+    along = np.asarray(poses_mm, dtype=np.float64) @ unit_vectors(np.asarray(up, dtype=np.float64))
     return along - along.min(axis=1, keepdims=True)

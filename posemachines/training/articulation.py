@@ -27,12 +27,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from posemachines.errors import PoseDataError
+from posemachines.skeleton import angle_between_rad, trunk_axes
 
 #: (hip, knee, ankle) indices in the 16-joint skeleton, right leg then left leg.
 LEGS: tuple[tuple[int, int, int], ...] = ((1, 2, 3), (4, 5, 6))
 #: (shoulder, elbow, wrist) indices, right arm then left arm.
 ARMS: tuple[tuple[int, int, int], ...] = ((13, 14, 15), (10, 11, 12))
-PELVIS, RIGHT_HIP, LEFT_HIP, THORAX = 0, 1, 4, 8
 
 
 @dataclass(frozen=True)
@@ -69,10 +69,6 @@ class ArticulationConfig:
             object.__setattr__(self, name, (low, high))
 
 
-def _unit(vectors: np.ndarray) -> np.ndarray:
-    return vectors / np.maximum(np.linalg.norm(vectors, axis=-1, keepdims=True), 1e-9)
-
-
 def _rotate(vectors: np.ndarray, axes: np.ndarray, angles_rad: np.ndarray) -> np.ndarray:
     """Rodrigues: (..., 3) vectors about (..., 3) unit axes by (...,) angles."""
     cos, sin = np.cos(angles_rad)[..., None], np.sin(angles_rad)[..., None]
@@ -80,26 +76,13 @@ def _rotate(vectors: np.ndarray, axes: np.ndarray, angles_rad: np.ndarray) -> np
     return vectors * cos + np.cross(axes, vectors) * sin + along * (1.0 - cos)
 
 
-def _angle_between(first: np.ndarray, second: np.ndarray) -> np.ndarray:
-    cos = (_unit(first) * _unit(second)).sum(-1)
-    return np.arccos(np.clip(cos, -1.0, 1.0))
-
-
-def _body_axes(world: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The pelvis's unit (left, up, forward) axes per frame, (..., 3) each (module doc)."""
-    up = _unit(world[..., THORAX, :] - world[..., PELVIS, :])
-    left = world[..., LEFT_HIP, :] - world[..., RIGHT_HIP, :]
-    left = _unit(left - (left * up).sum(-1, keepdims=True) * up)
-    return left, up, np.cross(left, up)
-
-
 def _flex_forward(
     world: np.ndarray, chain: tuple[int, int, int], turn_rad: np.ndarray, max_rad: float,
     axes: tuple[np.ndarray, np.ndarray, np.ndarray],
 ) -> None:
     """Swing a limb chain forward about its first joint by (B, 1) radians, in place, stopping
-    at `max_rad` forward of hanging straight down."""
-    left, up, forward = axes
+    at `max_rad` forward of hanging straight down; axes: `trunk_axes` of the poses."""
+    up, left, forward = axes
     base, middle, end = chain
     upper = world[..., middle, :] - world[..., base, :]
     lower = world[..., end, :] - world[..., middle, :]
@@ -119,13 +102,13 @@ def bend_legs(
     frames already near a limit bend only up to it. Returns float64; no height adjustment.
     """
     world = np.array(world_mm, dtype=np.float64)
-    axes = _body_axes(world)
+    axes = trunk_axes(world)
     for leg, (hip, knee, ankle) in enumerate(LEGS):
         thigh = world[..., knee, :] - world[..., hip, :]
         shin = world[..., ankle, :] - world[..., knee, :]
-        knee_now = _angle_between(thigh, shin)
+        knee_now = angle_between_rad(thigh, shin)
         knee_turn = np.clip(knee_rad[:, leg, None], 0.0, np.maximum(max_knee_rad - knee_now, 0))
-        world[..., ankle, :] = world[..., knee, :] + _rotate(shin, axes[0], knee_turn)
+        world[..., ankle, :] = world[..., knee, :] + _rotate(shin, axes[1], knee_turn)
         _flex_forward(world, (hip, knee, ankle), hip_rad[:, leg, None], max_hip_rad, axes)
     return world
 
@@ -134,7 +117,7 @@ def raise_arms(world_mm: np.ndarray, shoulder_rad: np.ndarray, max_rad: float) -
     """(B, T, 16, 3) mm world poses with each arm swung forward and up about its shoulder by
     (B, 2) radians for the (right, left) arm, up to `max_rad` from hanging; float64."""
     world = np.array(world_mm, dtype=np.float64)
-    axes = _body_axes(world)
+    axes = trunk_axes(world)
     for arm, chain in enumerate(ARMS):
         _flex_forward(world, chain, shoulder_rad[:, arm, None], max_rad, axes)
     return world
