@@ -15,6 +15,7 @@ evaluate`):
     python benchmarks/ablation_table.py --mocap runs/mocap16.npz \\
         "first default=runs/lifter_mocap/best.pt" "cross=runs/lifter_cross/best.pt" \\
         [--lafan1-trained shipped,...] [--fixtures ../shared/data/fixtures] [--flip-test]
+        [--time-reversal]
 """
 
 from __future__ import annotations
@@ -46,8 +47,8 @@ def upright_frames(world_mm: np.ndarray) -> np.ndarray:
     return axis[:, 1] > np.cos(np.radians(45.0)) * np.linalg.norm(axis, axis=-1)
 
 
-def streamed_clean(model: PoseMachine, mocap: Path, protocol: str, flip_test: bool = False
-                   ) -> dict[str, float]:
+def streamed_clean(model: PoseMachine, mocap: Path, protocol: str, flip_test: bool = False,
+                   time_reversal: bool = False) -> dict[str, float]:
     """Clean 2D, whole takes streamed: MPJPE, PA-MPJPE (mm) and bone-length error (%) over all
     frames, and MPJPE / PA-MPJPE over the upright frames and the others (`upright_frames`)."""
     takes = select_takes(load_mocap_npz(mocap).clips, get_protocol(protocol))
@@ -57,7 +58,8 @@ def streamed_clean(model: PoseMachine, mocap: Path, protocol: str, flip_test: bo
                           CAMERAS_PER_TAKE, VirtualCameraConfig())
         confidence = np.ones(views.xy_px.shape[:3], dtype=np.float32)
         pred = lift_detections(model, views.xy_px, confidence, views.f_px, views.c_px,
-                               flip_test=flip_test).astype(np.float64)
+                               flip_test=flip_test, time_reversal=time_reversal
+                               ).astype(np.float64)
         gt = views.pose3d_mm
         errors.append(np.stack([
             mpjpe(pred, gt, root_align=True, reduction="none"),
@@ -83,6 +85,8 @@ def main() -> None:
     parser.add_argument("--fixtures", type=Path, default=None)
     parser.add_argument("--flip-test", action="store_true",
                         help="average every lift with that of the mirrored 2D")
+    parser.add_argument("--time-reversal", action="store_true",
+                        help="average every lift with that of the take played backwards")
     args = parser.parse_args()
     torch.set_num_threads(1)
     lafan1_trained = set(filter(None, args.lafan1_trained.split(",")))
@@ -94,9 +98,10 @@ def main() -> None:
     for item in args.models:
         label, _, path = item.rpartition("=")
         model = load_lifter(Path(path))
-        in_domain = streamed_clean(model, args.mocap, "mocap-heldout", args.flip_test)["mpjpe"]
+        augment = {"flip_test": args.flip_test, "time_reversal": args.time_reversal}
+        in_domain = streamed_clean(model, args.mocap, "mocap-heldout", **augment)["mpjpe"]
         protocol = "lafan1-heldout" if label in lafan1_trained else "cross-mocap"
-        lafan = streamed_clean(model, args.mocap, protocol, args.flip_test)
+        lafan = streamed_clean(model, args.mocap, protocol, **augment)
         real = [score.values for score in
                 score_fixture_frames(model, fixtures, flip_test=args.flip_test).values()]
         lafan_cell = f"{lafan['mpjpe']:.1f} / {lafan['pa']:.1f} / {lafan['bone']:.1f} ({protocol})"

@@ -5,7 +5,9 @@ Psi_C adaptation), geometric (perspective only), + per-video skeleton, + tempora
 default), two ablations of the default (the previous strict keep rule with uncapped, all-2D bone
 lengths; trunk lengths from 2D), and the default given the true focal length, body height or
 both. The geometric rows otherwise use the default focal guess (60 degree diagonal FoV) and no
-height, as for a video of unknown origin.
+height, as for a video of unknown origin. The last rows start from the time-reversal lift that
+`infer` uses (the mean of the forward lift and that of the clip played backwards,
+`posemachines.evaluation.lifting.lift_both_ways`): none, and the default correction on it.
 
 Protocols (clips of up to --clip-frames consecutive frames, one static virtual camera each, aimed
 at the clip's mean root, detector-like 2D noise as in training):
@@ -50,6 +52,7 @@ from posemachines.correction.skeleton_fit import standing_height_mm
 from posemachines.data.lifter_input import encode_lifter_input
 from posemachines.data.mocap import MocapClip, load_mocap_npz
 from posemachines.evaluation import bone_length_error, mpjpe, pa_mpjpe
+from posemachines.evaluation.lifting import lift_both_ways
 from posemachines.inference.result import CorrectionInfo
 from posemachines.models import PoseMachine, get_config, load_checkpoint
 from posemachines.skeleton import bone_lengths
@@ -160,6 +163,8 @@ def _paper(model: PoseMachine, clip: EvalClip, pose: torch.Tensor, raw: torch.Te
 
 
 DEFAULT = GeometricCorrectionConfig()
+#: Variants lifted with time reversal (the others take the forward lift alone).
+TIME_REVERSED = ("none, time-reversed lift", "+ temporal prior, time-reversed lift")
 VARIANTS: dict[str, Corrector | None] = {
     "none": None,
     "paper (Psi_C/Psi_P)": _paper,
@@ -173,6 +178,8 @@ VARIANTS: dict[str, Corrector | None] = {
     "+ true focal": _geometric(DEFAULT, focal=True),
     "+ true height": _geometric(DEFAULT, height=True),
     "+ true focal & height": _geometric(DEFAULT, focal=True, height=True),
+    TIME_REVERSED[0]: None,
+    TIME_REVERSED[1]: _geometric(DEFAULT),
 }
 
 
@@ -221,11 +228,14 @@ def _evaluate(model: PoseMachine, clips: list[EvalClip]) -> tuple[dict[str, Tall
         network_seconds += time.perf_counter() - start
         frames += len(clip.truth_mm)
         pose, raw = output.pose3d_mm[0], output.intermediate3d_mm[0]
+        both_ways = torch.from_numpy(lift_both_ways(model, clip.keypoints_norm[None],
+                                                    clip.extra[None])[0])
         for name, corrector in VARIANTS.items():
             tally = tallies[name]
+            lifted = both_ways if name in TIME_REVERSED else pose
             start = time.perf_counter()
-            corrected, info = (pose.numpy(), None) if corrector is None else \
-                corrector(model, clip, pose, raw)
+            corrected, info = (lifted.numpy(), None) if corrector is None else \
+                corrector(model, clip, lifted, raw)
             tally.seconds += time.perf_counter() - start
             tally.predictions.append(np.asarray(corrected, dtype=np.float64))
             tally.truths.append(clip.truth_mm)

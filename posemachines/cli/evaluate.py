@@ -45,6 +45,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--flip-test", action="store_true",
                         help="average every lift with that of the mirrored 2D (test-time "
                              "augmentation; twice the lifting time)")
+    parser.add_argument("--time-reversal", action="store_true",
+                        help="average every lift with that of the clip played backwards "
+                             "(test-time augmentation; twice the lifting time)")
     parser.add_argument("--out", type=Path, default=Path("report.md"),
                         help="report path; .md, .csv and .json are written (default report.md)")
     parser.add_argument("--device", default="cpu")
@@ -69,7 +72,7 @@ def _run(args: argparse.Namespace) -> int:
     options = EvaluationOptions(
         input_source=args.input_source, correction=args.correction, stride=args.stride,
         camera_shift=args.camera_shift, cameras_per_take=args.cameras_per_take, seed=args.seed,
-        fixtures=args.fixtures, flip_test=args.flip_test,
+        fixtures=args.fixtures, flip_test=args.flip_test, time_reversal=args.time_reversal,
         device=args.device, progress=args.progress, weights_label=str(weights),
     )
     report = evaluate(model, args.protocol, args.data, options)

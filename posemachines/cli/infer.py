@@ -41,6 +41,9 @@ def _add_pipeline_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-flip-test", dest="flip_test", action="store_false",
                         help="lift the detections only as seen, not also mirrored (by default "
                              "the two lifts are averaged)")
+    parser.add_argument("--no-time-reversal", dest="time_reversal", action="store_false",
+                        help="lift the clip only forwards in time, not also played backwards "
+                             "(by default the two lifts are averaged)")
     parser.add_argument("--analyze", action="store_true",
                         help="also run joint-angle and fall analysis and label the overlay")
     parser.add_argument("--device", default="cpu")
@@ -93,7 +96,7 @@ def run_infer(args: argparse.Namespace) -> int:
     estimator = Estimator(
         weights=args.weights, detector=args.detector, correction=args.correction,
         device=args.device, focal_px=args.focal_px, height_cm=args.height_cm,
-        flip_test=args.flip_test,
+        flip_test=args.flip_test, time_reversal=args.time_reversal,
     )
     started = time.perf_counter()
     failure: PartialResultError | None = None

@@ -83,7 +83,7 @@ class GeometricCorrectionConfig:
     symmetric_skeleton: bool = True
     in_plane_quantile: float = 0.5
     temporal_weight: float = 1.0
-    accel_sigma_mm: float = 15.0
+    accel_sigma_mm: float = 10.0
     keypoint_sigma_frac: float = 0.02
     pose_sigma_xy_mm: float | None = None
     min_pose_sigma_mm: float = 10.0

@@ -3,6 +3,11 @@
 Whole clips match `posemachines.inference.Estimator.lift`: one forward pass over the sequence,
 the LSTM state carried from frame to frame. Windows of `window` frames start each window from
 a zero LSTM state (window=1: every frame alone, the LSTM reset every frame).
+
+Two test-time augmentations average the lift with a second one: the flip test lifts the 2D
+mirrored about the principal point (and mirrors the result back); time reversal lifts the clip
+played backwards (and reverses the result), so that every frame is also seen with the frames
+after it, which a forward LSTM never sees. Time reversal needs the whole clip: offline only.
 """
 
 from __future__ import annotations
@@ -86,16 +91,33 @@ def lift_sequences(
     return np.concatenate(pieces, axis=1)
 
 
+def lift_both_ways(
+    model: PoseMachine,
+    keypoints: np.ndarray,
+    extra: np.ndarray | None,
+    window: int | None = None,
+    device: str | torch.device = "cpu",
+) -> np.ndarray:
+    """The mean of `lift_sequences` and the lift of the time-reversed sequences, reversed back
+    (time reversal, module doc): (B, T, 16, 3) mm, camera frame."""
+    forward = lift_sequences(model, keypoints, extra, window, device)
+    backward = lift_sequences(model, keypoints[:, ::-1].copy(),
+                              None if extra is None else extra[:, ::-1].copy(), window, device)
+    return 0.5 * (forward + backward[:, ::-1])
+
+
 def lift_detections(
     model: PoseMachine, xy_px: np.ndarray, confidence: np.ndarray, f_px: np.ndarray,
     c_px: np.ndarray, window: int | None = None, device: str | torch.device = "cpu",
-    flip_test: bool = False,
+    flip_test: bool = False, time_reversal: bool = False,
 ) -> np.ndarray:
     """`encode_for` then `lift_sequences` for (B, T, 16, 2) px detections, f_px and c_px (B, 2);
     flip_test: the mean of that and the lift of the mirrored detections, mirrored back
-    (`posemachines.data.lifter_input.mirror_detections`). (B, T, 16, 3) mm, camera frame."""
-    pred = lift_sequences(model, *encode_for(model, xy_px, confidence, f_px, c_px), window, device)
+    (`posemachines.data.lifter_input.mirror_detections`); time_reversal: every lift is
+    `lift_both_ways` (module doc). (B, T, 16, 3) mm, camera frame."""
+    lift = lift_both_ways if time_reversal else lift_sequences
+    pred = lift(model, *encode_for(model, xy_px, confidence, f_px, c_px), window, device)
     if not flip_test:
         return pred
     mirrored = encode_for(model, *mirror_detections(xy_px, confidence, c_px), f_px, c_px)
-    return 0.5 * (pred + flip_horizontal(lift_sequences(model, *mirrored, window, device)))
+    return 0.5 * (pred + flip_horizontal(lift(model, *mirrored, window, device)))

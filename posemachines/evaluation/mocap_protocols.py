@@ -190,7 +190,7 @@ def _evaluate_take(
             xy, confidence = add_detector_noise(xy, confidence, noise_rng, DetectorNoiseConfig())
         for mode_label, window in MODES.items():
             pred = lift_detections(model, xy, confidence, views.f_px, views.c_px, window,
-                                   options.device, options.flip_test)
+                                   options.device, options.flip_test, options.time_reversal)
             totals.add(f"{input_label}, {mode_label}", pred[:, chosen].astype(np.float64), gt)
             if window is None:
                 totals.add(f"{input_label}, {HEIGHT_SCALED}",
@@ -227,5 +227,7 @@ def _describe(
         f"Weights: {options.weights_label or 'given model'}. Errors in mm, root-aligned (MPJPE), "
         "after Procrustes with scale (PA-MPJPE), mean |bone length error| over 15 bones."
         + (" Flip test: every lift averaged with that of the mirrored 2D." if options.flip_test
-           else ""),
+           else "")
+        + (" Time reversal: every lift averaged with that of the take played backwards."
+           if options.time_reversal else ""),
     )

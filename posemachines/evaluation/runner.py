@@ -55,9 +55,9 @@ class EvaluationOptions:
     """input_source: 2D source ('gt' or a data_2d_<dataset>_<source>.npz name); correction:
     a `CORRECTIONS` key; stride: score every stride-th frame (None = the protocol's); the
     mocap protocols' camera_shift / cameras_per_take / seed; fixtures: the folder of real lab
-    frames for cross-mocap (None = `default_fixtures_dir()`, skipped when absent); flip_test:
-    average every lift with that of the mirrored 2D (`lifting.lift_detections`); weights_label
-    for the report."""
+    frames for cross-mocap (None = `default_fixtures_dir()`, skipped when absent); flip_test /
+    time_reversal: average every lift with that of the mirrored 2D / of the clip played
+    backwards (`lifting.lift_detections`); weights_label for the report."""
 
     input_source: str = "gt"
     correction: str = "off"
@@ -67,6 +67,7 @@ class EvaluationOptions:
     seed: int = 0
     fixtures: Path | None = None
     flip_test: bool = False
+    time_reversal: bool = False
     device: str = "cpu"
     progress: bool = True
     weights_label: str | None = None
@@ -175,7 +176,8 @@ def _lift_and_correct(
     """(N, 16, 3) mm: the whole sequence as one clip, then the chosen correction."""
     keypoints, extra = encode_for(model, xy, conf, view.f_px, view.c_px)
     pose = lift_detections(model, xy[None], conf[None], view.f_px[None], view.c_px[None],
-                           device=options.device, flip_test=options.flip_test)[0]
+                           device=options.device, flip_test=options.flip_test,
+                           time_reversal=options.time_reversal)[0]
     pose, _ = correct(
         CORRECTIONS[options.correction], pose, model=model, keypoints_norm=keypoints,
         extra=extra, keypoints_px=xy, confidence=conf, image_size=view.image_size,

@@ -117,7 +117,9 @@ class Estimator:
     height_cm: the person's height if known (fixes the metric scale); flip_test: average the
     lift with that of the mirrored detections (test-time augmentation, on by default: it lowered
     MPJPE 1-2 mm on every mocap protocol we measured, in-domain and across datasets, for one more
-    lifter pass, ~0.1 ms per frame; docs/generalisation.md §6b).
+    lifter pass, ~0.1 ms per frame; docs/generalisation.md §6b); time_reversal: also average
+    with the lift of the clip played backwards, so that every frame is lifted knowing the
+    frames after it too (on by default: every clip is lifted whole, offline; docs/correction.md).
     """
 
     def __init__(
@@ -129,6 +131,7 @@ class Estimator:
         focal_px: float | None = None,
         height_cm: float | None = None,
         flip_test: bool = True,
+        time_reversal: bool = True,
     ) -> None:
         if correction not in CORRECTION_METHODS:
             raise PoseInputError(
@@ -146,6 +149,7 @@ class Estimator:
         self.focal_px = focal_px
         self.height_cm = height_cm
         self.flip_test = flip_test
+        self.time_reversal = time_reversal
 
     @property
     def detector(self) -> PoseDetector:
@@ -214,14 +218,24 @@ class Estimator:
         centre = np.array([image_size[0] / 2.0, image_size[1] / 2.0])
         f_px = np.array([focal, focal])
         keypoints, extra = encode_lifter_input(xy_px, confidence, f_px, centre)
-        pose3d, intermediate3d = self._forward(keypoints, extra)
+        pose3d, intermediate3d = self._lift_clip(keypoints, extra)
         if self.flip_test:
-            mirrored = self._forward(*encode_lifter_input(
+            mirrored = self._lift_clip(*encode_lifter_input(
                 *mirror_detections(xy_px, confidence, centre), f_px, centre))
             pose3d = 0.5 * (pose3d + flip_horizontal(mirrored[0]))
             intermediate3d = 0.5 * (intermediate3d + flip_horizontal(mirrored[1]))
         return LiftOutput(pose3d_mm=pose3d, intermediate3d_mm=intermediate3d,
                           keypoints=keypoints, extra=extra)
+
+    def _lift_clip(self, keypoints: np.ndarray, extra: np.ndarray
+                   ) -> tuple[np.ndarray, np.ndarray]:
+        """`_forward`, averaged with the time-reversed clip's lift if `time_reversal`."""
+        pose3d, intermediate3d = self._forward(keypoints, extra)
+        if not self.time_reversal:
+            return pose3d, intermediate3d
+        # copy(), not ascontiguousarray: a one-frame view keeps its negative stride there.
+        backward = self._forward(keypoints[::-1].copy(), extra[::-1].copy())
+        return 0.5 * (pose3d + backward[0][::-1]), 0.5 * (intermediate3d + backward[1][::-1])
 
     def _forward(self, keypoints: np.ndarray, extra: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """One clip (T, 16, 2) + (T, 18) through the lifter: final and intermediate 3D,

@@ -66,3 +66,20 @@ def test_infer_analyze_writes_analysis_beside_the_poses(random_lite_weights, tmp
     analysis = json.loads((out / "analysis.json").read_text())
     assert "angles" in analysis and "falls" in analysis
     assert (out / "overlay.mp4").is_file()
+
+
+def test_no_time_reversal_lifts_forwards_only(random_lite_weights, shared_data, tmp_path):
+    from posemachines.data.keypoints_json import load_keypoints
+    from posemachines.inference.estimator import Estimator
+
+    coco = shared_data / "fixtures" / "coco" / "test_coco.json"
+    common = ["infer", "--keypoints", str(coco), "--weights", str(random_lite_weights),
+              "--format", "npz", "--no-correction"]
+    assert main([*common, "--out", str(tmp_path / "both")]) == 0
+    assert main([*common, "--no-time-reversal", "--out", str(tmp_path / "forward")]) == 0
+    both = np.load(tmp_path / "both" / "poses3d.npz")["pose3d_mm"]
+    forward = np.load(tmp_path / "forward" / "poses3d.npz")["pose3d_mm"]
+    assert len(forward) > 1 and np.abs(both - forward).max() > 1e-2
+    expected = Estimator(weights=random_lite_weights, correction="none", time_reversal=False
+                         ).predict_keypoints(load_keypoints(coco)).pose3d_mm
+    np.testing.assert_allclose(forward, expected, atol=1e-3)

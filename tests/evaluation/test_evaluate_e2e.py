@@ -274,3 +274,20 @@ def test_flip_test_changes_every_mocap_row_and_says_so(mocap_npz, lite_weights, 
     flipped = [[float(v) for v in r[2:]] for r in read_csv(tmp_path / "flip2.csv")[1:]]
     assert len(once) == len(flipped) == len(MOCAP_ROWS)
     assert all(a[0] != b[0] for a, b in zip(once, flipped, strict=True))
+
+
+def test_time_reversal_changes_the_clip_rows_but_not_single_frames(
+    mocap_npz, lite_weights, tmp_path, capsys
+):
+    arguments = ["evaluate", "--protocol", "mocap-heldout", "--data", str(mocap_npz),
+                 "--weights", str(lite_weights), "--cameras-per-take", "1", "--no-progress"]
+    assert main([*arguments, "--out", str(tmp_path / "once.md")]) == 0
+    assert "Time reversal" not in capsys.readouterr().out
+    assert main([*arguments, "--time-reversal", "--out", str(tmp_path / "both.md")]) == 0
+    assert "Time reversal: every lift averaged" in capsys.readouterr().out
+    once = {r[0]: float(r[2]) for r in read_csv(tmp_path / "once.csv")[1:]}
+    both = {r[0]: float(r[2]) for r in read_csv(tmp_path / "both.csv")[1:]}
+    assert list(once) == list(both) == MOCAP_ROWS
+    for row in MOCAP_ROWS:
+        # A one-frame window played backwards is the same window: only clips change.
+        assert (once[row] == both[row]) == row.endswith("single frame (T=1)"), row

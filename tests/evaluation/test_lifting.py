@@ -12,6 +12,7 @@ from posemachines.evaluation import lifting
 from posemachines.evaluation.lifting import (
     check_pose_lifter,
     encode_for,
+    lift_both_ways,
     lift_detections,
     lift_sequences,
 )
@@ -115,3 +116,33 @@ def test_flip_test_lift_is_mirror_equivariant_and_differs_from_one_lift(model):
     np.testing.assert_allclose(plain, lift_sequences(model, *encode_for(model, xy, conf, f_px,
                                                                         c_px)))
     assert np.abs(plain - averaged).max() > 1e-3
+
+
+def test_time_reversal_averages_the_forward_and_the_backward_lift(model, inputs):
+    keypoints, extra = inputs
+    forward_only = forward(model, keypoints, extra)
+    backward = forward(model, keypoints[:, ::-1].copy(), extra[:, ::-1].copy())[:, ::-1]
+    np.testing.assert_allclose(lift_both_ways(model, keypoints, extra),
+                               0.5 * (forward_only + backward), atol=1e-5)
+    # The average is the same for the clip played backwards: time-reversal equivariant.
+    np.testing.assert_allclose(lift_both_ways(model, keypoints[:, ::-1], extra[:, ::-1]),
+                               lift_both_ways(model, keypoints, extra)[:, ::-1], atol=1e-5)
+    assert np.abs(forward_only - backward).max() > 1e-3  # a causal LSTM: not symmetric alone
+    # One frame played backwards is the same frame.
+    np.testing.assert_allclose(lift_both_ways(model, keypoints[:, :1], extra[:, :1]),
+                               forward_only[:, :1], atol=1e-4)
+
+
+def test_lift_detections_time_reversal_with_the_flip_test_and_windows(model):
+    rng = np.random.default_rng(3)
+    xy = rng.uniform(200, 600, size=(1, 8, 16, 2))
+    conf = np.ones((1, 8, 16), dtype=np.float32)
+    f_px, c_px = np.full((1, 2), 900.0), np.array([[400.0, 300.0]])
+    both = lift_detections(model, xy, conf, f_px, c_px, flip_test=True, time_reversal=True)
+    of_reversed = lift_detections(model, xy[:, ::-1], conf[:, ::-1], f_px, c_px,
+                                  flip_test=True, time_reversal=True)
+    np.testing.assert_allclose(of_reversed, both[:, ::-1], atol=1e-4)
+    encoded = encode_for(model, xy, conf, f_px, c_px)
+    np.testing.assert_allclose(
+        lift_detections(model, xy, conf, f_px, c_px, window=3, time_reversal=True),
+        lift_both_ways(model, *encoded, window=3), atol=1e-5)

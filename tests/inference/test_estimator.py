@@ -143,3 +143,20 @@ def test_flip_test_is_on_by_default_and_makes_the_lift_mirror_equivariant(random
     single = Estimator(weights=random_lite_weights, correction="none", flip_test=False)
     assert np.abs(single.lift(xy, conf, size).pose3d_mm
                   - est.lift(xy, conf, size).pose3d_mm).max() > 1e-2
+
+
+def test_time_reversal_is_on_by_default_and_makes_the_lift_reversal_equivariant(
+        random_lite_weights):
+    xy = _clip()
+    conf = np.ones((6, 16), dtype=np.float32)
+    size = (640, 480)
+    est = Estimator(weights=random_lite_weights, correction="none")
+    assert est.time_reversal
+    np.testing.assert_allclose(est.lift(xy[::-1], conf[::-1], size).pose3d_mm,
+                               est.lift(xy, conf, size).pose3d_mm[::-1], atol=1e-3)
+    forward_only = Estimator(weights=random_lite_weights, correction="none",
+                             time_reversal=False)
+    assert np.abs(forward_only.lift(xy, conf, size).pose3d_mm
+                  - est.lift(xy, conf, size).pose3d_mm).max() > 1e-2
+    np.testing.assert_allclose(est.lift(xy[:1], conf[:1], size).pose3d_mm,  # one frame
+                               forward_only.lift(xy[:1], conf[:1], size).pose3d_mm, atol=1e-4)

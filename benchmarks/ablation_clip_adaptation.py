@@ -1,0 +1,138 @@
+"""Ablation: adapt the lifter's last layer over the clip before the geometric correction.
+
+The issue's optional idea (#11, item 3): instead of moving joints freely, fine-tune the layer
+after the LSTMs (the transformer's FC to 3K, `transformer.head`) on one clip, so that every
+frame's correction stays on the network's learned pose manifold. Its energy is the geometric
+correction's own (confidence-weighted robust pixel reprojection through the solved root
+translations, the prior to the network's poses, the displacement cap and the acceleration
+prior), plus the clip's bone lengths (`skeleton_fit.estimate_bone_lengths`) as a penalty and an
+L2 pull of the weights back to the trained ones. L-BFGS over the weight change and the root
+translations, the LSTM features cached (one forward pass). Rows per protocol: none, the default
+geometric correction, the adapted network alone, and the default correction on the adapted
+network. Same clips as `bench_correction.py` (its protocols, seed and noise).
+
+    python benchmarks/ablation_clip_adaptation.py [--frames 900] [--steps 30]
+        [--weight-decay 1000] [--length-weight 1] [--bias-only]
+        [--cross-weights runs/lifter_cross/best.pt]
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+from bench_correction import DEFAULT_MOCAP, DEFAULT_WEIGHTS, EvalClip, _load_model, _protocols
+
+from posemachines.correction import GeometricCorrectionConfig, correct_geometric
+from posemachines.correction import geometric as geo
+from posemachines.correction.focal import estimate_focal_px, refine_focal_px
+from posemachines.correction.keypoint_noise import keypoint_noise_px
+from posemachines.correction.root_translation import solve_root_translation_torch
+from posemachines.correction.skeleton_fit import TRUNK_BONES, bone_vectors, estimate_bone_lengths
+from posemachines.evaluation import bone_length_error, mpjpe, pa_mpjpe
+from posemachines.models import PoseMachine
+
+
+def adapt_head(model: PoseMachine, clip: EvalClip, args: argparse.Namespace
+               ) -> tuple[np.ndarray, np.ndarray]:
+    """The network's poses and those of the clip-adapted head, (T, 16, 3) mm each."""
+    features: dict[str, torch.Tensor] = {}
+
+    def keep_lstm_output(module: torch.nn.Module, inputs: tuple[torch.Tensor], output: object
+                         ) -> None:
+        features["lstm"] = inputs[0].detach()
+
+    hook = model.transformer.head.register_forward_hook(keep_lstm_output)
+    with torch.no_grad():
+        output = model(torch.from_numpy(clip.keypoints_norm)[None].double(),
+                       extra=torch.from_numpy(clip.extra)[None].double())
+    hook.remove()
+    config = GeometricCorrectionConfig()
+    network, uv, weights = geo._checked_inputs(output.pose3d_mm[0].numpy(), clip.keypoints_px,
+                                               clip.confidence, clip.image_size, None)
+    c = torch.tensor([clip.image_size[0] / 2.0, clip.image_size[1] / 2.0], dtype=torch.float64)
+    focal = refine_focal_px(network, uv, weights, estimate_focal_px(clip.image_size), c)
+    f = torch.tensor([focal, focal], dtype=torch.float64)
+    translation = geo._fill_missing(solve_root_translation_torch(network, uv, weights, f, c, 3))
+    noise = keypoint_noise_px(uv, weights)
+    lengths = estimate_bone_lengths(network, translation, uv, weights, f, c, noise_px=noise,
+                                    from_network=TRUNK_BONES, max_change=0.15)
+    sigma = geo._network_sigma_mm(network, translation, uv, weights, f, c, noise, config)
+    objective = geo._Objective(network, uv, weights, f, c, noise, sigma, config)
+
+    lstm, head = features["lstm"][0], model.transformer.head
+    weight_change = torch.zeros_like(head.weight, requires_grad=not args.bias_only)
+    bias_change = torch.zeros_like(head.bias, requires_grad=True)
+    shift = translation.T.clone().contiguous().requires_grad_(True)
+
+    def poses() -> torch.Tensor:
+        raw = torch.nn.functional.linear(lstm, head.weight + weight_change, head.bias + bias_change)
+        pose = model.projector.refiner(raw.reshape(len(lstm), 16, 3)) * model.output_scale_mm
+        return pose - pose[:, :1]
+
+    free = [bias_change, shift] + ([] if args.bias_only else [weight_change])
+    optimiser = torch.optim.LBFGS(free, lr=1.0, max_iter=args.steps, history_size=20,
+                                  line_search_fn="strong_wolfe")
+
+    def closure() -> torch.Tensor:
+        optimiser.zero_grad()
+        pose = poses()
+        energy = objective(pose.permute(2, 0, 1), shift)
+        energy = energy + args.length_weight * (
+            (bone_vectors(pose).norm(dim=-1) - lengths) / 10.0).pow(2).sum(-1).mean()
+        change = weight_change.pow(2).sum() + bias_change.pow(2).sum()
+        energy = energy + args.weight_decay * change
+        energy.backward()
+        return energy
+
+    optimiser.step(closure)
+    with torch.no_grad():
+        return network.numpy(), poses().numpy()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--weights", type=Path, default=DEFAULT_WEIGHTS)
+    parser.add_argument("--mocap", type=Path, default=DEFAULT_MOCAP)
+    parser.add_argument("--cross-weights", type=Path, default=Path("runs/lifter_cross/best.pt"))
+    parser.add_argument("--frames", type=int, default=900, help="frames per protocol")
+    parser.add_argument("--clip-frames", type=int, default=300)
+    parser.add_argument("--steps", type=int, default=30, help="L-BFGS iterations per clip")
+    parser.add_argument("--weight-decay", type=float, default=1000.0)
+    parser.add_argument("--length-weight", type=float, default=1.0)
+    parser.add_argument("--bias-only", action="store_true", help="adapt the head's bias only")
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args()
+    args.random_weights = False
+    torch.set_num_threads(1)
+    print("protocol        variant              MPJPE  PA-MPJPE  bone err %   ms/frame")
+    for protocol, (clips, weights) in _protocols(args).items():
+        if protocol == "camera shift":
+            continue
+        model = _load_model(weights, args).double()
+        rows: dict[str, list[np.ndarray]] = {"none": [], "default": [], "adapted": [],
+                                              "adapted + default": []}
+        seconds = 0.0
+        for clip in clips:
+            start = time.perf_counter()
+            network, adapted = adapt_head(model, clip, args)
+            seconds += time.perf_counter() - start
+            for name, pose in (("none", network), ("adapted", adapted)):
+                rows[name].append(pose)
+                rows[f"{name} + default".replace("none + ", "")].append(correct_geometric(
+                    pose, clip.keypoints_px, clip.confidence,
+                    image_size=clip.image_size).pose3d_mm)
+        truth = np.concatenate([clip.truth_mm for clip in clips])
+        for name, poses in rows.items():
+            pred = np.concatenate(poses)
+            cost = f"{1000 * seconds / len(truth):8.2f}" if name == "adapted" else ""
+            print(f"{protocol:15s} {name:18s} {mpjpe(pred, truth, root_align=True):7.1f} "
+                  f"{pa_mpjpe(pred, truth):9.1f} {100 * bone_length_error(pred, truth):11.1f} "
+                  f"{cost}")
+
+
+if __name__ == "__main__":
+    main()
