@@ -7,7 +7,7 @@ lengths; trunk lengths from 2D), and the default given the true focal length, bo
 both. The geometric rows otherwise use the default focal guess (60 degree diagonal FoV) and no
 height, as for a video of unknown origin. The last rows start from the time-reversal lift that
 `infer` uses (the mean of the forward lift and that of the clip played backwards,
-`posemachines.evaluation.lifting.lift_both_ways`): none, and the default correction on it.
+`lifting.lift_sequences(time_reversal=True)`): none, and the default correction on it.
 
 Protocols (clips of up to --clip-frames consecutive frames, one static virtual camera each, aimed
 at the clip's mean root, detector-like 2D noise as in training):
@@ -52,7 +52,7 @@ from posemachines.correction.skeleton_fit import standing_height_mm
 from posemachines.data.lifter_input import encode_lifter_input
 from posemachines.data.mocap import MocapClip, load_mocap_npz
 from posemachines.evaluation import bone_length_error, mpjpe, pa_mpjpe
-from posemachines.evaluation.lifting import lift_both_ways
+from posemachines.evaluation.lifting import lift_sequences
 from posemachines.inference.result import CorrectionInfo
 from posemachines.models import PoseMachine, get_config, load_checkpoint
 from posemachines.skeleton import bone_lengths
@@ -228,8 +228,8 @@ def _evaluate(model: PoseMachine, clips: list[EvalClip]) -> tuple[dict[str, Tall
         network_seconds += time.perf_counter() - start
         frames += len(clip.truth_mm)
         pose, raw = output.pose3d_mm[0], output.intermediate3d_mm[0]
-        both_ways = torch.from_numpy(lift_both_ways(model, clip.keypoints_norm[None],
-                                                    clip.extra[None])[0])
+        both_ways = torch.from_numpy(lift_sequences(model, clip.keypoints_norm[None],
+                                                    clip.extra[None], time_reversal=True)[0])
         for name, corrector in VARIANTS.items():
             tally = tallies[name]
             lifted = both_ways if name in TIME_REVERSED else pose

@@ -62,15 +62,28 @@ def lift_sequences(
     extra: np.ndarray | None,
     window: int | None = None,
     device: str | torch.device = "cpu",
+    time_reversal: bool = False,
 ) -> np.ndarray:
     """Lifter output (B, T, 16, 3) mm, camera frame, for B encoded sequences of T frames.
 
     keypoints (B, T, 16, 2) and extra (B, T, E) from `encode_for`. window None: each sequence
     is one clip (streaming state); window k: consecutive windows of k frames (the last may be
-    shorter), each from a zero state.
+    shorter), each from a zero state. time_reversal: the mean of that and the lift of the
+    sequences played backwards, reversed back (module doc).
     """
     device = torch.device(device)
     model.eval()
+    forward = _lift_forward(model, keypoints, extra, window, device)
+    if not time_reversal:
+        return forward
+    backward = _lift_forward(model, keypoints[:, ::-1].copy(),
+                             None if extra is None else extra[:, ::-1].copy(), window, device)
+    return 0.5 * (forward + backward[:, ::-1])
+
+
+def _lift_forward(model: PoseMachine, keypoints: np.ndarray, extra: np.ndarray | None,
+                  window: int | None, device: torch.device) -> np.ndarray:
+    """`lift_sequences` without time reversal."""
     batch, frames = keypoints.shape[:2]
     if window is None or window >= frames:
         return _forward(model, keypoints, extra, device)
@@ -91,21 +104,6 @@ def lift_sequences(
     return np.concatenate(pieces, axis=1)
 
 
-def lift_both_ways(
-    model: PoseMachine,
-    keypoints: np.ndarray,
-    extra: np.ndarray | None,
-    window: int | None = None,
-    device: str | torch.device = "cpu",
-) -> np.ndarray:
-    """The mean of `lift_sequences` and the lift of the time-reversed sequences, reversed back
-    (time reversal, module doc): (B, T, 16, 3) mm, camera frame."""
-    forward = lift_sequences(model, keypoints, extra, window, device)
-    backward = lift_sequences(model, keypoints[:, ::-1].copy(),
-                              None if extra is None else extra[:, ::-1].copy(), window, device)
-    return 0.5 * (forward + backward[:, ::-1])
-
-
 def lift_detections(
     model: PoseMachine, xy_px: np.ndarray, confidence: np.ndarray, f_px: np.ndarray,
     c_px: np.ndarray, window: int | None = None, device: str | torch.device = "cpu",
@@ -113,11 +111,13 @@ def lift_detections(
 ) -> np.ndarray:
     """`encode_for` then `lift_sequences` for (B, T, 16, 2) px detections, f_px and c_px (B, 2);
     flip_test: the mean of that and the lift of the mirrored detections, mirrored back
-    (`posemachines.data.lifter_input.mirror_detections`); time_reversal: every lift is
-    `lift_both_ways` (module doc). (B, T, 16, 3) mm, camera frame."""
-    lift = lift_both_ways if time_reversal else lift_sequences
-    pred = lift(model, *encode_for(model, xy_px, confidence, f_px, c_px), window, device)
+    (`posemachines.data.lifter_input.mirror_detections`); time_reversal: every lift also
+    averaged with that of the clip played backwards (module doc). (B, T, 16, 3) mm, camera
+    frame."""
+    encoded = encode_for(model, xy_px, confidence, f_px, c_px)
+    pred = lift_sequences(model, *encoded, window, device, time_reversal)
     if not flip_test:
         return pred
     mirrored = encode_for(model, *mirror_detections(xy_px, confidence, c_px), f_px, c_px)
-    return 0.5 * (pred + flip_horizontal(lift(model, *mirrored, window, device)))
+    return 0.5 * (pred + flip_horizontal(lift_sequences(model, *mirrored, window, device,
+                                                        time_reversal)))

@@ -79,7 +79,7 @@ def mocap_npz(tmp_path_factory) -> Path:
     return path
 
 
-def constant_lifter(model, keypoints, extra, window=None, device="cpu"):
+def constant_lifter(model, keypoints, extra, window=None, device="cpu", time_reversal=False):
     return np.broadcast_to(CONSTANT_POSE, (*keypoints.shape[:2], 16, 3)).copy()
 
 

@@ -12,7 +12,6 @@ from posemachines.evaluation import lifting
 from posemachines.evaluation.lifting import (
     check_pose_lifter,
     encode_for,
-    lift_both_ways,
     lift_detections,
     lift_sequences,
 )
@@ -122,15 +121,15 @@ def test_time_reversal_averages_the_forward_and_the_backward_lift(model, inputs)
     keypoints, extra = inputs
     forward_only = forward(model, keypoints, extra)
     backward = forward(model, keypoints[:, ::-1].copy(), extra[:, ::-1].copy())[:, ::-1]
-    np.testing.assert_allclose(lift_both_ways(model, keypoints, extra),
-                               0.5 * (forward_only + backward), atol=1e-5)
+    both = lift_sequences(model, keypoints, extra, time_reversal=True)
+    np.testing.assert_allclose(both, 0.5 * (forward_only + backward), atol=1e-5)
     # The average is the same for the clip played backwards: time-reversal equivariant.
-    np.testing.assert_allclose(lift_both_ways(model, keypoints[:, ::-1], extra[:, ::-1]),
-                               lift_both_ways(model, keypoints, extra)[:, ::-1], atol=1e-5)
+    of_reversed = lift_sequences(model, keypoints[:, ::-1], extra[:, ::-1], time_reversal=True)
+    np.testing.assert_allclose(of_reversed, both[:, ::-1], atol=1e-5)
     assert np.abs(forward_only - backward).max() > 1e-3  # a causal LSTM: not symmetric alone
     # One frame played backwards is the same frame.
-    np.testing.assert_allclose(lift_both_ways(model, keypoints[:, :1], extra[:, :1]),
-                               forward_only[:, :1], atol=1e-4)
+    one = lift_sequences(model, keypoints[:, :1], extra[:, :1], time_reversal=True)
+    np.testing.assert_allclose(one, forward_only[:, :1], atol=1e-4)
 
 
 def test_lift_detections_time_reversal_with_the_flip_test_and_windows(model):
@@ -145,4 +144,4 @@ def test_lift_detections_time_reversal_with_the_flip_test_and_windows(model):
     encoded = encode_for(model, xy, conf, f_px, c_px)
     np.testing.assert_allclose(
         lift_detections(model, xy, conf, f_px, c_px, window=3, time_reversal=True),
-        lift_both_ways(model, *encoded, window=3), atol=1e-5)
+        lift_sequences(model, *encoded, window=3, time_reversal=True), atol=1e-5)
