@@ -119,8 +119,9 @@ class Estimator:
     MPJPE 1-2 mm on every mocap protocol we measured, in-domain and across datasets, for one more
     lifter pass, ~0.1 ms per frame; docs/generalisation.md §6b); time_reversal: also average
     with the lift of the clip played backwards, so that every frame is lifted knowing the
-    frames after it too (on by default: every clip is lifted whole, offline; it lowered
-    MPJPE 1.4-3.4 mm on the mocap clip protocols; docs/generalisation.md §6b).
+    frames after it too (on by default: every clip is lifted whole, offline; with noisy 2D or
+    new people it lowered MPJPE 0.6-3.4 mm on every mocap protocol we measured, and cost 0.7 mm
+    only in-domain with clean 2D; docs/generalisation.md §6b).
     """
 
     def __init__(
