@@ -48,6 +48,7 @@ def correct(
     image_size: tuple[int, int] | None = None,
     focal_px: float | None = None,
     height_cm: float | None = None,
+    fps: float | None = None,
     paper_config: PaperCorrectionConfig | None = None,
     geometric_config: GeometricCorrectionConfig | None = None,
 ) -> tuple[np.ndarray, CorrectionInfo | None]:
@@ -57,8 +58,8 @@ def correct(
     'paper' needs model, keypoints_norm (T, 16, 2) and extra (T, E) if the model takes it
     (intermediate3d_mm (T, 16, 3) saves re-running the model; confidence weights the 2D).
     'geometric' needs keypoints_px (T, 16, 2), confidence (T, 16) and image_size (w, h);
-    focal_px and height_cm are used when known. Use `correct_geometric` directly for the root
-    translation, focal length and bone lengths it also estimates.
+    focal_px, height_cm and the frame rate fps are used when known. Use `correct_geometric`
+    directly for the root translation, focal length and bone lengths it also estimates.
     """
     if method == "none":
         return np.asarray(pose3d_mm), None
@@ -72,7 +73,7 @@ def correct(
             raise PoseInputError("The 'geometric' correction needs the 2D keypoints in pixels, "
                                  "their confidence and the image size.")
         result = correct_geometric(pose3d_mm, keypoints_px, confidence, image_size=image_size,
-                                   focal_px=focal_px, height_cm=height_cm,
+                                   focal_px=focal_px, height_cm=height_cm, fps=fps,
                                    config=geometric_config)
         return result.pose3d_mm, result.info
     raise PoseInputError(f"Unknown correction method '{method}'; use one of {', '.join(METHODS)}.")

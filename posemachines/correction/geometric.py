@@ -13,7 +13,8 @@ skeleton (the paper's correction):
    every frame is re-posed by forward kinematics with those lengths (only bone directions are
    free). `height_cm` sets the metric scale; without it the scale stays the network's, because
    from 2D alone a pose k times larger and k times farther away looks the same.
-3. Temporal prior: squared joint acceleration (absolute positions, mm / frame^2).
+3. Temporal prior: squared joint acceleration (absolute positions, mm / frame^2, its scale set
+   per second^2 through the clip's frame rate).
 4. A prior keeps joints near the network's prediction, as tightly as the network proves right:
    per joint, how far its poses re-project from the 2D beyond the jitter (empirical Bayes);
    looser in depth, which is what the network adds. Safety: no joint moves more than
@@ -53,6 +54,8 @@ from posemachines.threads import single_thread
 
 #: Plausible body heights, cm; outside this `height_cm` is taken as a unit mistake.
 HEIGHT_RANGE_CM = (50.0, 250.0)
+#: Frame rate at which `accel_sigma_mm` is stated (our mocap's, and the bench's).
+REFERENCE_FPS = 30.0
 
 
 @dataclass(frozen=True)
@@ -63,11 +66,13 @@ class GeometricCorrectionConfig:
     per_video_skeleton: re-pose with one set of bone lengths;
     symmetric_skeleton: left and right bones share a length; in_plane_quantile: which frames
     measure a bone (`skeleton_fit.estimate_bone_lengths`). temporal_weight: acceleration
-    prior (0 = off) with accel_sigma_mm per frame^2. keypoint_sigma_frac: least 2D error
-    assumed, as a fraction of the person's 2D size (the jitter measured on the clip, see
-    `keypoint_noise`, counts when larger). pose_sigma_xy_mm: trust in the network's joints
-    across the viewing direction (None: per joint, from how far the network's poses re-project
-    from the 2D beyond the 2D jitter, at least min_pose_sigma_mm); depth_sigma_ratio: along it,
+    prior (0 = off) with accel_sigma_mm per frame^2 at REFERENCE_FPS (at another frame rate
+    it scales by (REFERENCE_FPS / fps)^2: the same acceleration per second^2).
+    keypoint_sigma_frac: least 2D error assumed, as a fraction of the person's 2D size (the
+    jitter measured on the clip, see `keypoint_noise`, counts when larger). pose_sigma_xy_mm:
+    trust in the network's joints across the viewing direction (None: per joint, from how far
+    the network's poses re-project from the 2D beyond the 2D jitter, at least
+    min_pose_sigma_mm); depth_sigma_ratio: along it,
     as a multiple. max_displacement_mm: safety bound per joint. reprojection_slack: a
     frame keeps the prediction when its result re-projects worse than this many times the
     prediction's error (or the jitter). trunk_from_network: the trunk bones keep the network's
@@ -191,7 +196,7 @@ class _Objective:
 
     def __init__(self, reference: torch.Tensor, uv: torch.Tensor, weights: torch.Tensor,
                  f: torch.Tensor, c: torch.Tensor, noise_px: float, pose_sigma_mm: torch.Tensor,
-                 config: GeometricCorrectionConfig) -> None:
+                 config: GeometricCorrectionConfig, fps: float = REFERENCE_FPS) -> None:
         self.config = config
         self.reference = reference.permute(2, 0, 1).contiguous()
         self.f = f
@@ -202,7 +207,8 @@ class _Objective:
         self.inv_var_px = (1.0 / sigma_px**2)[:, None]
         ratio = reference.new_tensor([1.0, 1.0, config.depth_sigma_ratio])[:, None, None]
         self.inv_var_pose = (ratio * pose_sigma_mm).pow(-2)  # (3, 1, 16)
-        self.accel_weight = config.temporal_weight / config.accel_sigma_mm**2
+        accel_sigma = config.accel_sigma_mm * (REFERENCE_FPS / fps) ** 2  # mm / frame^2
+        self.accel_weight = config.temporal_weight / accel_sigma**2
 
     def __call__(self, pose: torch.Tensor, translation: torch.Tensor) -> torch.Tensor:
         """pose (3, T, 16) mm root-relative, translation (3, T) mm -> mean energy per frame."""
@@ -272,24 +278,27 @@ def _optimise(
 def correct_geometric(
     pose3d_mm: np.ndarray, keypoints_px: np.ndarray, confidence: np.ndarray, *,
     image_size: tuple[int, int], focal_px: float | None = None, height_cm: float | None = None,
-    config: GeometricCorrectionConfig | None = None,
+    fps: float | None = None, config: GeometricCorrectionConfig | None = None,
 ) -> GeometricCorrectionResult:
     """Correct a clip of lifted poses with perspective geometry, one skeleton and smoothness.
 
     pose3d_mm: (T, 16, 3) mm, camera frame (x right, y down, z forward), root-relative (the
     network's output; re-centred on its root here); keypoints_px: (T, 16, 2) the detections it
     was lifted from; confidence: (T, 16) in [0, 1] (0 = missing); image_size: (width, height) px;
-    focal_px: the camera's focal length if known; height_cm: the person's height if known.
+    focal_px: the camera's focal length if known; height_cm: the person's height if known;
+    fps: the clip's frame rate (None: REFERENCE_FPS), which scales the acceleration prior.
     """
     config = config or GeometricCorrectionConfig()
+    if fps is not None and not (np.isfinite(fps) and fps > 0):
+        raise PoseInputError(f"fps must be a positive frame rate, got {fps}.")
     with single_thread():
         return _correct(pose3d_mm, keypoints_px, confidence, image_size, focal_px, height_cm,
-                        config)
+                        fps or REFERENCE_FPS, config)
 
 
 def _correct(
     pose3d_mm: np.ndarray, keypoints_px: np.ndarray, confidence: np.ndarray,
-    image_size: tuple[int, int], focal_px: float | None, height_cm: float | None,
+    image_size: tuple[int, int], focal_px: float | None, height_cm: float | None, fps: float,
     config: GeometricCorrectionConfig,
 ) -> GeometricCorrectionResult:
     network, uv, weights = _checked_inputs(pose3d_mm, keypoints_px, confidence, image_size,
@@ -317,7 +326,7 @@ def _correct(
     # Scaling a pose and its translation about the camera centre leaves its image unchanged.
     reference, translation, lengths = scale * network, scale * translation, scale * lengths
     pose_sigma = _network_sigma_mm(reference, translation, uv, weights, f, c, noise_px, config)
-    objective = _Objective(reference, uv, weights, f, c, noise_px, pose_sigma, config)
+    objective = _Objective(reference, uv, weights, f, c, noise_px, pose_sigma, config, fps)
     skeleton = lengths if config.per_video_skeleton else None
     pose, smooth_translation, iterations = _optimise(objective, reference, translation, skeleton,
                                                      config)

@@ -39,7 +39,8 @@ class DatasetProtocol:
     cameras: camera indices scored (None = all); first_take_only: only the first take of
     each action (names sorted, so 'Directions' before 'Directions 1'); stride: score every
     stride-th frame (the model still sees every frame); rows_by_subject: one row per action
-    and subject ('Walk S1'), as HumanEva-I tables print them.
+    and subject ('Walk S1'), as HumanEva-I tables print them; fps: the dataset's frame rate
+    (the correction's temporal prior is per second).
     """
 
     name: str
@@ -53,6 +54,7 @@ class DatasetProtocol:
     first_take_only: bool = False
     stride: int = 1
     rows_by_subject: bool = False
+    fps: float = 50.0
 
     @property
     def metric_label(self) -> str:
@@ -94,7 +96,7 @@ PROTOCOLS: dict[str, Protocol] = {
     "humaneva": DatasetProtocol(
         "humaneva", "HumanEva-I", "humaneva15", "pa_mpjpe",
         ("Train/S1", "Train/S2", "Train/S3"), ("Validate/S1", "Validate/S2", "Validate/S3"),
-        actions=HUMANEVA_ACTIONS, rows_by_subject=True,
+        actions=HUMANEVA_ACTIONS, rows_by_subject=True, fps=60.0,
     ),
     "mocap-heldout": MocapProtocol(
         "mocap-heldout", "Held-out Bandai Namco takes", BANDAI_NAMCO, BANDAI_NAMCO,

@@ -171,9 +171,10 @@ def _keypoints16(raw: np.ndarray, layout: str) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _lift_and_correct(
-    model: PoseMachine, xy: np.ndarray, conf: np.ndarray, view: _View, options: EvaluationOptions
+    model: PoseMachine, xy: np.ndarray, conf: np.ndarray, view: _View, options: EvaluationOptions,
+    fps: float,
 ) -> np.ndarray:
-    """(N, 16, 3) mm: the whole sequence as one clip, then the chosen correction."""
+    """(N, 16, 3) mm: the whole sequence (at `fps`) as one clip, then the chosen correction."""
     keypoints, extra = encode_for(model, xy, conf, view.f_px, view.c_px)
     pose = lift_detections(model, xy[None], conf[None], view.f_px[None], view.c_px[None],
                            device=options.device, flip_test=options.flip_test,
@@ -181,7 +182,7 @@ def _lift_and_correct(
     pose, _ = correct(
         CORRECTIONS[options.correction], pose, model=model, keypoints_norm=keypoints,
         extra=extra, keypoints_px=xy, confidence=conf, image_size=view.image_size,
-        focal_px=float(np.mean(view.f_px)),
+        focal_px=float(np.mean(view.f_px)), fps=fps,
     )
     return np.asarray(pose, dtype=np.float64)
 
@@ -243,7 +244,7 @@ def _sequence_errors(
         frames = min(len(world), len(raw))
         xy, conf = _keypoints16(raw[:frames], dataset.layout)
         view = _view(protocol, key.subject, index)
-        pred = _lift_and_correct(model, xy, conf, view, options)
+        pred = _lift_and_correct(model, xy, conf, view, options, protocol.fps)
         gt = _ground_truth(world[:frames].astype(np.float64), view)
         chosen = scored_frames(frames, stride)
         out.append(_frame_errors(protocol.metric, pred[chosen], gt[chosen]))

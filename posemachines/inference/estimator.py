@@ -263,6 +263,7 @@ class Estimator:
             image_size=image_size,
             focal_px=self.focal_px,
             height_cm=self.height_cm,
+            fps=fps,
             model=self.model,
             keypoints_norm=lifted.keypoints,
             extra=lifted.extra,

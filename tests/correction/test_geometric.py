@@ -239,3 +239,23 @@ def test_reprojection_slack_decides_which_frames_keep_the_prediction() -> None:
     np.testing.assert_allclose(strict.pose3d_mm, clip["lifted"] - clip["lifted"][:, :1],
                                atol=1e-9)
     assert _run(clip).info.kept.all()
+
+
+def test_acceleration_prior_follows_the_frame_rate() -> None:
+    # The same walk filmed at 5 fps: six times the motion per frame, 36 times the acceleration.
+    pose, root = walking_clip(6 * FRAMES)
+    pose, root = pose[::6], root[::6]
+    keypoints = project(pose, root)
+    confidence = np.ones((FRAMES, 16))
+
+    def error(fps: float | None) -> float:
+        result = correct_geometric(pose, keypoints, confidence, image_size=IMAGE_SIZE,
+                                   focal_px=FOCAL_PX, fps=fps)
+        return _mpjpe(result.pose3d_mm, pose)
+
+    told, assumed_30 = error(5.0), error(None)
+    assert told < 2.0  # exact input stays (nearly) exact when the prior knows the frame rate
+    assert assumed_30 > 3.0 * told  # a 30 fps prior drags the fast motion off the truth
+    assert error(30.0) == pytest.approx(assumed_30)
+    with pytest.raises(PoseInputError, match="fps must be a positive frame rate"):
+        error(0.0)

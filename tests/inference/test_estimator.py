@@ -160,3 +160,20 @@ def test_time_reversal_is_on_by_default_and_makes_the_lift_reversal_equivariant(
                   - est.lift(xy, conf, size).pose3d_mm).max() > 1e-2
     np.testing.assert_allclose(est.lift(xy[:1], conf[:1], size).pose3d_mm,  # one frame
                                forward_only.lift(xy[:1], conf[:1], size).pose3d_mm, atol=1e-4)
+
+
+def test_the_correction_gets_the_clips_frame_rate(random_lite_weights, monkeypatch):
+    from posemachines.inference import estimator as estimator_module
+
+    seen = []
+    real_correct = estimator_module.correct
+
+    def spy(*args, **kwargs):
+        seen.append(kwargs["fps"])
+        return real_correct(*args, **kwargs)
+
+    monkeypatch.setattr(estimator_module, "correct", spy)
+    est = Estimator(weights=random_lite_weights)
+    est.predict_keypoints(_clip(), fps=5.0, image_size=(640, 480))
+    est.predict_keypoints(_clip(), fps=60.0, image_size=(640, 480))
+    assert seen == [5.0, 60.0]
