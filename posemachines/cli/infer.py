@@ -35,7 +35,8 @@ def _add_pipeline_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-correction", dest="correction", action="store_const",
                         const="none", help="same as --correction none")
     parser.add_argument("--focal-px", type=float, default=None,
-                        help="camera focal length in px, if known")
+                        help="camera focal length in px, if known (default: from the file's "
+                             "lens metadata where present, else guessed from the image size)")
     parser.add_argument("--height-cm", type=float, default=None,
                         help="the person's height, if known (fixes the metric scale)")
     parser.add_argument("--no-flip-test", dest="flip_test", action="store_false",

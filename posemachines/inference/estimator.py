@@ -26,6 +26,7 @@ from posemachines.data.lifter_input import encode_lifter_input, mirror_detection
 from posemachines.errors import PoseInputError, PoseModelError
 from posemachines.inference.detectors import DEFAULT_DETECTOR, PoseDetector, create_detector
 from posemachines.inference.frames import Frame, FrameSource, open_frames
+from posemachines.inference.lens_metadata import focal_35mm_of
 from posemachines.inference.result import PoseResult
 from posemachines.models.checkpoint import load_checkpoint
 from posemachines.models.pose_machine import PoseMachine
@@ -113,7 +114,9 @@ class Estimator:
     weights: lifter checkpoint (default: the shipped one); detector: a name from
     `posemachines.inference.detectors.DETECTOR_NAMES` or a `PoseDetector` instance;
     correction: "geometric" (default), "paper" (the paper's Psi_C/Psi_P self-supervision) or
-    "none"; focal_px: the camera's focal length if known (else estimated from the image size);
+    "none"; focal_px: the camera's focal length if known (else from the file's lens metadata
+    where the camera wrote it, `lens_metadata`, else estimated from the image size and refined
+    over the clip);
     height_cm: the person's height if known (fixes the metric scale); flip_test: average the
     lift with that of the mirrored detections (test-time augmentation, on by default: it lowered
     MPJPE 1-2 mm on every mocap protocol we measured, in-domain and across datasets, for one more
@@ -168,7 +171,10 @@ class Estimator:
         source = path if isinstance(path, FrameSource) else open_frames(Path(path))
         track = detect_track(self.detector, source, on_frame)
         size = (source.width, source.height)
-        result = self._lift_track(track, source.fps, size, str(source.path))
+        focal = self.focal_px
+        if focal is None and (lens_35mm := focal_35mm_of(source)) is not None:
+            focal = estimate_focal_px(size, focal_35mm=lens_35mm)
+        result = self._lift_track(track, source.fps, size, str(source.path), focal)
         if track.error is not None:
             raise PartialResultError(track.error, result)
         return result
@@ -213,10 +219,12 @@ class Estimator:
         return self._lift_track(track, fps, image_size, source)
 
     def lift(
-        self, xy_px: np.ndarray, confidence: np.ndarray, image_size: tuple[int, int]
+        self, xy_px: np.ndarray, confidence: np.ndarray, image_size: tuple[int, int],
+        focal_px: float | None = None,
     ) -> LiftOutput:
-        """Uncorrected lifter output for one clip of detections (see `LiftOutput`)."""
-        focal = estimate_focal_px(image_size, focal_px=self.focal_px)
+        """Uncorrected lifter output for one clip of detections (see `LiftOutput`); focal_px
+        (default: the Estimator's, else the default guess from the image size)."""
+        focal = estimate_focal_px(image_size, focal_px=focal_px or self.focal_px)
         centre = np.array([image_size[0] / 2.0, image_size[1] / 2.0])
         f_px = np.array([focal, focal])
         keypoints, extra = encode_lifter_input(xy_px, confidence, f_px, centre)
@@ -250,18 +258,21 @@ class Estimator:
         return (output.pose3d_mm[0].cpu().numpy(), output.intermediate3d_mm[0].cpu().numpy())
 
     def _lift_track(
-        self, track: DetectionTrack, fps: float, image_size: tuple[int, int], source: str
+        self, track: DetectionTrack, fps: float, image_size: tuple[int, int], source: str,
+        focal_px: float | None = None,
     ) -> PoseResult:
+        """Lift and correct a track; focal_px: the lens's, if known (else the Estimator's)."""
         if len(track.xy_px) == 0:
             raise PoseInputError(f"No person was found in {source or 'the input'}.")
-        lifted = self.lift(track.xy_px, track.confidence, image_size)
+        focal_px = focal_px or self.focal_px
+        lifted = self.lift(track.xy_px, track.confidence, image_size, focal_px)
         pose3d, info = correct(
             self.correction,
             lifted.pose3d_mm,
             keypoints_px=track.xy_px,
             confidence=track.confidence,
             image_size=image_size,
-            focal_px=self.focal_px,
+            focal_px=focal_px,
             height_cm=self.height_cm,
             fps=fps,
             model=self.model,
