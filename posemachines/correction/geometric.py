@@ -72,8 +72,8 @@ class GeometricCorrectionConfig:
     jitter measured on the clip, see `keypoint_noise`, counts when larger). pose_sigma_xy_mm:
     trust in the network's joints across the viewing direction (None: per joint, from how far
     the network's poses re-project from the 2D beyond the 2D jitter, at least
-    min_pose_sigma_mm); depth_sigma_ratio: along it,
-    as a multiple. max_displacement_mm: safety bound per joint. reprojection_slack: a
+    min_pose_sigma_mm); depth_sigma_ratio: along it, as a multiple. max_displacement_mm:
+    safety bound per joint. reprojection_slack: a
     frame keeps the prediction when its result re-projects worse than this many times the
     prediction's error (or the jitter). trunk_from_network: the trunk bones keep the network's
     lengths (`skeleton_fit.TRUNK_BONES`); max_length_change: the clip's bone lengths stay within
