@@ -25,6 +25,7 @@ from pathlib import Path
 import numpy as np
 import torch
 from bench_correction import DEFAULT_MOCAP, DEFAULT_WEIGHTS, EvalClip, _load_model, _protocols
+from torch.func import functional_call
 
 from posemachines.correction import GeometricCorrectionConfig, correct_geometric
 from posemachines.correction import geometric as geo
@@ -36,16 +37,17 @@ from posemachines.evaluation import bone_length_error, mpjpe, pa_mpjpe
 from posemachines.models import PoseMachine
 
 
-def adapt_head(model: PoseMachine, clip: EvalClip, args: argparse.Namespace
-               ) -> tuple[np.ndarray, np.ndarray]:
-    """The network's poses and those of the clip-adapted head, (T, 16, 3) mm each."""
-    features: dict[str, torch.Tensor] = {}
+def adapt_layer(model: PoseMachine, clip: EvalClip, args: argparse.Namespace
+                ) -> tuple[np.ndarray, np.ndarray]:
+    """The network's poses and those with the clip-adapted layer, (T, 16, 3) mm each."""
+    layer = model.transformer.head if args.layer == "head" else model.transformer.lstms[-1]
+    inputs: dict[str, torch.Tensor] = {}
 
-    def keep_lstm_output(module: torch.nn.Module, inputs: tuple[torch.Tensor], output: object
-                         ) -> None:
-        features["lstm"] = inputs[0].detach()
+    def keep_input(module: torch.nn.Module, args_in: tuple[torch.Tensor], output: object
+                   ) -> None:
+        inputs["x"] = args_in[0].detach()
 
-    hook = model.transformer.head.register_forward_hook(keep_lstm_output)
+    hook = layer.register_forward_hook(keep_input)
     with torch.no_grad():
         output = model(torch.from_numpy(clip.keypoints_norm)[None].double(),
                        extra=torch.from_numpy(clip.extra)[None].double())
@@ -63,17 +65,22 @@ def adapt_head(model: PoseMachine, clip: EvalClip, args: argparse.Namespace
     sigma = geo._network_sigma_mm(network, translation, uv, weights, f, c, noise, config)
     objective = geo._Objective(network, uv, weights, f, c, noise, sigma, config)
 
-    lstm, head = features["lstm"][0], model.transformer.head
-    weight_change = torch.zeros_like(head.weight, requires_grad=not args.bias_only)
-    bias_change = torch.zeros_like(head.bias, requires_grad=True)
+    trained = dict(layer.named_parameters())
+    changes = {name: torch.zeros_like(value, requires_grad=not args.bias_only or "bias" in name)
+               for name, value in trained.items()}
     shift = translation.T.clone().contiguous().requires_grad_(True)
 
     def poses() -> torch.Tensor:
-        raw = torch.nn.functional.linear(lstm, head.weight + weight_change, head.bias + bias_change)
-        pose = model.projector.refiner(raw.reshape(len(lstm), 16, 3)) * model.output_scale_mm
+        params = {name: trained[name] + changes[name] for name in trained}
+        if args.layer == "head":
+            raw = functional_call(layer, params, (inputs["x"][0],))
+        else:
+            hidden, _ = functional_call(layer, params, (inputs["x"],))
+            raw = model.transformer.head(hidden[0])
+        pose = model.projector.refiner(raw.reshape(-1, 16, 3)) * model.output_scale_mm
         return pose - pose[:, :1]
 
-    free = [bias_change, shift] + ([] if args.bias_only else [weight_change])
+    free = [shift] + [change for change in changes.values() if change.requires_grad]
     optimiser = torch.optim.LBFGS(free, lr=1.0, max_iter=args.steps, history_size=20,
                                   line_search_fn="strong_wolfe")
 
@@ -83,7 +90,7 @@ def adapt_head(model: PoseMachine, clip: EvalClip, args: argparse.Namespace
         energy = objective(pose.permute(2, 0, 1), shift)
         energy = energy + args.length_weight * (
             (bone_vectors(pose).norm(dim=-1) - lengths) / 10.0).pow(2).sum(-1).mean()
-        change = weight_change.pow(2).sum() + bias_change.pow(2).sum()
+        change = sum(delta.pow(2).sum() for delta in changes.values())
         energy = energy + args.weight_decay * change
         energy.backward()
         return energy
@@ -103,7 +110,9 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=30, help="L-BFGS iterations per clip")
     parser.add_argument("--weight-decay", type=float, default=1000.0)
     parser.add_argument("--length-weight", type=float, default=1.0)
-    parser.add_argument("--bias-only", action="store_true", help="adapt the head's bias only")
+    parser.add_argument("--layer", choices=("head", "lstm"), default="head",
+                        help="the FC after the LSTMs, or the last LSTM layer itself")
+    parser.add_argument("--bias-only", action="store_true", help="adapt the layer's biases only")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
     args.random_weights = False
@@ -118,7 +127,7 @@ def main() -> None:
         seconds = 0.0
         for clip in clips:
             start = time.perf_counter()
-            network, adapted = adapt_head(model, clip, args)
+            network, adapted = adapt_layer(model, clip, args)
             seconds += time.perf_counter() - start
             for name, pose in (("none", network), ("adapted", adapted)):
                 rows[name].append(pose)
