@@ -162,18 +162,8 @@ def test_time_reversal_is_on_by_default_and_makes_the_lift_reversal_equivariant(
                                forward_only.lift(xy[:1], conf[:1], size).pose3d_mm, atol=1e-4)
 
 
-def test_the_correction_gets_the_clips_frame_rate(random_lite_weights, monkeypatch):
-    from posemachines.inference import estimator as estimator_module
-
-    seen = []
-    real_correct = estimator_module.correct
-
-    def spy(*args, **kwargs):
-        seen.append(kwargs["fps"])
-        return real_correct(*args, **kwargs)
-
-    monkeypatch.setattr(estimator_module, "correct", spy)
+def test_the_correction_gets_the_clips_frame_rate(random_lite_weights, correction_calls):
     est = Estimator(weights=random_lite_weights)
     est.predict_keypoints(_clip(), fps=5.0, image_size=(640, 480))
     est.predict_keypoints(_clip(), fps=60.0, image_size=(640, 480))
-    assert seen == [5.0, 60.0]
+    assert [call["fps"] for call in correction_calls] == [5.0, 60.0]

@@ -65,24 +65,18 @@ def test_sources_of_every_kind(tmp_path):
     assert focal_35mm_of(open_frames(_video(tmp_path / "v.mp4", {APPLE_KEY: "24"}))) == 24.0
 
 
-def test_estimator_lifts_with_the_metadata_focal(tmp_path, random_lite_weights, monkeypatch):
+def test_estimator_lifts_with_the_metadata_focal(tmp_path, random_lite_weights, monkeypatch,
+                                                 correction_calls):
     from posemachines.inference import estimator as estimator_module
     from posemachines.inference.estimator import Estimator
 
-    seen = []
-    real_correct = estimator_module.correct
-
-    def spy(*args, **kwargs):
-        seen.append(kwargs["focal_px"])
-        return real_correct(*args, **kwargs)
-
-    monkeypatch.setattr(estimator_module, "correct", spy)
     monkeypatch.setattr(estimator_module, "detect_track", _one_standing_person)
     video = _video(tmp_path / "iphone.mp4", {APPLE_KEY: "26"})
     Estimator(weights=random_lite_weights).predict_video(video)
     Estimator(weights=random_lite_weights, focal_px=900.0).predict_video(video)  # user wins
     Estimator(weights=random_lite_weights).predict_video(_video(tmp_path / "p.mp4", {}))
-    assert seen == [pytest.approx(estimate_focal_px((64, 48), focal_35mm=26.0)), 900.0, None]
+    assert [call["focal_px"] for call in correction_calls] == [
+        pytest.approx(estimate_focal_px((64, 48), focal_35mm=26.0)), 900.0, None]
 
 
 def _one_standing_person(detector, source, on_frame=None):
