@@ -28,11 +28,8 @@ from bench_correction import DEFAULT_MOCAP, DEFAULT_WEIGHTS, EvalClip, _load_mod
 from torch.func import functional_call
 
 from posemachines.correction import GeometricCorrectionConfig, correct_geometric
-from posemachines.correction import geometric as geo
-from posemachines.correction.focal import estimate_focal_px, refine_focal_px
-from posemachines.correction.keypoint_noise import keypoint_noise_px
-from posemachines.correction.root_translation import solve_root_translation_torch
-from posemachines.correction.skeleton_fit import TRUNK_BONES, bone_vectors, estimate_bone_lengths
+from posemachines.correction.geometric import REFERENCE_FPS, build_problem
+from posemachines.correction.skeleton_fit import bone_vectors
 from posemachines.evaluation import bone_length_error, mpjpe, pa_mpjpe
 from posemachines.models import PoseMachine
 
@@ -52,23 +49,15 @@ def adapt_layer(model: PoseMachine, clip: EvalClip, args: argparse.Namespace
         output = model(torch.from_numpy(clip.keypoints_norm)[None].double(),
                        extra=torch.from_numpy(clip.extra)[None].double())
     hook.remove()
-    config = GeometricCorrectionConfig()
-    network, uv, weights = geo._checked_inputs(output.pose3d_mm[0].numpy(), clip.keypoints_px,
-                                               clip.confidence, clip.image_size, None)
-    c = torch.tensor([clip.image_size[0] / 2.0, clip.image_size[1] / 2.0], dtype=torch.float64)
-    focal = refine_focal_px(network, uv, weights, estimate_focal_px(clip.image_size), c)
-    f = torch.tensor([focal, focal], dtype=torch.float64)
-    translation = geo._fill_missing(solve_root_translation_torch(network, uv, weights, f, c, 3))
-    noise = keypoint_noise_px(uv, weights)
-    lengths = estimate_bone_lengths(network, translation, uv, weights, f, c, noise_px=noise,
-                                    from_network=TRUNK_BONES, max_change=0.15)
-    sigma = geo._network_sigma_mm(network, translation, uv, weights, f, c, noise, config)
-    objective = geo._Objective(network, uv, weights, f, c, noise, sigma, config)
+    problem = build_problem(output.pose3d_mm[0].numpy(), clip.keypoints_px, clip.confidence,
+                            clip.image_size, None, None, REFERENCE_FPS,
+                            GeometricCorrectionConfig())
+    network, objective, lengths = problem.reference, problem.objective, problem.lengths
 
     trained = dict(layer.named_parameters())
     changes = {name: torch.zeros_like(value, requires_grad=not args.bias_only or "bias" in name)
                for name, value in trained.items()}
-    shift = translation.T.clone().contiguous().requires_grad_(True)
+    shift = problem.translation.T.clone().contiguous().requires_grad_(True)
 
     def poses() -> torch.Tensor:
         params = {name: trained[name] + changes[name] for name in trained}

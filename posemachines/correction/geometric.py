@@ -296,11 +296,36 @@ def correct_geometric(
                         fps or REFERENCE_FPS, config)
 
 
-def _correct(
+@dataclass(frozen=True)
+class ClipProblem:
+    """What the correction optimises for one clip, before optimising: the network's poses
+    (scaled; `reference`, (T, 16, 3) mm), the 2D (`uv` (T, 16, 2) px, `weights` (T, 16)),
+    the pinhole (`f`, `c` (2,) px), the solved root translations (T, 3) mm, the clip's bone
+    lengths (15,) mm, the scale applied, the 2D jitter (px) and the energy (`_Objective`)."""
+
+    reference: torch.Tensor
+    uv: torch.Tensor
+    weights: torch.Tensor
+    f: torch.Tensor
+    c: torch.Tensor
+    translation: torch.Tensor
+    lengths: torch.Tensor
+    scale: float
+    noise_px: float
+    objective: _Objective
+
+    def solve_translation(self, pose: torch.Tensor, steps: int) -> torch.Tensor:
+        """(T, 3) mm root translations that best place `pose` (T, 16, 3) onto the 2D."""
+        return solve_root_translation_torch(pose, self.uv, self.weights, self.f, self.c, steps)
+
+
+def build_problem(
     pose3d_mm: np.ndarray, keypoints_px: np.ndarray, confidence: np.ndarray,
     image_size: tuple[int, int], focal_px: float | None, height_cm: float | None, fps: float,
     config: GeometricCorrectionConfig,
-) -> GeometricCorrectionResult:
+) -> ClipProblem:
+    """Checked inputs, focal length, root translations, bone lengths, scale and energy of a clip
+    (arguments as `correct_geometric`'s; fps given)."""
     network, uv, weights = _checked_inputs(pose3d_mm, keypoints_px, confidence, image_size,
                                            height_cm)
     c = torch.tensor([image_size[0] / 2.0, image_size[1] / 2.0], dtype=torch.float64)
@@ -308,11 +333,8 @@ def _correct(
     if focal_px is None and config.refine_focal:
         focal = refine_focal_px(network, uv, weights, focal, c)
     f = torch.tensor([focal, focal], dtype=torch.float64)
-
-    def solve(pose: torch.Tensor) -> torch.Tensor:
-        return solve_root_translation_torch(pose, uv, weights, f, c, config.gauss_newton_steps)
-
-    translation = _fill_missing(solve(network))
+    translation = _fill_missing(
+        solve_root_translation_torch(network, uv, weights, f, c, config.gauss_newton_steps))
     noise_px = keypoint_noise_px(uv, weights)
     lengths = estimate_bone_lengths(
         network, translation, uv, weights, f, c, noise_px=noise_px,
@@ -327,23 +349,38 @@ def _correct(
     reference, translation, lengths = scale * network, scale * translation, scale * lengths
     pose_sigma = _network_sigma_mm(reference, translation, uv, weights, f, c, noise_px, config)
     objective = _Objective(reference, uv, weights, f, c, noise_px, pose_sigma, config, fps)
-    skeleton = lengths if config.per_video_skeleton else None
-    pose, smooth_translation, iterations = _optimise(objective, reference, translation, skeleton,
-                                                     config)
+    return ClipProblem(reference, uv, weights, f, c, translation, lengths, float(scale),
+                       noise_px, objective)
+
+
+def _correct(
+    pose3d_mm: np.ndarray, keypoints_px: np.ndarray, confidence: np.ndarray,
+    image_size: tuple[int, int], focal_px: float | None, height_cm: float | None, fps: float,
+    config: GeometricCorrectionConfig,
+) -> GeometricCorrectionResult:
+    problem = build_problem(pose3d_mm, keypoints_px, confidence, image_size, focal_px,
+                            height_cm, fps, config)
+    reference = problem.reference
+    skeleton = problem.lengths if config.per_video_skeleton else None
+    pose, smooth_translation, iterations = _optimise(problem.objective, reference,
+                                                     problem.translation, skeleton, config)
 
     delta = pose - reference
     largest = delta.norm(dim=-1).amax(-1)
     shrink = (config.max_displacement_mm / largest.clamp_min(1e-9)).clamp(max=1.0)
     pose = reference + shrink[:, None, None] * delta
-    error_after = weighted_pixel_error(pose + solve(pose)[:, None], uv, weights, f, c)
-    reference_translation = solve(reference)
-    error_before = weighted_pixel_error(
-        reference + reference_translation[:, None], uv, weights, f, c
-    )
+
+    def pixel_error(candidate: torch.Tensor, translation: torch.Tensor) -> torch.Tensor:
+        return weighted_pixel_error(candidate + translation[:, None], problem.uv,
+                                    problem.weights, problem.f, problem.c)
+
+    error_after = pixel_error(pose, problem.solve_translation(pose, config.gauss_newton_steps))
+    reference_translation = problem.solve_translation(reference, config.gauss_newton_steps)
+    error_before = pixel_error(reference, reference_translation)
     # Within `reprojection_slack` x the network's error, or x the detector's jitter (a smooth
     # pose with fixed bones need not chase the noise): 1.2533 sigma is the mean length of a 2D
     # Gaussian error of sigma per axis.
-    allowed = config.reprojection_slack * error_before.clamp_min(1.2533 * noise_px)
+    allowed = config.reprojection_slack * error_before.clamp_min(1.2533 * problem.noise_px)
     kept = torch.isfinite(pose).flatten(1).all(-1) & (error_after < allowed)
     pose = torch.where(kept[:, None, None], pose, reference)
     translation = torch.where(kept[:, None], smooth_translation, reference_translation)
@@ -356,8 +393,8 @@ def _correct(
     return GeometricCorrectionResult(
         pose3d_mm=pose.numpy(),
         root_translation_mm=translation.numpy(),
-        focal_px=float(focal),
-        bone_lengths_mm=lengths.numpy(),
-        scale=float(scale),
+        focal_px=float(problem.f[0]),
+        bone_lengths_mm=problem.lengths.numpy(),
+        scale=problem.scale,
         info=info,
     )
