@@ -1,0 +1,87 @@
+"""Body measures shared by the world modules: leg chains, leg length, joint speeds, runs.
+
+Everything works on `JOINTS16` arrays (..., 16, 3) mm in any right-handed frame.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.signal import savgol_filter
+
+from posemachines.errors import PoseInputError
+from posemachines.skeleton import JOINTS16
+
+_NAMES = JOINTS16.names
+#: (hip, knee, ankle) joint indices of the right and the left leg.
+LEG_CHAINS: tuple[tuple[int, int, int], ...] = (
+    (_NAMES.index("RHip"), _NAMES.index("RKnee"), _NAMES.index("RFoot")),
+    (_NAMES.index("LHip"), _NAMES.index("LKnee"), _NAMES.index("LFoot")),
+)
+#: The joints that touch the floor in our skeleton: the ankles (RFoot, LFoot). A skeleton with
+#: heels or toes adds them to a `contact_joints` tuple; every API takes joint indices.
+FOOT_JOINTS: tuple[int, ...] = tuple(chain[2] for chain in LEG_CHAINS)
+HIP = _NAMES.index("Hip")
+THORAX = _NAMES.index("Thorax")
+#: Frame rate at which per-frame smoothing constants are stated (the mocap's).
+REFERENCE_FPS = 30.0
+
+
+def check_fps(fps: float) -> float:
+    """`fps` as a float; PoseInputError unless it is a positive, finite frame rate."""
+    if not (np.isfinite(fps) and fps > 0):
+        raise PoseInputError(f"fps must be a positive frame rate, got {fps}.")
+    return float(fps)
+
+
+def check_joints(joints_mm: np.ndarray, name: str = "joints_mm") -> np.ndarray:
+    """(T, 16, 3) float64 copy of `joints_mm`; PoseInputError for another shape or no frame."""
+    array = np.asarray(joints_mm, dtype=np.float64)
+    if array.ndim != 3 or array.shape[1:] != (JOINTS16.num_joints, 3) or len(array) == 0:
+        raise PoseInputError(f"{name} must have shape (T, 16, 3) with T > 0, got {array.shape}.")
+    return array
+
+
+def leg_length_mm(joints_mm: np.ndarray) -> float:
+    """Median hip-knee-ankle length (mm) over frames and both legs of (T, 16, 3) joints."""
+    lengths = []
+    for hip, knee, ankle in LEG_CHAINS:
+        thigh = np.linalg.norm(joints_mm[:, knee] - joints_mm[:, hip], axis=-1)
+        shin = np.linalg.norm(joints_mm[:, ankle] - joints_mm[:, knee], axis=-1)
+        lengths.append(thigh + shin)
+    length = np.nanmedian(np.concatenate(lengths))
+    if not np.isfinite(length) or length <= 0:
+        raise PoseInputError("The poses have no finite leg (hip-knee-ankle) to measure.")
+    return float(length)
+
+
+def body_up(joints_mm: np.ndarray) -> np.ndarray:
+    """(3,) unit mean Hip->Thorax direction of (T, 16, 3) joints (NaN frames skipped)."""
+    trunk = joints_mm[:, THORAX] - joints_mm[:, HIP]
+    trunk = trunk / np.maximum(np.linalg.norm(trunk, axis=-1, keepdims=True), 1e-9)
+    mean = np.nanmean(trunk, axis=0)
+    norm = np.linalg.norm(mean)
+    if not np.isfinite(norm) or norm < 1e-6:
+        raise PoseInputError("The poses have no consistent trunk (Hip->Thorax) direction.")
+    return mean / norm
+
+
+def velocity_mm_s(positions_mm: np.ndarray, fps: float, window_s: float) -> np.ndarray:
+    """Velocity (T, ..., 3) mm/s of positions (T, ..., 3) mm by a Savitzky-Golay derivative.
+
+    The window spans about `window_s` seconds (odd, at least 5 frames, quadratic fit); clips
+    shorter than that use central differences.
+    """
+    frames = len(positions_mm)
+    window = max(5, int(round(window_s * fps)) | 1)
+    if frames < 2:
+        return np.zeros_like(positions_mm)
+    if frames < window:
+        return np.gradient(positions_mm, axis=0) * fps
+    return savgol_filter(positions_mm, window, 2, deriv=1, axis=0, mode="interp") * fps
+
+
+def runs(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Starts and stops (exclusive) of the runs of True in a (T,) boolean mask."""
+    padded = np.concatenate([[False], np.asarray(mask, dtype=bool), [False]])
+    edges = np.flatnonzero(np.diff(padded.astype(np.int8)))
+    return edges[0::2], edges[1::2]

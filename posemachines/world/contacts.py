@@ -1,0 +1,141 @@
+"""Foot contacts in the world frame: a probability per frame and joint, and a stable flag.
+
+probability = sigmoid((h0 - h) / sh) * sigmoid((v0 - v) / sv), with h the joint's height above
+its rest height (mm, world Y up, floor y = 0), v its speed (mm/s, Savitzky-Golay derivative),
+and thresholds h0, v0 and softnesses sh, sv stated in leg lengths (hip-knee-ankle) and leg
+lengths per second, so that they hold whatever the clip's metric scale.
+The flag switches on above `on_probability` and off below `off_probability` (hysteresis), then
+contacts shorter than `min_contact_s` are dropped and swings shorter than `min_swing_s` bridged.
+
+Our skeleton touches the floor with the ankles only (`FOOT_JOINTS`: RFoot, LFoot); a skeleton
+with heels or toes passes their indices as `contact_joints`, with one rest height each.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.special import expit
+
+from posemachines.errors import PoseInputError
+from posemachines.skeleton import JOINTS16
+from posemachines.world.body import FOOT_JOINTS, check_fps, leg_length_mm, runs, velocity_mm_s
+
+
+@dataclass(frozen=True)
+class ContactConfig:
+    """height_leg / height_softness_leg: h0 and sh in leg lengths; speed_leg_per_s /
+    speed_softness_leg_per_s: v0 and sv in leg lengths / s; speed_window_s: derivative window;
+    on_probability / off_probability: hysteresis; min_contact_s, min_swing_s: durations."""
+
+    height_leg: float = 0.06
+    height_softness_leg: float = 0.015
+    speed_leg_per_s: float = 0.5
+    speed_softness_leg_per_s: float = 0.1
+    speed_window_s: float = 0.3
+    on_probability: float = 0.6
+    off_probability: float = 0.4
+    min_contact_s: float = 0.1
+    min_swing_s: float = 0.1
+
+
+@dataclass(frozen=True, eq=False)
+class Contacts:
+    """Per frame and contact joint.
+
+    joints: joint indices (F,) (default RFoot, LFoot); names (F,); probability (T, F) in [0, 1];
+    in_contact (T, F) bool; height_mm (T, F) above each joint's rest height; speed_mm_s (T, F);
+    rest_height_mm (F,) joint height above the floor at rest; leg_length_mm; fps.
+    """
+
+    joints: tuple[int, ...]
+    names: tuple[str, ...]
+    probability: np.ndarray
+    in_contact: np.ndarray
+    height_mm: np.ndarray
+    speed_mm_s: np.ndarray
+    rest_height_mm: np.ndarray
+    leg_length_mm: float
+    fps: float
+
+    def spans(self, column: int) -> list[tuple[int, int]]:
+        """(start, stop) frame pairs, stop exclusive, of contact joint `column`'s contacts."""
+        starts, stops = runs(self.in_contact[:, column])
+        return [(int(a), int(b)) for a, b in zip(starts, stops, strict=True)]
+
+
+def contact_probability(
+    height_mm: np.ndarray, speed_mm_s: np.ndarray, leg_mm: float,
+    config: ContactConfig | None = None,
+) -> np.ndarray:
+    """Probability (same shape) of contact from height above rest (mm) and speed (mm/s)."""
+    config = config or ContactConfig()
+    low = expit((config.height_leg * leg_mm - height_mm) / (config.height_softness_leg * leg_mm))
+    slow = expit((config.speed_leg_per_s * leg_mm - speed_mm_s)
+                 / (config.speed_softness_leg_per_s * leg_mm))
+    return low * slow
+
+
+def hysteresis(probability: np.ndarray, on: float, off: float) -> np.ndarray:
+    """(T, F) bool: on from a frame above `on` until the first frame below `off` (vectorised)."""
+    if not 0.0 <= off <= on <= 1.0:
+        raise PoseInputError("Contact hysteresis needs 0 <= off <= on <= 1 (probabilities).")
+    high, low = probability > on, probability < off
+    decided = high | low
+    frames = np.arange(len(probability))[:, None]
+    last = np.maximum.accumulate(np.where(decided, frames, -1), axis=0)
+    state = np.take_along_axis(high, np.maximum(last, 0), axis=0)
+    return state & (last >= 0)
+
+
+def enforce_durations(flags: np.ndarray, min_on: int, min_off: int) -> np.ndarray:
+    """(T, F) bool with off gaps shorter than `min_off` frames bridged (between two contacts),
+    then on runs shorter than `min_on` frames removed."""
+    out = flags.copy()
+    for column in range(out.shape[1]):
+        starts, stops = runs(~out[:, column])
+        for start, stop in zip(starts, stops, strict=True):
+            if start > 0 and stop < len(out) and stop - start < min_off:
+                out[start:stop, column] = True
+        starts, stops = runs(out[:, column])
+        for start, stop in zip(starts, stops, strict=True):
+            if stop - start < min_on:
+                out[start:stop, column] = False
+    return out
+
+
+def detect_contacts(
+    joints_world_mm: np.ndarray, fps: float, rest_height_mm: float | np.ndarray,
+    leg_length: float | None = None, contact_joints: tuple[int, ...] = FOOT_JOINTS,
+    config: ContactConfig | None = None,
+) -> Contacts:
+    """Contacts of `contact_joints` in world joints (T, J, 3) mm (Y up, floor y = 0).
+
+    rest_height_mm: each joint's height above the floor when resting, scalar or (F,);
+    leg_length (mm): None measures it on the poses (needs the 16-joint skeleton).
+    """
+    config = config or ContactConfig()
+    fps = check_fps(fps)
+    joints = np.asarray(joints_world_mm, dtype=np.float64)
+    if joints.ndim != 3 or joints.shape[-1] != 3 or len(joints) == 0:
+        raise PoseInputError(f"joints_world_mm must have shape (T, J, 3), got {joints.shape}.")
+    if max(contact_joints, default=-1) >= joints.shape[1] or min(contact_joints, default=0) < 0:
+        raise PoseInputError("contact_joints must index joints of joints_world_mm.")
+    leg = leg_length_mm(joints) if leg_length is None else float(leg_length)
+    rest = np.broadcast_to(np.asarray(rest_height_mm, dtype=np.float64),
+                           (len(contact_joints),)).copy()
+    points = joints[:, list(contact_joints)]
+    height = points[..., 1] - rest
+    speed = np.linalg.norm(velocity_mm_s(points, fps, config.speed_window_s), axis=-1)
+    probability = contact_probability(height, speed, leg, config)
+    flags = hysteresis(probability, config.on_probability, config.off_probability)
+    flags = enforce_durations(flags, max(1, int(round(config.min_contact_s * fps))),
+                              max(1, int(round(config.min_swing_s * fps))))
+    names = tuple(JOINTS16.names[j] if joints.shape[1] == JOINTS16.num_joints else str(j)
+                  for j in contact_joints)
+    return Contacts(
+        joints=tuple(int(j) for j in contact_joints), names=names, probability=probability,
+        in_contact=flags, height_mm=height, speed_mm_s=speed, rest_height_mm=rest,
+        leg_length_mm=leg, fps=fps,
+    )

@@ -1,0 +1,241 @@
+"""The floor plane from footprints: where the feet rested, fitted robustly with a trunk prior.
+
+1. Candidate contacts: ankles that are slow (Savitzky-Golay speed below
+   `contact_speed_leg_per_s` leg lengths / s) and low (within `contact_height_leg` leg lengths
+   of the lower ankle along the trunk's mean up). Each run of candidate frames of one foot
+   (at least `min_footprint_s` long) is one footprint: the median position over the run, which
+   averages out most of the per-frame noise.
+2. RANSAC (MSAC score, seeded, vectorised) over the footprints finds the inliers; then
+   `scipy.optimize.least_squares` (soft-L1 loss) fits the normal, a common offset and a small
+   per-foot offset (prior `foot_bias_leg`): a lifted pose may hold one ankle a little higher
+   than the other, which a straight walk, whose prints lie on two lines a step width apart,
+   would otherwise read as a sideways tilt of the floor.
+3. The trunk prior: the mean Hip->Thorax direction, trusted `lateral_sigma_deg` across the body
+   (people lean sideways little on average) and `forward_sigma_deg` along its facing direction
+   (forward lean while walking). It decides the tilt the footprints cannot: across a straight
+   walk, or everywhere for a person standing on one spot.
+All arrays are camera frame (x right, y down, z forward), mm.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.optimize import least_squares
+
+from posemachines.errors import PoseInputError
+from posemachines.skeleton import trunk_axes
+from posemachines.world.body import runs, velocity_mm_s
+
+
+@dataclass(frozen=True)
+class FloorFitConfig:
+    """Candidates: contact_speed_leg_per_s (leg lengths / s), contact_height_leg (leg lengths
+    above the lower ankle), speed_window_s (derivative window), min_footprint_s (shortest run).
+    Fit: inlier_leg (RANSAC inlier distance, leg lengths), min_noise_leg (least footprint
+    noise assumed), ransac_trials, seed, max_tilt_deg (RANSAC planes further from the trunk's up
+    are rejected), foot_bias_leg (spread of the per-foot offsets). Prior: lateral_sigma_deg,
+    forward_sigma_deg (trust in the trunk's mean up across and along the body)."""
+
+    contact_speed_leg_per_s: float = 0.35
+    contact_height_leg: float = 0.1
+    speed_window_s: float = 0.2
+    min_footprint_s: float = 0.1
+    inlier_leg: float = 0.03
+    min_noise_leg: float = 0.004
+    ransac_trials: int = 256
+    seed: int = 0
+    max_tilt_deg: float = 30.0
+    foot_bias_leg: float = 0.01
+    min_spread_leg: float = 0.5
+    lateral_sigma_deg: float = 3.0
+    forward_sigma_deg: float = 10.0
+
+
+@dataclass(frozen=True, eq=False)
+class UpPrior:
+    """up (3,) unit trunk up; precision (3, 3) rad^-2 on tilts of the normal away from it."""
+
+    up: np.ndarray
+    precision: np.ndarray
+
+
+@dataclass(frozen=True, eq=False)
+class Footprints:
+    """Where feet rested: positions_mm (N, 3) median over each run; feet (N,) which contact
+    joint (column of the candidate mask); start, stop (N,) frames (stop exclusive)."""
+
+    positions_mm: np.ndarray
+    feet: np.ndarray
+    start: np.ndarray
+    stop: np.ndarray
+
+
+@dataclass(frozen=True, eq=False)
+class FloorFit:
+    """The plane `normal @ X + offset_mm = 0` through the resting ankles; foot f rests on
+    `normal @ X + offset_mm + foot_bias_mm[f] = 0`.
+
+    normal (3,) unit, oriented with the trunk's up; foot_bias_mm (F,); inliers (N,) bool over the
+    footprints; residual_mm: RMS inlier distance; normal_sigma_deg: the normal's largest standard
+    error (from the fit's Jacobian, prior included).
+    """
+
+    normal: np.ndarray
+    offset_mm: float
+    foot_bias_mm: np.ndarray
+    inliers: np.ndarray
+    residual_mm: float
+    normal_sigma_deg: float
+    seen_directions: int
+
+
+def trunk_prior(joints_mm: np.ndarray, config: FloorFitConfig | None = None) -> UpPrior:
+    """The trunk's mean up and its precision from (T, 16, 3) joints (NaN frames skipped)."""
+    config = config or FloorFitConfig()
+    up, left, forward = trunk_axes(joints_mm)
+    ok = np.isfinite(up).all(-1) & np.isfinite(left).all(-1)
+    if not ok.any():
+        raise PoseInputError("The poses have no finite trunk (Hip, Thorax, hips) to orient.")
+    mean = up[ok].mean(axis=0)
+    if np.linalg.norm(mean) < 1e-6:
+        raise PoseInputError("The poses have no consistent trunk (Hip->Thorax) direction.")
+    lateral = np.einsum("ti,tj->ij", left[ok], left[ok]) / ok.sum()
+    along = np.einsum("ti,tj->ij", forward[ok], forward[ok]) / ok.sum()
+    precision = (lateral / np.radians(config.lateral_sigma_deg) ** 2
+                 + along / np.radians(config.forward_sigma_deg) ** 2)
+    return UpPrior(up=mean / np.linalg.norm(mean), precision=precision)
+
+
+def candidate_contacts(
+    feet_mm: np.ndarray, fps: float, up: np.ndarray, leg_mm: float,
+    valid: np.ndarray | None = None, config: FloorFitConfig | None = None,
+) -> np.ndarray:
+    """(T, F) bool: which of the feet (T, F, 3) mm are slow and low (see the module docstring)."""
+    config = config or FloorFitConfig()
+    speed = np.linalg.norm(velocity_mm_s(feet_mm, fps, config.speed_window_s), axis=-1)
+    height = feet_mm @ up
+    low = height - np.nanmin(height, axis=1, keepdims=True) < config.contact_height_leg * leg_mm
+    mask = low & (speed < config.contact_speed_leg_per_s * leg_mm) & np.isfinite(height)
+    return mask if valid is None else mask & np.asarray(valid, bool)[:, None]
+
+
+def footprints(
+    feet_mm: np.ndarray, candidates: np.ndarray, fps: float, config: FloorFitConfig | None = None,
+) -> Footprints:
+    """One footprint per run of candidate frames (T, F) of the feet (T, F, 3) mm."""
+    config = config or FloorFitConfig()
+    shortest = max(1, int(round(config.min_footprint_s * fps)))
+    positions, feet, starts, stops = [], [], [], []
+    for foot in range(candidates.shape[1]):
+        for start, stop in zip(*runs(candidates[:, foot]), strict=True):
+            if stop - start >= shortest:
+                positions.append(np.median(feet_mm[start:stop, foot], axis=0))
+                feet.append(foot)
+                starts.append(start)
+                stops.append(stop)
+    return Footprints(np.reshape(positions, (-1, 3)), np.asarray(feet, dtype=int),
+                      np.asarray(starts, dtype=int), np.asarray(stops, dtype=int))
+
+
+def _ransac_normal(
+    points: np.ndarray, up: np.ndarray, tolerance: float, config: FloorFitConfig
+) -> np.ndarray | None:
+    """Best (MSAC) unit normal of a plane through 3 of the points, or None."""
+    rng = np.random.default_rng(config.seed)
+    picks = rng.integers(0, len(points), size=(config.ransac_trials, 3))
+    a, b, c = (points[picks[:, k]] for k in range(3))
+    normal = np.cross(b - a, c - a)
+    doubled_area = np.linalg.norm(normal, axis=-1)
+    longest = np.max(np.stack([np.linalg.norm(b - a, axis=-1), np.linalg.norm(c - a, axis=-1),
+                               np.linalg.norm(c - b, axis=-1)]), axis=0)
+    spread = doubled_area / np.maximum(longest, 1e-9)
+    normal = normal / np.maximum(doubled_area, 1e-12)[:, None]
+    normal *= np.where(normal @ up < 0, -1.0, 1.0)[:, None]
+    usable = (spread > tolerance) & (normal @ up > np.cos(np.radians(config.max_tilt_deg)))
+    if not usable.any():
+        return None
+    normal, a = normal[usable], a[usable]
+    distance = points @ normal.T - np.sum(a * normal, axis=-1)
+    score = np.minimum(distance**2, tolerance**2).sum(axis=0)
+    return normal[int(np.argmin(score))]
+
+
+def _residuals(
+    params: np.ndarray, points: np.ndarray, feet: np.ndarray, basis: np.ndarray,
+    directions: np.ndarray, noise: float, bias_sigma: float, prior_root: np.ndarray,
+) -> np.ndarray:
+    """Footprint heights in noise units, per-foot biases and the tilt prior, stacked."""
+    free = len(directions)
+    tilt = params[:free] @ directions
+    normal = basis[0] + tilt @ basis[1:]
+    normal = normal / np.linalg.norm(normal)
+    bias = params[free + 1:]
+    heights = (points @ normal + params[free] + bias[feet]) / noise
+    return np.concatenate([heights, bias / bias_sigma, prior_root @ tilt])
+
+
+def seen_directions(
+    prints: Footprints, basis: np.ndarray, min_spread_mm: float
+) -> np.ndarray:
+    """(k, 2) unit tangent directions (in `basis[1:]` coordinates) along which each foot's
+    prints spread by at least `min_spread_mm` (standard deviation): the tilts the floor fit may
+    take from the footprints. Along the others the prints' own noise would read as a tilt."""
+    centred = prints.positions_mm.copy()
+    for foot in np.unique(prints.feet):
+        centred[prints.feet == foot] -= centred[prints.feet == foot].mean(axis=0)
+    flat = centred @ basis[1:].T
+    values, vectors = np.linalg.eigh(flat.T @ flat / max(len(flat), 1))
+    return vectors[:, np.sqrt(np.maximum(values, 0.0)) >= min_spread_mm].T
+
+
+def fit_floor(
+    prints: Footprints, prior: UpPrior, leg_mm: float, num_feet: int,
+    config: FloorFitConfig | None = None,
+) -> FloorFit:
+    """Robust plane through at least 2 footprints, normal near the prior's up."""
+    config = config or FloorFitConfig()
+    points, feet = prints.positions_mm, prints.feet
+    if len(points) < 2:
+        raise PoseInputError("A floor fit needs at least 2 footprints.")
+    up = prior.up
+    helper = np.eye(3)[int(np.argmin(np.abs(up)))]
+    first = np.cross(up, helper)
+    first /= np.linalg.norm(first)
+    basis = np.stack([up, first, np.cross(up, first)])
+    directions = seen_directions(prints, basis, config.min_spread_leg * leg_mm)
+    tolerance = config.inlier_leg * leg_mm
+    start = _ransac_normal(points, up, tolerance, config) if len(directions) == 2 else None
+    start = up if start is None else start
+    height = points @ start
+    deviation = height - np.median(height)
+    inliers = np.abs(deviation) < tolerance
+    noise = 1.4826 * np.median(np.abs(deviation[inliers])) if inliers.sum() >= 3 else 0.0
+    noise = max(noise, config.min_noise_leg * leg_mm)
+
+    tangent_precision = basis[1:] @ prior.precision @ basis[1:].T
+    prior_root = np.linalg.cholesky(tangent_precision + 1e-9 * np.eye(2)).T
+    tilt = (start / (start @ up)) @ basis[1:].T
+    initial = np.concatenate([directions @ tilt, [-np.median(height)], np.zeros(num_feet)])
+    free = len(directions)
+    solution = least_squares(
+        _residuals, initial, loss="soft_l1", f_scale=2.5,
+        x_scale=np.concatenate([np.full(free, 0.01), np.full(1 + num_feet, noise)]),
+        args=(points, feet, basis, directions, noise, config.foot_bias_leg * leg_mm, prior_root),
+    )
+    normal = basis[0] + (solution.x[:free] @ directions) @ basis[1:]
+    normal /= np.linalg.norm(normal)
+    offset, bias = solution.x[free], solution.x[free + 1:]
+    distance = points @ normal + offset + bias[feet]
+    inliers = np.abs(distance) < max(tolerance, 3.0 * noise)
+    covariance = np.linalg.pinv(solution.jac.T @ solution.jac)[:free, :free]
+    variances = list(np.linalg.eigvalsh(covariance)) if free else []
+    unseen = np.linalg.svd(np.vstack([directions, np.zeros((2, 2))]))[2][free:]
+    variances += [1.0 / (d @ tangent_precision @ d) for d in unseen]
+    sigma = np.sqrt(max(variances))
+    return FloorFit(
+        normal=normal, offset_mm=float(offset), foot_bias_mm=bias, inliers=inliers,
+        residual_mm=float(np.sqrt(np.mean(distance[inliers] ** 2))) if inliers.any() else np.nan,
+        normal_sigma_deg=float(np.degrees(np.arctan(sigma))), seen_directions=free,
+    )

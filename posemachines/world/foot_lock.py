@@ -1,0 +1,148 @@
+"""Foot locking in the world frame: planted feet stay put, nothing sinks into the floor, and
+every bone keeps its length exactly.
+
+1. Each contact span of a foot gets one target: the robust (median) position of the ankle over
+   the span, at the foot's rest height (y = rest height, floor at y = 0).
+2. Lock weights ease in and out over `blend_s` at both ends of each span (raised cosine,
+   inside the span where the foot is already slow), so nothing snaps.
+3. The root: per frame, the weighted mean of (target - ankle) over the planted feet is what the
+   whole body should move by; these offsets are smoothed by the acceleration prior of
+   `trajectory.smooth_series` (frames with no planted foot carry no data and are bridged), capped
+   at `max_root_shift_leg` leg lengths and added to every joint.
+4. The legs: an analytic two-bone IK (hip fixed, knee and ankle moved) puts each ankle at its
+   blended target (and never below its rest height). The knee stays in the plane of hip, target
+   and the original knee (the body's forward direction where the leg was straight); thigh and
+   shin keep their lengths from the same frame, so bone lengths are untouched. An unreachable
+   target is approached along the hip-target line as far as the leg reaches.
+Arrays: (T, 16, 3) mm, world frame, Y up, floor at y = 0.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from posemachines.errors import PoseInputError
+from posemachines.skeleton import trunk_axes
+from posemachines.world.body import LEG_CHAINS, REFERENCE_FPS, check_fps, check_joints
+from posemachines.world.contacts import Contacts
+from posemachines.world.trajectory import smooth_series
+
+
+@dataclass(frozen=True)
+class FootLockConfig:
+    """blend_s: ramp length at each end of a contact; root_accel_sigma_mm: smoothness of the
+    root shift (mm / frame^2 at 30 fps); root_sigma_mm: how closely the root shift follows the
+    planted feet's wish; max_root_shift_leg: cap on the root shift (leg lengths);
+    lock_root: move the root at all (False: legs only)."""
+
+    blend_s: float = 0.1
+    root_accel_sigma_mm: float = 0.5
+    root_sigma_mm: float = 5.0
+    max_root_shift_leg: float = 0.25
+    lock_root: bool = True
+
+
+@dataclass(frozen=True, eq=False)
+class FootLockResult:
+    """joints_mm (T, 16, 3) cleaned world joints; root_shift_mm (T, 3) added to every joint;
+    targets_mm (T, F, 3) each contact joint's lock target (NaN where not locked);
+    lock_weight (T, F) in [0, 1]."""
+
+    joints_mm: np.ndarray
+    root_shift_mm: np.ndarray
+    targets_mm: np.ndarray
+    lock_weight: np.ndarray
+
+
+def two_bone_ik(
+    hip: np.ndarray, knee: np.ndarray, ankle: np.ndarray, target: np.ndarray,
+    pole_fallback: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """New (knee, ankle) (N, 3) reaching for `target` (N, 3) with the hip fixed; thigh and shin
+    keep their lengths from hip, knee, ankle (N, 3). The knee bends in the plane of hip, target
+    and the old knee, or towards `pole_fallback` (N, 3) where that plane is undefined."""
+    thigh = np.linalg.norm(knee - hip, axis=-1)
+    shin = np.linalg.norm(ankle - knee, axis=-1)
+    reach = target - hip
+    distance = np.linalg.norm(reach, axis=-1)
+    axis = np.where(distance[:, None] > 1e-9, reach / np.maximum(distance, 1e-9)[:, None],
+                    (ankle - hip) / np.maximum(thigh + shin, 1e-9)[:, None])
+    distance = np.clip(distance, np.abs(thigh - shin) + 1e-9, thigh + shin)
+    along = (thigh**2 - shin**2 + distance**2) / (2.0 * distance)
+    across = np.sqrt(np.maximum(thigh**2 - along**2, 0.0))
+    pole = knee - hip
+    pole = pole - np.sum(pole * axis, axis=-1, keepdims=True) * axis
+    weak = np.linalg.norm(pole, axis=-1) < 1e-6 * np.maximum(thigh, 1e-9)
+    fallback = pole_fallback - np.sum(pole_fallback * axis, axis=-1, keepdims=True) * axis
+    pole = np.where(weak[:, None], fallback, pole)
+    pole = pole / np.maximum(np.linalg.norm(pole, axis=-1, keepdims=True), 1e-12)
+    new_knee = hip + along[:, None] * axis + across[:, None] * pole
+    return new_knee, hip + distance[:, None] * axis
+
+
+def lock_weights(contacts: Contacts, blend_frames: int) -> np.ndarray:
+    """(T, F) lock weights in [0, 1]: 1 inside each contact span, easing in over its first and
+    out over its last `blend_frames` frames (raised cosine), 0 outside. The ramps lie inside
+    the span, where the foot is already slow, so the lock never pulls a moving foot."""
+    frames, feet = contacts.in_contact.shape
+    weight = np.zeros((frames, feet))
+    for foot in range(feet):
+        for start, stop in contacts.spans(foot):
+            inside = np.arange(stop - start)
+            edge = np.minimum(inside + 1, stop - start - inside)  # 1 at both ends
+            ramp = 0.5 - 0.5 * np.cos(np.pi * np.minimum(edge / (blend_frames + 1), 1.0))
+            weight[start:stop, foot] = ramp
+    return weight
+
+
+def lock_feet(
+    joints_world_mm: np.ndarray, contacts: Contacts, fps: float,
+    config: FootLockConfig | None = None,
+) -> FootLockResult:
+    """Lock the contact joints of (T, 16, 3) world joints; see the module docstring."""
+    config = config or FootLockConfig()
+    fps = check_fps(fps)
+    joints = check_joints(joints_world_mm, "joints_world_mm")
+    if contacts.in_contact.shape[0] != len(joints) or not np.isfinite(joints).all():
+        raise PoseInputError("lock_feet needs finite joints with one contact row per frame.")
+    chains = {chain[2]: chain for chain in LEG_CHAINS}
+    if any(j not in chains for j in contacts.joints):
+        raise PoseInputError("lock_feet locks ankles (RFoot, LFoot) only.")
+    blend = max(1, int(round(config.blend_s * fps)))
+    weight = lock_weights(contacts, blend)
+    feet = list(contacts.joints)
+    targets = np.full((len(joints), len(feet), 3), np.nan)
+    for column, joint in enumerate(feet):
+        for start, stop in contacts.spans(column):
+            spot = np.median(joints[start:stop, joint], axis=0)
+            spot[1] = contacts.rest_height_mm[column]
+            targets[start:stop, column] = spot
+
+    shift = np.zeros((len(joints), 3))
+    if config.lock_root and weight.any():
+        wish = np.nan_to_num(targets - joints[:, feet])
+        total = weight.sum(axis=1)
+        mean_wish = (weight[..., None] * wish).sum(axis=1) / np.maximum(total, 1e-12)[:, None]
+        accel = config.root_accel_sigma_mm * (REFERENCE_FPS / fps) ** 2
+        shift = smooth_series(mean_wish, total / config.root_sigma_mm**2, accel)
+        cap = config.max_root_shift_leg * contacts.leg_length_mm
+        norm = np.linalg.norm(shift, axis=-1, keepdims=True)
+        shift *= np.minimum(1.0, cap / np.maximum(norm, 1e-12))
+    out = joints + shift[:, None, :]
+
+    _, _, forward = trunk_axes(out)
+    for column, joint in enumerate(feet):
+        hip, knee, ankle = chains[joint]
+        goal = np.where(weight[:, column:column + 1] > 0,
+                        weight[:, column:column + 1] * np.nan_to_num(targets[:, column])
+                        + (1.0 - weight[:, column:column + 1]) * out[:, ankle], out[:, ankle])
+        goal[:, 1] = np.maximum(goal[:, 1], contacts.rest_height_mm[column])
+        moved = np.any(np.abs(goal - out[:, ankle]) > 1e-9, axis=-1)
+        if moved.any():
+            new_knee, new_ankle = two_bone_ik(out[moved, hip], out[moved, knee],
+                                              out[moved, ankle], goal[moved], forward[moved])
+            out[moved, knee], out[moved, ankle] = new_knee, new_ankle
+    return FootLockResult(joints_mm=out, root_shift_mm=shift, targets_mm=targets,
+                          lock_weight=weight)

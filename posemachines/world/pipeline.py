@@ -1,0 +1,158 @@
+"""Camera-frame poses and root translations -> the person moving through the world.
+
+`to_world` chains the modules: trajectory (smooth, fill) -> absolute camera-frame joints ->
+camera-motion check -> ground (floor, gravity, extrinsics) -> world joints -> contacts ->
+foot lock -> gait. When the camera moves, the result stays in the camera frame (absolute
+joints, smoothed trajectory) with the reason among the warnings and no contacts or gait.
+Intrinsics stay with the caller; the extrinsics found here are in `WorldMotion.ground`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from posemachines.errors import PoseInputError
+from posemachines.world.body import check_fps
+from posemachines.world.camera_motion import CameraMotion, CameraMotionConfig, detect_camera_motion
+from posemachines.world.contacts import ContactConfig, Contacts, detect_contacts
+from posemachines.world.foot_lock import FootLockConfig, lock_feet
+from posemachines.world.gait import GaitMetrics, gait_metrics
+from posemachines.world.ground import GroundConfig, GroundEstimate, estimate_ground
+from posemachines.world.trajectory import Trajectory, TrajectoryConfig, smooth_trajectory
+
+#: Above this standard error of the floor normal (deg) the result carries a warning.
+UNCERTAIN_FLOOR_DEG = 5.0
+
+
+@dataclass(frozen=True)
+class WorldConfig:
+    """Settings of every stage; lock_feet: run the foot-lock clean-up; check_camera_motion:
+    test for a moving camera (False: trust that it is static)."""
+
+    trajectory: TrajectoryConfig = field(default_factory=TrajectoryConfig)
+    ground: GroundConfig = field(default_factory=GroundConfig)
+    camera_motion: CameraMotionConfig = field(default_factory=CameraMotionConfig)
+    contacts: ContactConfig = field(default_factory=ContactConfig)
+    foot_lock: FootLockConfig = field(default_factory=FootLockConfig)
+    lock_feet: bool = True
+    check_camera_motion: bool = True
+
+
+@dataclass(frozen=True, eq=False)
+class WorldMotion:
+    """The clip in the world, over frames 0..T-1.
+
+    frame: 'world' (Y up, floor at y = 0, see `ground`) or 'camera' (x right, y down, z forward;
+    the fallback when the camera moves). joints_mm (T, 16, 3) mm absolute in that frame, after
+    the foot lock; joints_unlocked_mm (T, 16, 3) before it; root_mm (T, 3) the root's path;
+    frames (T,); filled (T,) bool: no person measured (pose and trajectory interpolated);
+    trajectory: the smoothed camera-frame root translation; ground: floor and extrinsics (None
+    on the fallback); camera_motion; contacts and gait (None on the fallback); metric: lengths
+    are true mm (the caller knew the scale) rather than the network's; warnings: sentences.
+    """
+
+    frame: str
+    joints_mm: np.ndarray
+    joints_unlocked_mm: np.ndarray
+    root_mm: np.ndarray
+    frames: np.ndarray
+    filled: np.ndarray
+    fps: float
+    trajectory: Trajectory
+    ground: GroundEstimate | None
+    camera_motion: CameraMotion | None
+    contacts: Contacts | None
+    gait: GaitMetrics | None
+    metric: bool
+    warnings: tuple[str, ...]
+
+    @property
+    def moving_camera(self) -> bool:
+        return self.camera_motion is not None and self.camera_motion.moving
+
+
+def fill_poses(pose_mm: np.ndarray, frame_indices: np.ndarray, num_frames: int) -> np.ndarray:
+    """Root-relative poses (N, J, 3) at `frame_indices` -> (num_frames, J, 3): linear in time
+    across gaps, held before the first and after the last frame."""
+    frames = np.arange(num_frames)
+    right = np.clip(np.searchsorted(frame_indices, frames), 1, max(len(frame_indices) - 1, 1))
+    left = right - 1
+    if len(frame_indices) == 1:
+        return np.repeat(pose_mm[:1], num_frames, axis=0)
+    span = (frame_indices[right] - frame_indices[left]).astype(np.float64)
+    alpha = np.clip((frames - frame_indices[left]) / span, 0.0, 1.0)[:, None, None]
+    return (1.0 - alpha) * pose_mm[left] + alpha * pose_mm[right]
+
+
+def _checked(
+    pose3d_mm: np.ndarray, root_translation_mm: np.ndarray, frame_indices: np.ndarray | None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    pose = np.asarray(pose3d_mm, dtype=np.float64)
+    translation = np.asarray(root_translation_mm, dtype=np.float64)
+    if pose.ndim != 3 or pose.shape[1:] != (16, 3) or translation.shape != (len(pose), 3):
+        raise PoseInputError(f"to_world needs poses (N, 16, 3) and root translations (N, 3); "
+                             f"got {pose.shape} and {translation.shape}.")
+    frames = np.arange(len(pose)) if frame_indices is None else np.asarray(frame_indices)
+    if frames.shape != (len(pose),) or not np.issubdtype(frames.dtype, np.integer):
+        raise PoseInputError("frame_indices must be N integer frame numbers, one per pose.")
+    keep = np.isfinite(pose).all(axis=(1, 2)) & np.isfinite(translation).all(axis=1)
+    if not keep.any():
+        raise PoseInputError("to_world needs at least one frame with a finite pose and root.")
+    pose = pose[keep] - pose[keep][:, :1]  # a lifter need not put its root exactly at 0
+    return pose, translation[keep], frames[keep]
+
+
+def to_world(
+    pose3d_mm: np.ndarray, root_translation_mm: np.ndarray, frame_indices: np.ndarray | None,
+    fps: float, num_frames: int | None = None, metric: bool = False,
+    ankle_height_mm: float | None = None, config: WorldConfig | None = None,
+) -> WorldMotion:
+    """The person's motion in the world from camera-frame results.
+
+    pose3d_mm (N, 16, 3) mm root-relative, camera frame (x right, y down, z forward);
+    root_translation_mm (N, 3) mm camera frame; frame_indices (N,) the frames they belong to
+    (strictly increasing; None: 0..N-1; rows with NaN count as missing); fps; num_frames: clip
+    length (default last index + 1); metric: the poses are at true scale (e.g. the correction
+    had the person's height), so gait is in metres; ankle_height_mm: the ankle joint's height
+    above the floor at rest (default a fraction of the leg length).
+    """
+    config = config or WorldConfig()
+    fps = check_fps(fps)
+    pose, translation, frames = _checked(pose3d_mm, root_translation_mm, frame_indices)
+    trajectory = smooth_trajectory(translation, frames, fps, num_frames,
+                                   config=config.trajectory)
+    total = len(trajectory.frames)
+    joints_cam = fill_poses(pose, frames, total) + trajectory.translation_mm[:, None, :]
+    valid = ~trajectory.filled
+    warnings = []
+    if trajectory.filled.any():
+        warnings.append(f"{int(trajectory.filled.sum())} of {total} frames had no person; "
+                        "their pose and trajectory are interpolated (see `filled`).")
+    motion = (detect_camera_motion(joints_cam, fps, valid, config.camera_motion)
+              if config.check_camera_motion else None)
+    if motion is not None and motion.moving:
+        warnings.append(motion.reason + " The result stays in the camera frame.")
+        return WorldMotion("camera", joints_cam, joints_cam, joints_cam[:, 0], trajectory.frames,
+                           trajectory.filled, fps, trajectory, None, motion, None, None, metric,
+                           tuple(warnings))
+
+    ground = estimate_ground(joints_cam, fps, valid, ankle_height_mm, config.ground)
+    if ground.source == "body":
+        warnings.append("The feet never rest in this clip: the floor's tilt comes from the "
+                        "trunk alone and its height from the lowest ankles.")
+    elif ground.normal_sigma_deg > UNCERTAIN_FLOOR_DEG:
+        warnings.append(f"The floor's orientation is uncertain (about "
+                        f"{ground.normal_sigma_deg:.0f} deg).")
+    if ground.camera_height_mm <= 0:
+        warnings.append("The floor passes above the camera; the floor estimate is unreliable.")
+    world = ground.camera_to_world(joints_cam)
+    contacts = detect_contacts(world, fps, ground.ankle_rest_heights_mm, ground.leg_length_mm,
+                               config=config.contacts)
+    locked = (lock_feet(world, contacts, fps, config.foot_lock).joints_mm
+              if config.lock_feet else world)
+    gait = gait_metrics(contacts, locked, metric)
+    return WorldMotion("world", locked, world, locked[:, 0], trajectory.frames,
+                       trajectory.filled, fps, trajectory, ground, motion, contacts, gait, metric,
+                       tuple(warnings))
