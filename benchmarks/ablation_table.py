@@ -13,7 +13,7 @@ evaluate`):
   (`posemachines.evaluation.fixture_frames`): MPJPE / PA-MPJPE.
 
     python benchmarks/ablation_table.py --mocap runs/mocap16.npz \\
-        "first default=runs/lifter_mocap/best.pt" "cross=runs/lifter_cross/best.pt" \\
+        "first default=runs/lifter_first_default/best.pt" "cross=runs/lifter_cross/best.pt" \\
         [--lafan1-trained shipped,...] [--fixtures ../shared/data/fixtures] [--flip-test]
         [--time-reversal]
 """

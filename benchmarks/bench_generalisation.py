@@ -7,10 +7,10 @@ takes streamed): predicted / true body size (sum of the 15 bone lengths), the si
 half-hip length errors, the feet's MPJPE (the issue's symptoms: people too small, short thighs,
 feet worst) and N-MPJPE (scale factored out). Variants:
 
-- baseline: configs/lifter_mocap.yaml as shipped;
+- baseline: configs/lifter_first_default.yaml as shipped;
 - anthropometry: + `options.anthropometry` (a new adult body for 80 % of the clips);
 - orientation: + anthropometry + `options.orientation` (30 % of the clips tilted off upright);
-- general: configs/lifter_mocap_general.yaml (anthropometry, wider intrinsics) with orientation,
+- general: configs/lifter_default.yaml (anthropometry, wider intrinsics) with orientation,
   Bandai Namco only: scripts/train_lifter_cross.sh's recipe.
 
 Short runs are an indication, not the full retrain: the models are far from converged.
@@ -45,12 +45,14 @@ from posemachines.training.augment import DetectorNoiseConfig, add_detector_nois
 
 BANDAI_NAMCO = "bandai-namco-1,bandai-namco-2"
 VARIANTS: dict[str, tuple[str, tuple[str, ...]]] = {
-    "baseline": ("configs/lifter_mocap.yaml", ()),
-    "anthropometry": ("configs/lifter_mocap.yaml", ("options.anthropometry.probability=0.8",)),
-    "orientation": ("configs/lifter_mocap.yaml", ("options.anthropometry.probability=0.8",
-                                                  "options.orientation.probability=0.3")),
-    "general": ("configs/lifter_mocap_general.yaml", (f"options.sources={BANDAI_NAMCO}",
-                                                      "options.orientation.probability=0.3")),
+    "baseline": ("configs/lifter_first_default.yaml", ()),
+    "anthropometry": ("configs/lifter_first_default.yaml",
+                      ("options.anthropometry.probability=0.8",)),
+    "orientation": ("configs/lifter_first_default.yaml",
+                    ("options.anthropometry.probability=0.8",
+                     "options.orientation.probability=0.3")),
+    "general": ("configs/lifter_default.yaml", (f"options.sources={BANDAI_NAMCO}",
+                                                "options.orientation.probability=0.3")),
 }
 PROTOCOLS = ("cross-mocap", "mocap-heldout")
 ROWS = ("clean 2D, whole take (streaming)", "clean 2D, whole take, scaled to the true height",

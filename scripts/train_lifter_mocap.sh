@@ -8,6 +8,6 @@ shared="${SHARED_DATA:-../shared/data}"
 mkdir -p runs
 posemachines data mocap "$shared/mocap" runs/mocap16.npz
 sha256sum runs/mocap16.npz
-posemachines train configs/lifter_mocap_general.yaml "$@"
-cp runs/lifter_mocap_general/best.pt posemachines/weights/lifter_mocap.pt
+posemachines train configs/lifter_default.yaml "$@"
+cp runs/lifter_default/best.pt posemachines/weights/lifter_mocap.pt
 sha256sum posemachines/weights/lifter_mocap.pt

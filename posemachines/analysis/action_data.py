@@ -1,5 +1,6 @@
 """Labelled mocap for the action classifier: per-frame labels, train/test segments, windows,
-and the same segments as our lifter sees them (projected, noisy 2D lifted back to 3D).
+the same segments as our lifter sees them (projected, noisy 2D lifted back to 3D), the
+class-balanced number of lifted copies, and (augmented) feature batches of windows.
 
 Per-frame labels (`label_frames`):
 - Bandai Namco: the take's active span (from the first to the last frame whose motion exceeds
@@ -17,14 +18,16 @@ middle third mixes labels (or holds unlabelled frames) are left out.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 from scipy.ndimage import uniform_filter1d
 
-from posemachines.analysis.action_features import WINDOW_FRAMES
+from posemachines.analysis.action_features import WINDOW_FRAMES, mirror_windows, window_features
 from posemachines.analysis.action_taxonomy import (
+    ACTION_CLASSES,
     ACTION_INDEX,
     TEST_FRACTION,
     UNLABELLED,
@@ -49,6 +52,10 @@ FALL_AFTER_S = 0.35
 #: LAFAN1 passages still (see ACTIVE_SPEED) and upright (`falls`) this long are `stand`.
 STAND_MIN_S = 1.0
 WORLD_UP = np.array([0.0, 1.0, 0.0])
+#: Takes of classes with fewer training frames than this are filmed by more cameras (at most
+#: MAX_LIFTED_COPIES), so small classes see as many views as large ones.
+BALANCE_FRAMES = 4000
+MAX_LIFTED_COPIES = 8
 
 
 @dataclass(frozen=True, eq=False)
@@ -244,6 +251,55 @@ class WindowPool:
         classes = list(self._by_class)
         drawn = rng.integers(len(classes), size=count)
         return np.array([rng.choice(self._by_class[classes[k]]) for k in drawn])
+
+
+def main_class(segment: LabelledSegment) -> int:
+    """The class of most of the segment's labelled frames."""
+    labelled = segment.labels[segment.labels >= 0]
+    return int(np.bincount(labelled, minlength=len(ACTION_CLASSES)).argmax())
+
+
+def lifted_copies(segments: list[LabelledSegment], minimum: int) -> list[LabelledSegment]:
+    """Each segment repeated by how rare its main class is: at least `minimum` times, up to
+    MAX_LIFTED_COPIES for classes with fewer than BALANCE_FRAMES labelled frames."""
+    counts = np.bincount(np.concatenate([s.labels[s.labels >= 0] for s in segments]),
+                         minlength=len(ACTION_CLASSES))
+    repeated = []
+    for segment in segments:
+        main = main_class(segment)
+        copies = min(MAX_LIFTED_COPIES, max(minimum, math.ceil(BALANCE_FRAMES / counts[main])))
+        repeated += [segment] * copies
+    return repeated
+
+
+def thin_segments(segments: list[LabelledSegment], step: int) -> list[LabelledSegment]:
+    """Every `step`-th segment of each (train or test, main class) group, in order: a subset
+    for quick runs that keeps every class on both sides."""
+    seen: dict[tuple[bool, int], int] = {}
+    kept = []
+    for segment in segments:
+        key = (segment.test, main_class(segment))
+        if seen.get(key, 0) % max(1, step) == 0:
+            kept.append(segment)
+        seen[key] = seen.get(key, 0) + 1
+    return kept
+
+
+def window_batch(
+    pool: WindowPool, rows: np.ndarray, rng: np.random.Generator | None = None,
+    up_jitter: float = 0.0,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Features (B, FEATURE_CHANNELS, WINDOW_FRAMES) float32 and labels (B,) of windows `rows`.
+
+    With `rng`, each window is augmented: `up` tilted by Gaussian noise of `up_jitter` (on the
+    unit vector; ~radians) and half of the windows mirrored left <-> right."""
+    poses, up, labels = pool.windows(rows)
+    if rng is not None:
+        up = up / np.linalg.norm(up, axis=-1, keepdims=True)
+        up = up + rng.normal(0.0, up_jitter, size=up.shape)
+        mirror = rng.random(len(rows)) < 0.5
+        poses[mirror], up[mirror] = mirror_windows(poses[mirror], up[mirror])
+    return window_features(poses, up), labels
 
 
 def confusion_matrix(truth: np.ndarray, predicted: np.ndarray, num_classes: int) -> np.ndarray:

@@ -7,8 +7,9 @@ features (`action_features`) and classified. Each window's class probabilities b
 centre; a pose's probabilities are interpolated between window centres (held constant before
 the first and after the last). The per-pose argmax, with runs shorter than `min_segment_s`
 merged into a neighbour, gives contiguous segments that cover the sequence (stretches shorter
-than a window are UNKNOWN). The shipped weights (posemachines/weights/actions.pt) come from
-scripts/train_actions.py; docs/actions.md has the classes and the held-out numbers.
+than a window are UNKNOWN). The shipped weights (posemachines/weights/actions.pt) are trained by
+`posemachines train configs/actions.yaml` (`action_task`, whose best.pt is in this module's
+format) and shipped by scripts/train_actions.py; docs/actions.md has the classes and numbers.
 """
 
 from __future__ import annotations

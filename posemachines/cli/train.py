@@ -1,11 +1,18 @@
 """`posemachines train CONFIG.yaml [--resume] [--set key=value ...]`: run one training stage.
 
 Works the same under `torchrun --nproc_per_node=N -m posemachines train ...` (DDP).
+
+Task registration: the trainer gets the training layer's registry (`training.TASKS`: the
+paper's stages, the mocap lifter, the synthetic task) merged with the tasks of the layers above
+it, which training may not import: `analysis.action_task.ACTION_TASKS` (`task: actions`, the
+action classifier). As in every CLI handler, the imports wait for the command to run, so
+`posemachines --help` and the other commands do not load torch.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 from pathlib import Path
 
 
@@ -31,12 +38,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from posemachines.training.config import load_config
-    from posemachines.training.trainer import train
+    from posemachines.analysis.action_task import ACTION_TASKS
+    from posemachines.training import TASKS, load_config, train
 
     config = load_config(args.config, args.overrides)
-    result = train(config, resume=args.resume)
-    if _is_main_process():
+    result = train(config, resume=args.resume, tasks=TASKS | ACTION_TASKS)
+    if os.environ.get("RANK", "0") == "0":
         loss = result.final_terms.get("loss")
         parts = [f"trained {result.steps} steps"]
         if loss is not None:
@@ -45,9 +52,3 @@ def _run(args: argparse.Namespace) -> int:
             parts.append(f"best {result.best_metric} {result.best_value:.4g}")
         print(f"{', '.join(parts)} -> {result.run_dir}")
     return 0
-
-
-def _is_main_process() -> bool:
-    import os
-
-    return os.environ.get("RANK", "0") == "0"

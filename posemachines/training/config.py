@@ -3,8 +3,9 @@
 `load_config(path, overrides)` reads the YAML, applies `--set section.key=value` overrides and
 converts every value to its field's type (so `lr: 1e-4`, which PyYAML reads as a string, and
 `--set optim.steps=200` both arrive as numbers). Unknown keys and unconvertible values raise
-`PoseInputError` with one sentence. The `options:` section is typed by the chosen task's own
-`Options` dataclass (see `posemachines.training.tasks`).
+`PoseInputError` with one sentence. The `options:` section stays a plain mapping here: this
+module knows no task; each task types and checks its own options with `build_section` (see
+`posemachines.training.task`).
 """
 
 from __future__ import annotations
@@ -48,14 +49,21 @@ class DataSection:
 
 @dataclass
 class OptimSection:
-    """Adam with a step or cosine decay from `lr` to `lr_final`; exactly one of steps/epochs > 0."""
+    """Adam(W) with a step, cosine or one-cycle decay from `lr` to `lr_final`; exactly one of
+    steps/epochs > 0."""
 
+    #: "adam" (weight_decay added to the gradient) or "adamw" (decoupled weight decay).
+    optimizer: str = "adam"
     lr: float = 1e-4
     lr_final: float = 1e-5
-    #: "step" (lr until decay_at * total steps, then lr_final), "cosine" or "constant".
+    #: "step" (lr until decay_at * total steps, then lr_final), "cosine", "constant" or
+    #: "onecycle" (torch's OneCycleLR: a cosine rise from lr / 25 to lr over the first
+    #: `warmup` share of the steps, then a cosine fall to lr_final).
     schedule: str = "step"
     decay_at: float = 0.5
+    warmup: float = 0.1
     weight_decay: float = 0.0
+    #: Largest gradient norm (0 = no clipping).
     clip_norm: float = 5.0
     #: Samples per process and step (a DDP step sees batch_size * world_size samples).
     batch_size: int = 64
@@ -119,8 +127,8 @@ class TrainConfig:
     loss: LossSection = field(default_factory=LossSection)
     checkpoint: CheckpointSection = field(default_factory=CheckpointSection)
     log: LogSection = field(default_factory=LogSection)
-    #: The task's own settings, an instance of its `Options` dataclass.
-    options: Any = None
+    #: The task's own settings, as written; the task parses them into its `Options` dataclass.
+    options: dict[str, Any] = field(default_factory=dict)
 
 
 def load_config(path: str | Path, overrides: list[str] | None = None) -> TrainConfig:
@@ -143,13 +151,7 @@ def config_from_dict(raw: dict[str, Any]) -> TrainConfig:
     """Build a TrainConfig from plain data (YAML or `config_to_dict` output)."""
     if "task" not in raw:
         raise PoseInputError("Config has no 'task' key; name one of the registered tasks.")
-    from posemachines.training.tasks import task_class
-
-    options_type = task_class(str(raw["task"])).Options
-    raw = dict(raw)
-    options = raw.pop("options", None) or {}
-    config = _build(TrainConfig, raw, "")
-    config.options = _build(options_type, options, "options.")
+    config = build_section(TrainConfig, raw, "")
     _validate(config)
     return config
 
@@ -190,7 +192,9 @@ def parse_scalar(text: str) -> Any:
     return value
 
 
-def _build(cls: type, raw: Any, prefix: str) -> Any:
+def build_section(cls: type, raw: Any, prefix: str) -> Any:
+    """Dataclass `cls` from a mapping, each value converted to its field's type; `prefix`
+    ("options.") names the section in errors. Raises PoseInputError with one sentence."""
     if not isinstance(raw, dict):
         raise PoseInputError(f"Config section '{prefix.rstrip('.') or 'root'}' must be a mapping.")
     hints = typing.get_type_hints(cls)
@@ -219,7 +223,7 @@ def _coerce(value: Any, tp: Any, key: str) -> Any:  # noqa: C901 - one branch pe
         inner = [a for a in args if a is not type(None)]
         return _coerce(value, inner[0], key)
     if dataclasses.is_dataclass(tp):
-        return _build(tp, value if value is not None else {}, f"{key}.")
+        return build_section(tp, value if value is not None else {}, f"{key}.")
     if origin in (list, tuple):
         if isinstance(value, str):
             value = [v.strip() for v in value.split(",") if v.strip()]
@@ -275,10 +279,14 @@ def _validate(config: TrainConfig) -> None:
     optim = config.optim
     if (optim.steps > 0) == (optim.epochs > 0):
         raise PoseInputError("Set exactly one of optim.steps and optim.epochs to a positive value.")
-    if optim.schedule not in {"step", "cosine", "constant"}:
+    if optim.schedule not in {"step", "cosine", "constant", "onecycle"}:
         raise PoseInputError(
-            f"optim.schedule must be step, cosine or constant, got '{optim.schedule}'."
+            f"optim.schedule must be step, cosine, constant or onecycle, got '{optim.schedule}'."
         )
+    if optim.optimizer not in {"adam", "adamw"}:
+        raise PoseInputError(f"optim.optimizer must be adam or adamw, got '{optim.optimizer}'.")
+    if not 0.0 < optim.warmup < 1.0:
+        raise PoseInputError(f"optim.warmup must lie between 0 and 1, got {optim.warmup}.")
     if optim.batch_size < 1 or optim.lr <= 0:
         raise PoseInputError("optim.batch_size and optim.lr must be positive.")
     if config.loss.pose3d_kind not in {"mse", "l1"}:

@@ -29,7 +29,6 @@ class DistContext:
 
     rank: int = 0
     world_size: int = 1
-    local_rank: int = 0
 
     @property
     def is_main(self) -> bool:
@@ -46,11 +45,10 @@ def init_distributed(device: torch.device) -> DistContext:
     if world_size <= 1:
         return DistContext()
     rank = int(os.environ["RANK"])
-    local_rank = int(os.environ.get("LOCAL_RANK", "0"))
     if not dist.is_initialized():
         backend = "nccl" if device.type == "cuda" else "gloo"
         dist.init_process_group(backend=backend)
-    return DistContext(rank=rank, world_size=world_size, local_rank=local_rank)
+    return DistContext(rank=rank, world_size=world_size)
 
 
 def shutdown_distributed(ctx: DistContext) -> None:
@@ -58,13 +56,14 @@ def shutdown_distributed(ctx: DistContext) -> None:
         dist.destroy_process_group()
 
 
-def resolve_device(name: str, ctx_local_rank: int) -> torch.device:
-    """'auto' -> this process's CUDA device when available, else CPU."""
+def resolve_device(name: str, local_rank: int) -> torch.device:
+    """'auto' -> this process's CUDA device (cuda:`local_rank`, torchrun's LOCAL_RANK) when
+    available, else CPU."""
     if name == "auto":
         name = "cuda" if torch.cuda.is_available() else "cpu"
     device = torch.device(name)
     if device.type == "cuda" and device.index is None:
-        device = torch.device("cuda", ctx_local_rank)
+        device = torch.device("cuda", local_rank)
     if device.type == "cuda":
         torch.cuda.set_device(device)
     return device

@@ -124,7 +124,8 @@ class LifterMocapTask(PoseLiftingTask):
 
     Options = LifterMocapOptions
 
-    def _view_config(self, validation: bool) -> MocapViewConfig:
+    def view_config(self, validation: bool) -> MocapViewConfig:
+        """Cameras, noise and (training only) body augmentations of the clips."""
         options = self.options
         body, bend, tilt = options.anthropometry, options.articulation, options.orientation
         return MocapViewConfig(
@@ -139,21 +140,22 @@ class LifterMocapTask(PoseLiftingTask):
                          else _section(OrientationConfig, tilt, "orientation")),
         )
 
-    def _views(self, validation: bool) -> MocapViews:
+    def views(self, validation: bool) -> MocapViews:
+        """The training or the validation takes, seen through `view_config`."""
         if not self.options.mocap:
             raise PoseDataError("options.mocap must name the npz from `posemachines data mocap`.")
         positions, offsets = split_takes(self.options.mocap, self.options.sources, validation)
-        return MocapViews(positions, offsets, self._view_config(validation))
+        return MocapViews(positions, offsets, self.view_config(validation))
 
     def train_dataset(self) -> Dataset:
-        return MocapViewDataset(self._views(validation=False), self.config.seed)
+        return MocapViewDataset(self.views(validation=False), self.config.seed)
 
     def collate(self, items: Any) -> dict[str, torch.Tensor]:
         return batch_to_tensors(items)
 
     @cached_property
     def _val_batch(self) -> LifterBatch:
-        views = self._views(validation=True)
+        views = self.views(validation=True)
         rng = np.random.default_rng([self.config.seed, 2**31 - 1])
         return views.sample(rng, self.options.val_clips, noisy=self.options.val_noisy)
 

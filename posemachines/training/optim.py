@@ -1,4 +1,4 @@
-"""Adam and the learning-rate schedule (lr -> lr_final by a step or a cosine)."""
+"""Adam or AdamW and the learning-rate schedule (lr -> lr_final by a step, cosine or one cycle)."""
 
 from __future__ import annotations
 
@@ -10,9 +10,21 @@ from torch.optim.lr_scheduler import LambdaLR
 
 from posemachines.training.config import OptimSection
 
+#: One-cycle start: lr / ONE_CYCLE_DIVISOR (torch OneCycleLR's default div_factor).
+ONE_CYCLE_DIVISOR = 25.0
 
-def build_optimizer(params: Iterable[torch.nn.Parameter], optim: OptimSection) -> torch.optim.Adam:
-    return torch.optim.Adam(list(params), lr=optim.lr, weight_decay=optim.weight_decay)
+
+def build_optimizer(
+    params: Iterable[torch.nn.Parameter], optim: OptimSection
+) -> torch.optim.Optimizer:
+    """Adam (weight decay in the gradient) or AdamW (decoupled), per `optim.optimizer`."""
+    kind = torch.optim.AdamW if optim.optimizer == "adamw" else torch.optim.Adam
+    return kind(list(params), lr=optim.lr, weight_decay=optim.weight_decay)
+
+
+def _cosine(start: float, end: float, fraction: float) -> float:
+    """From `start` (fraction 0) to `end` (fraction 1) along half a cosine."""
+    return end + 0.5 * (start - end) * (1.0 + math.cos(math.pi * fraction))
 
 
 def learning_rate(step: int, total_steps: int, optim: OptimSection) -> float:
@@ -21,8 +33,13 @@ def learning_rate(step: int, total_steps: int, optim: OptimSection) -> float:
         return optim.lr
     if optim.schedule == "step":
         return optim.lr if step < optim.decay_at * total_steps else optim.lr_final
-    progress = min(step / (total_steps - 1), 1.0)
-    return optim.lr_final + 0.5 * (optim.lr - optim.lr_final) * (1.0 + math.cos(math.pi * progress))
+    if optim.schedule == "onecycle":  # the phase bounds of torch's OneCycleLR
+        peak = float(optim.warmup * total_steps) - 1.0
+        if peak > 0.0 and step <= peak:
+            return _cosine(optim.lr / ONE_CYCLE_DIVISOR, optim.lr, step / peak)
+        fraction = min((step - peak) / (total_steps - 1 - peak), 1.0)
+        return _cosine(optim.lr, optim.lr_final, fraction)
+    return _cosine(optim.lr, optim.lr_final, min(step / (total_steps - 1), 1.0))
 
 
 def build_scheduler(

@@ -17,6 +17,11 @@ from typing import Any
 
 from tqdm import tqdm
 
+try:  # the separate `tensorboard` package; without it torch.utils.tensorboard fails to import
+    from torch.utils.tensorboard import SummaryWriter
+except ImportError:
+    SummaryWriter = None
+
 
 class CsvLog:
     """Rows of {column: value}; rewrites the file when a new column appears."""
@@ -54,9 +59,7 @@ def open_tensorboard(log_dir: Path, wanted: bool) -> Any | None:
     """A SummaryWriter, or None (with one note on stderr) when tensorboard is not installed."""
     if not wanted:
         return None
-    try:
-        from torch.utils.tensorboard import SummaryWriter
-    except ImportError:
+    if SummaryWriter is None:
         print(
             "posemachines: tensorboard is not installed; logging to log.csv only",
             file=sys.stderr,

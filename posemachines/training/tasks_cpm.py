@@ -28,7 +28,7 @@ from posemachines.models.configs import CPM_STRIDE
 from posemachines.skeleton import JOINTS16
 from posemachines.training.distributed import unwrap_model
 from posemachines.training.losses import belief_map_loss, gaussian_belief_maps
-from posemachines.training.tasks import Task
+from posemachines.training.task import Task
 
 
 @dataclass(frozen=True)

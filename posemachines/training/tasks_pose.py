@@ -40,7 +40,7 @@ from posemachines.skeleton import NUM_JOINTS
 from posemachines.training.config import ModelSection
 from posemachines.training.distributed import unwrap_model
 from posemachines.training.losses import pose_machine_losses, root_relative
-from posemachines.training.tasks import Task
+from posemachines.training.task import Task
 
 
 def build_pose_machine(section: ModelSection, input_path: str | None = "pose") -> PoseMachine:

@@ -15,6 +15,7 @@ import torch
 from torch.utils.data import Dataset
 
 from posemachines.data.normalization import normalize_2d
+from posemachines.models import get_config
 from posemachines.training.tasks_pose import PoseLiftingTask
 
 #: A standing person, camera frame (y down), mm, in JOINTS16 order.
@@ -90,8 +91,6 @@ class SyntheticLifterTask(PoseLiftingTask):
     Options = SyntheticOptions
 
     def _clips(self, count: int, seed: int, labelled_fraction: float) -> SyntheticClips:
-        from posemachines.models import get_config
-
         extra_dim = get_config(self.config.model.name, self.config.model.overrides).extra_input_dim
         return SyntheticClips(
             count, self.config.data.clip_length, seed, labelled_fraction, extra_dim

@@ -3,28 +3,32 @@
 A run, step by step:
 1. Pick the device ("auto": CUDA if available), join the torchrun process group when launched
    by torchrun (gloo on CPU, NCCL on CUDA), seed python/numpy/torch with `seed`.
-2. Build the `Task` named by `config.task` (see `posemachines.training.tasks`), its model
+2. Build the `Task` named by `config.task` in the task registry it is given (default:
+   `posemachines.training.tasks.TASKS`; `posemachines train` adds the analysis layer's), its model
    (weights from `model.init_from` if set), freeze every parameter not in
    `task.trainable_parameters(model)` (modules left without trainable parameters stay in eval
-   mode, so frozen BatchNorm/dropout do not change), Adam on the rest, the lr schedule, AMP grad
+   mode, so frozen BatchNorm/dropout do not change), Adam(W) on the rest, the lr schedule, AMP grad
    scaler (CUDA only), DDP wrapper (several processes).
 3. Loop over steps: the data position is a pure function of the step (`EpochBatches`), each step
    runs `task.training_step` under autocast, backward, clips the gradient norm to
-   `optim.clip_norm`, steps Adam and the schedule. Every `log.every_n_steps`: a log.csv row
-   (+ TensorBoard if installed) and the progress bar's loss / lr / samples/s. Validation
+   `optim.clip_norm` (0: no clipping), steps the optimiser and the schedule. Every
+   `log.every_n_steps`: a log.csv row (+ TensorBoard if installed) and the progress bar's
+   loss / lr / samples/s. Validation
    (`task.validate` on rank 0, RNG-neutral) every `log.val_every_n_steps` or every epoch, and
    at the end; an improved `best_metric` rewrites best.pt. Every `checkpoint.every_n_steps`
    and at the end, last.pt holds the full trainer state (`checkpointing`), written atomically.
-4. `--resume` reloads last.pt (model, Adam, schedule, scaler, every rank's RNG states, step,
+4. `--resume` reloads last.pt (model, optimiser, schedule, scaler, every rank's RNG states, step,
    best value) and continues: a run killed with SIGKILL and resumed ends bit-identical on CPU
    to an uninterrupted one. Only rank 0 writes files.
 
-Run folder (`checkpoint.dir`): config.yaml (effective config), last.pt, best.pt (written by
-`task.save_model`, the models' inference format), log.csv, tensorboard/, summary.json.
+Run folder (`checkpoint.dir`): config.yaml (effective config, the task's options with their
+defaults), last.pt, best.pt (written by `task.save_model`, the task's inference format),
+log.csv, tensorboard/, summary.json.
 
-Plugging in a task (e.g. the mocap lifter): subclass `posemachines.training.tasks.Task` in its
-own module, register "name": "module.path:ClassName" in `tasks.TASKS` (the module is imported
-only when the task is used), and implement:
+Plugging in a task (e.g. the mocap lifter): subclass `posemachines.training.task.Task` in its
+own module, register it by name in `tasks.TASKS` (a training-layer task) or in the mapping the
+layer above passes as `tasks` (a task of a higher layer, e.g. `analysis.action_task`), and
+implement:
 - `Options`: a dataclass for the YAML's `options:` section (typed; unknown keys are errors);
 - `build_model() -> nn.Module` (read `self.config.model`; `tasks_pose.build_pose_machine` helps);
 - `train_dataset() -> Dataset` (map-style; item i depends only on i and, if the dataset has
@@ -39,11 +43,12 @@ only when the task is used), and implement:
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -79,7 +84,8 @@ from posemachines.training.distributed import (
 )
 from posemachines.training.optim import build_optimizer, build_scheduler
 from posemachines.training.run_log import RunLog
-from posemachines.training.tasks import Task, build_task
+from posemachines.training.task import Task
+from posemachines.training.tasks import TASKS, build_task
 
 
 @dataclass
@@ -95,9 +101,11 @@ class TrainResult:
     best_step: int = -1
 
 
-def train(config: TrainConfig, resume: bool = False) -> TrainResult:
-    """Run (or resume) the training described by `config`."""
-    trainer = Trainer(config, resume=resume)
+def train(
+    config: TrainConfig, resume: bool = False, tasks: Mapping[str, type[Task]] = TASKS
+) -> TrainResult:
+    """Run (or resume) the training described by `config`; `tasks` maps task names to classes."""
+    trainer = Trainer(config, resume=resume, tasks=tasks)
     try:
         return trainer.fit()
     finally:
@@ -107,7 +115,9 @@ def train(config: TrainConfig, resume: bool = False) -> TrainResult:
 class Trainer:
     """One training run; see the module docstring for what it does."""
 
-    def __init__(self, config: TrainConfig, resume: bool = False) -> None:
+    def __init__(
+        self, config: TrainConfig, resume: bool = False, tasks: Mapping[str, type[Task]] = TASKS
+    ) -> None:
         self.config = config
         if config.num_threads > 0:
             torch.set_num_threads(config.num_threads)
@@ -115,7 +125,10 @@ class Trainer:
         self.ctx = init_distributed(self.device)
         self.run_dir = Path(config.checkpoint.dir)
         seed_everything(config.seed)
-        self.task: Task = build_task(config)
+        self.task: Task = build_task(config, tasks)
+        #: The config as run: the task's parsed options, defaults included.
+        self.config_dict = {**config_to_dict(config),
+                            "options": dataclasses.asdict(self.task.options)}
         model = self.task.build_model()
         if config.model.init_from:
             _load_initial_weights(model, Path(config.model.init_from))
@@ -158,7 +171,7 @@ class Trainer:
         if self.ctx.is_main:
             self.run_dir.mkdir(parents=True, exist_ok=True)
             (self.run_dir / "config.yaml").write_text(
-                yaml.safe_dump(config_to_dict(config), sort_keys=False)
+                yaml.safe_dump(self.config_dict, sort_keys=False)
             )
             log = RunLog(
                 self.run_dir, start_step=self.state.step, total_steps=self.total_steps,
@@ -203,7 +216,8 @@ class Trainer:
             raise PoseModelError(f"Task '{self.config.task}' returned no 'loss' term.")
         self.scaler.scale(terms["loss"]).backward()
         self.scaler.unscale_(self.optimizer)
-        torch.nn.utils.clip_grad_norm_(self.trainable, self.config.optim.clip_norm)
+        if self.config.optim.clip_norm > 0:
+            torch.nn.utils.clip_grad_norm_(self.trainable, self.config.optim.clip_norm)
         self.scaler.step(self.optimizer)
         self.scaler.update()
         self.scheduler.step()
@@ -273,7 +287,7 @@ class Trainer:
             return
         self.state.best_value, self.state.best_step = value, step
         extra = {"step": step, "metric": self.metric_name, "value": value,
-                 "config": config_to_dict(self.config)}
+                 "config": self.config_dict}
         self._atomic_model_save(self.run_dir / "best.pt", extra)
 
     def _atomic_model_save(self, path: Path, extra: dict[str, Any]) -> None:
@@ -292,7 +306,7 @@ class Trainer:
             save_trainer_state(
                 self.run_dir / "last.pt", model=unwrap_model(self.model),
                 optimizer=self.optimizer, scheduler=self.scheduler, scaler=self.scaler,
-                state=self.state, config=config_to_dict(self.config),
+                state=self.state, config=self.config_dict,
             )
 
     def _restore_rng(self) -> None:

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from posemachines.analysis.action_data import (
+    MAX_LIFTED_COPIES,
     LabelledSegment,
     WindowPool,
     active_span,
@@ -15,8 +16,12 @@ from posemachines.analysis.action_data import (
     confusion_matrix,
     label_frames,
     lift_segments,
+    lifted_copies,
+    thin_segments,
+    window_batch,
     window_labels,
 )
+from posemachines.analysis.action_features import window_features
 from posemachines.analysis.action_taxonomy import ACTION_INDEX, UNLABELLED
 from posemachines.data.mocap import load_mocap_clip
 from posemachines.training.mocap_views import MocapViewConfig
@@ -95,6 +100,33 @@ def test_lift_segments_cuts_films_and_keeps_labels():
     assert sorted(calls) == [(1, 90, 16, 2), (3, 120, 16, 2)]
     assert [s.test for s in lifted] == [True, False, False, False]
     np.testing.assert_allclose(lifted[0].up, [0, -1, 0], atol=1e-6)  # camera frame, y down
+
+
+def test_rare_classes_get_more_lifted_copies():
+    common, rare = _segment(5000, 1), _segment(100, 2)
+    copies = lifted_copies([common, rare], minimum=2)
+    assert copies.count(common) == 2 and copies.count(rare) == MAX_LIFTED_COPIES
+
+
+def test_thinning_keeps_every_class_on_both_sides():
+    segments = [_segment(70, label, test) for label in (1, 2) for test in (False, True)
+                for _ in range(3)]
+    kept = thin_segments(segments, 2)
+    assert len(kept) == 8 and [s for s in segments if s in kept] == kept
+    assert {(s.labels[0], s.test) for s in kept} == {(1, False), (1, True), (2, False), (2, True)}
+    assert thin_segments(segments, 1) == segments
+
+
+def test_window_batches_are_plain_or_augmented():
+    pool = WindowPool([_segment(100, 1)])
+    rows = np.arange(20)
+    features, labels = window_batch(pool, rows)
+    poses, up, _ = pool.windows(rows)
+    np.testing.assert_array_equal(features, window_features(poses, up))
+    assert np.all(labels == 1)
+    augmented, _ = window_batch(pool, rows, np.random.default_rng(0), up_jitter=0.1)
+    changed = np.abs(augmented - features).max(axis=(1, 2)) > 1e-3
+    assert augmented.shape == features.shape and changed.all()
 
 
 def test_scores_from_a_hand_made_confusion_matrix():

@@ -129,7 +129,7 @@ def test_views_see_bent_legs_and_the_task_wires_it_for_training_only(mocap_npz):
     batch = views.sample(np.random.default_rng(3), 16, noisy=False)
     knees = [_knee_angle_deg(pose, RIGHT_KNEE) for pose in batch.pose3d_mm[:, 0].astype(float)]
     assert min(knees) > 35.0  # 60-90 degrees drawn, at most ~3 sigma of 10 degree jitter off
-    assert _task(mocap_npz)._view_config(validation=False).articulation is None
+    assert _task(mocap_npz).view_config(validation=False).articulation is None
     task = _task(mocap_npz, articulation={"probability": 0.4})
-    assert task._view_config(validation=False).articulation == ArticulationConfig(0.4)
-    assert task._view_config(validation=True).articulation is None
+    assert task.view_config(validation=False).articulation == ArticulationConfig(0.4)
+    assert task.view_config(validation=True).articulation is None

@@ -1,14 +1,15 @@
-"""Stage YAMLs -> typed dataclasses; --set overrides with type conversion; one-line errors."""
+"""Stage YAMLs -> typed dataclasses; --set overrides with type conversion; one-line errors;
+the config module knows no task, and the training layer imports no analysis."""
 
 from __future__ import annotations
 
+import ast
 from pathlib import Path
 
 import pytest
 
 from posemachines.cli import main
 from posemachines.errors import PoseInputError
-from posemachines.training import tasks
 from posemachines.training.config import (
     TrainConfig,
     apply_override,
@@ -16,14 +17,23 @@ from posemachines.training.config import (
     config_to_dict,
     load_config,
 )
-from posemachines.training.tasks import build_task, task_class
+from posemachines.training.task import Task
+from posemachines.training.tasks import TASKS, build_task, task_class
 
-CONFIGS = Path(__file__).resolve().parents[2] / "configs"
+REPO_ROOT = Path(__file__).resolve().parents[2]
+CONFIGS = REPO_ROOT / "configs"
 STAGES = {
     "stage1_cpm2d": "cpm2d", "stage2_transformer": "transformer",
     "stage3_projector": "projector", "stage4_finetune": "finetune", "stage5_mask": "mask",
-    "tiny_test": "synthetic",
+    "tiny_test": "synthetic", "h36m_lifter": "finetune", "lifter_default": "lifter_mocap",
+    "lifter_first_default": "lifter_mocap",
 }
+#: Configs of tasks above the training layer (tests/analysis/test_action_task.py).
+OTHER_LAYERS = {"actions"}
+
+
+def test_every_config_is_checked_here_or_with_its_layer():
+    assert {path.stem for path in CONFIGS.glob("*.yaml")} == set(STAGES) | OTHER_LAYERS
 
 
 @pytest.mark.parametrize("name", sorted(STAGES))
@@ -39,7 +49,7 @@ def test_every_stage_config_parses_and_builds_its_task(name):
 def test_stage_schedules_follow_the_paper():
     stage2 = load_config(CONFIGS / "stage2_transformer.yaml")
     assert (stage2.optim.lr, stage2.optim.lr_final) == (1e-4, 1e-5)
-    assert load_config(CONFIGS / "stage5_mask.yaml").options.mask_probability == 0.2
+    assert build_task(load_config(CONFIGS / "stage5_mask.yaml")).options.mask_probability == 0.2
     assert load_config(CONFIGS / "stage4_finetune.yaml").model.init_from.endswith("best.pt")
 
 
@@ -54,24 +64,36 @@ def test_overrides_convert_to_the_field_types():
     assert config.data.train == ["S1", "S5"] and config.data.val == ["S9"]
     assert config.model.overrides["embed_dim"] == 64 and config.model.init_from is None
     assert config.checkpoint.dir == "runs/x" and config.seed == 7
-    assert config.options.labelled_fraction == 0.5
+    assert config.options == {"labelled_fraction": 0.5, "num_train": 256, "num_val": 32}
+    assert build_task(config).options.labelled_fraction == 0.5
 
 
 @pytest.mark.parametrize("override, message", [
     ("optim.lrr=1", "Unknown config key 'optim.lrr'"),
     ("nonsense.key=1", "Unknown config key 'nonsense'"),
-    ("options.colour=red", "Unknown config key 'options.colour'"),
     ("optim.steps=abc", "expects a number"),
     ("optim.steps=2.5", "expects a whole number"),
     ("log.progress=maybe", "expects true or false"),
     ("optim.epochs=3", "exactly one of optim.steps and optim.epochs"),
     ("optim.schedule=linear", "optim.schedule must be"),
-    ("task=no_such_task", "Unknown task 'no_such_task'"),
+    ("optim.optimizer=sgd", "optim.optimizer must be adam or adamw"),
     ("justtext", "must look like section.key=value"),
 ])
 def test_bad_overrides_raise_one_sentence(override, message):
     with pytest.raises(PoseInputError, match=message) as error:
         load_config(CONFIGS / "tiny_test.yaml", [override])
+    assert "\n" not in str(error.value)
+
+
+@pytest.mark.parametrize("override, message", [
+    ("options.colour=red", "Unknown config key 'options.colour'"),
+    ("options.num_train=many", "Config key 'options.num_train' expects a number"),
+    ("task=no_such_task", "Unknown task 'no_such_task'; known tasks: cpm2d, "),
+])
+def test_the_task_checks_its_name_and_options_in_one_sentence(override, message):
+    config = load_config(CONFIGS / "tiny_test.yaml", [override])  # the config knows no task
+    with pytest.raises(PoseInputError, match=message) as error:
+        build_task(config)
     assert "\n" not in str(error.value)
 
 
@@ -81,11 +103,39 @@ def test_apply_override_creates_missing_sections():
     assert raw == {"task": "synthetic", "optim": {"batch_size": 8}}
 
 
-def test_registry_imports_a_task_module_only_when_it_is_used(monkeypatch):
-    monkeypatch.setitem(tasks.TASKS, "broken", "posemachines.training.no_such_module:Task")
-    load_config(CONFIGS / "tiny_test.yaml")  # other tasks are unaffected
-    with pytest.raises(PoseInputError, match="Task 'broken' cannot be loaded"):
-        load_config(CONFIGS / "tiny_test.yaml", ["task=broken"])
+def test_a_task_is_found_in_the_given_registry_or_by_its_module_path():
+    class Custom(Task):
+        pass
+
+    assert task_class("custom", {**TASKS, "custom": Custom}) is Custom
+    with pytest.raises(PoseInputError, match="Unknown task 'custom'"):
+        task_class("custom")
+    path = "posemachines.training.tasks_synthetic:SyntheticLifterTask"
+    assert task_class(path) is TASKS["synthetic"]
+    with pytest.raises(PoseInputError, match="Task 'posemachines.no_such_module:T' cannot be"):
+        task_class("posemachines.no_such_module:T")
+    with pytest.raises(PoseInputError, match="is not a posemachines Task class"):
+        task_class("posemachines.training.tasks:build_task")
+
+
+def _imported_modules(path: Path) -> set[str]:
+    """Every module an `import` / `from ... import` in the file names (at any depth)."""
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            names.add(node.module)
+    return names
+
+
+def test_config_knows_no_task_and_training_imports_no_analysis():
+    training = REPO_ROOT / "posemachines" / "training"
+    config_imports = _imported_modules(training / "config.py")
+    assert {m for m in config_imports if m.startswith("posemachines")} == {"posemachines.errors"}
+    for path in training.glob("*.py"):
+        assert not any(m.startswith("posemachines.analysis") for m in _imported_modules(path)), (
+            path.name)
 
 
 def test_cli_turns_config_errors_into_exit_code_2(capsys):

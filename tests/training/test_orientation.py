@@ -84,7 +84,7 @@ def test_views_see_tilted_bodies_with_their_bone_lengths():
 
 
 def test_task_orientation_is_off_by_default_and_never_on_validation(mocap_npz):  # noqa: F811
-    assert _task(mocap_npz)._view_config(validation=False).orientation is None
+    assert _task(mocap_npz).view_config(validation=False).orientation is None
     task = _task(mocap_npz, orientation={"probability": 0.4})
-    assert task._view_config(validation=False).orientation == OrientationConfig(probability=0.4)
-    assert task._view_config(validation=True).orientation is None
+    assert task.view_config(validation=False).orientation == OrientationConfig(probability=0.4)
+    assert task.view_config(validation=True).orientation is None

@@ -21,7 +21,7 @@ from posemachines.training.checkpointing import (
     restore_rng_state,
 )
 from posemachines.training.config import OptimSection, load_config
-from posemachines.training.optim import learning_rate
+from posemachines.training.optim import build_optimizer, build_scheduler, learning_rate
 from posemachines.training.tasks_pose import TransformerStageTask
 from posemachines.training.tasks_synthetic import SyntheticLifterTask
 from posemachines.training.trainer import train
@@ -147,6 +147,26 @@ def test_learning_rate_schedules():
     assert learning_rate(50, 101, cosine) == pytest.approx(5.5e-5)
     assert learning_rate(100, 101, cosine) == pytest.approx(1e-5)
     assert learning_rate(7, 100, OptimSection(schedule="constant", lr=2e-4)) == 2e-4
+
+
+@pytest.mark.parametrize("total", [200, 3000])
+def test_one_cycle_schedule_is_torchs_one_cycle_lr(total):
+    optim = OptimSection(optimizer="adamw", lr=2e-3, lr_final=2e-3 / 25 / 1e4,
+                         schedule="onecycle", warmup=0.1, weight_decay=1e-3)
+    net = torch.nn.Linear(2, 2)
+    reference = torch.optim.AdamW(net.parameters(), lr=optim.lr, weight_decay=1e-3)
+    torch_schedule = torch.optim.lr_scheduler.OneCycleLR(reference, optim.lr, total_steps=total,
+                                                         pct_start=0.1)
+    ours = build_optimizer(net.parameters(), optim)
+    assert isinstance(ours, torch.optim.AdamW) and ours.defaults["weight_decay"] == 1e-3
+    schedule = build_scheduler(ours, total, optim)
+    for _ in range(total):
+        assert ours.param_groups[0]["lr"] == pytest.approx(reference.param_groups[0]["lr"],
+                                                           rel=1e-9, abs=1e-15)
+        reference.step()
+        torch_schedule.step()
+        ours.step()
+        schedule.step()
 
 
 def test_atomic_save_keeps_the_previous_file_when_a_write_fails(tmp_path):
