@@ -11,7 +11,7 @@ height, as for a video of unknown origin. The last rows start from the time-reve
 
 Protocols (clips of up to --clip-frames consecutive frames, one static virtual camera each, aimed
 at the clip's mean root, detector-like 2D noise as in training):
-- held-out: Bandai Namco validation takes (`lifter_task.is_validation_take`), training cameras.
+- held-out: Bandai Namco validation takes (`data.splits.is_validation_take`), training cameras.
 - camera shift: the same takes, cameras 2.2-3.5 m high with focal 2.0-3.0 x width.
 - lafan1: the held-out LAFAN1 actor (subject 2, never trained on), training cameras.
 - bandai->lafan1 (with --cross-weights, a lifter trained on Bandai Namco only, e.g. by
@@ -51,13 +51,13 @@ from posemachines.correction import (
 from posemachines.correction.skeleton_fit import standing_height_mm
 from posemachines.data.lifter_input import encode_lifter_input
 from posemachines.data.mocap import MocapClip, load_mocap_npz
+from posemachines.data.splits import is_validation_take
 from posemachines.evaluation import bone_length_error, mpjpe, pa_mpjpe
 from posemachines.evaluation.lifting import lift_sequences
 from posemachines.inference.result import CorrectionInfo
 from posemachines.models import PoseMachine, get_config, load_checkpoint
 from posemachines.skeleton import bone_lengths
 from posemachines.training.augment import DetectorNoiseConfig, add_detector_noise
-from posemachines.training.lifter_task import is_validation_take
 
 DEFAULT_WEIGHTS = Path(posemachines.__file__).parent / "weights" / "lifter_mocap.pt"
 DEFAULT_MOCAP = Path("runs/mocap16.npz")

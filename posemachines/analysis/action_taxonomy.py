@@ -1,23 +1,28 @@
 """Action classes, the mocap contents that feed them, and which takes are held out for testing.
 
 The shipped mocap is labelled by content (Bandai Namco file names, listed in each dataset's
-`cfg/content_label.txt`; LAFAN1 file names). Each content maps to one action class, except
-that every Bandai Namco take's still lead-in and lead-out become `stand` and LAFAN1's fall
-takes are labelled frame by frame (`action_data.label_frames`). docs/actions.md has the table.
+`cfg/content_label.txt`; LAFAN1 file names; CMU descriptions, `data.mocap`). Each content maps
+to one action class, except that every Bandai Namco and CMU take's still lead-in and lead-out
+become `stand` and LAFAN1's fall takes are labelled frame by frame (`action_data.label_frames`).
+Every CMU content is either mapped to a class (CONTENT_CLASSES: walks, runs, punches, boxing,
+swordplay, ballet, salsa and Indian dance) or left out with its reason (CMU_EXCLUDED: the
+classes are fixed until the action model is retrained, so jumps, sitting, climbing and
+everyday actions have none). docs/actions.md has the table.
 
-Hold-out rule (test takes), kept consistent with the lifter's `is_validation_take` so the
+Hold-out rule (test takes), kept consistent with `data.splits.is_validation_take` so the
 default lifter never saw a Bandai Namco test take of a content recorded in several styles:
 - bandai-namco-2: take 006 (every content, every style);
 - bandai-namco-1: style 'active'; contents recorded only in style 'normal': take 002 where
   there are two takes (call, punch, slash), the last TEST_FRACTION of the frames of single-take
   contents (kick, dance-short; respond, 3.5 s long, only trains);
 - lafan1: subject 2's takes (a whole other actor: fallAndGetUp2_subject2, ground2_subject2);
-  the single dance take is split in time like kick.
+  the single dance take is split in time like kick;
+- cmu: the lifter's CMU rule (subjects 08 and 14, one dance take per style).
 """
 
 from __future__ import annotations
 
-from posemachines.training.lifter_task import is_validation_take
+from posemachines.data.splits import is_validation_take
 
 #: Class names; a classifier's output k means ACTION_CLASSES[k].
 ACTION_CLASSES: tuple[str, ...] = (
@@ -63,6 +68,51 @@ CONTENT_CLASSES: dict[tuple[str, str], str] = {
     ("bandai-namco-1", "dance-long"): "dance",
     ("bandai-namco-1", "dance-short"): "dance",
     ("lafan1", "dance"): "dance",
+    # CMU: the description names the class (the take's still ends become stand).
+    ("cmu", "walk"): "walk",
+    ("cmu", "slow-walk"): "walk",
+    ("cmu", "brisk-walk"): "walk",
+    ("cmu", "walk-stride"): "walk",
+    ("cmu", "slow-walk-stride"): "walk",
+    ("cmu", "walk-on-uneven-terrain"): "walk",
+    ("cmu", "start-walk-stop"): "walk",
+    ("cmu", "run"): "run",
+    ("cmu", "run-jog"): "run",
+    ("cmu", "punch-strike"): "strike",
+    ("cmu", "boxing"): "strike",
+    ("cmu", "swordplay"): "strike",
+    ("cmu", "dance"): "dance",
+    ("cmu", "salsa-dance"): "dance",
+    ("cmu", "indian-dance"): "dance",
+}
+_NO_CLASS = "no class for it (the classes are fixed until the action model is retrained)"
+#: CMU contents that feed no class, and why.
+CMU_EXCLUDED: dict[str, str] = {
+    "martial-dance": "acRNN 'martial' takes are martial-arts forms: stances, kicks and punches "
+                     "in one choreography, neither a dance nor single strikes",
+    "soccer": "walks or runs up to the ball before each kick (22-67% of the frames), so the "
+              "active span would label the run-up strike",
+    "navigate": "walks forward, backward and sideways in one take (walk, walk_backward and a "
+                "sideways gait no class has)",
+    "basketball": "dribbling while walking or running; the ball-handling arms fit no class",
+    "playground": f"climbing, hanging and jumping on playground equipment: {_NO_CLASS}",
+    "jump": f"jumps: {_NO_CLASS}",
+    "forward-jump": f"jumps: {_NO_CLASS}",
+    "jump-up-to-grab": f"jumps and reaching: {_NO_CLASS}",
+    "start-hop-stop": f"hops: {_NO_CLASS}",
+    "jumping-jacks": f"exercises mixed with jogging: {_NO_CLASS}",
+    "sit-on-high-stool": f"sitting down and standing up: {_NO_CLASS}",
+    "sit-on-stepstool": f"sitting down and standing up: {_NO_CLASS}",
+    "climb-ladder": f"climbing: {_NO_CLASS}",
+    "climb-3-steps": f"climbing steps: {_NO_CLASS}",
+    "bend-over": f"picking up from the floor: {_NO_CLASS}",
+    "wash-self": f"everyday action: {_NO_CLASS}",
+    "wash-windows": f"everyday action: {_NO_CLASS}",
+    "unscrew-bottlecap": f"everyday action: {_NO_CLASS}",
+    "drink-soda": f"everyday action: {_NO_CLASS}",
+    "laugh": f"everyday action: {_NO_CLASS}",
+    "direct-traffic": "arm signals and waves mixed: neither wave (bye-bye) nor gesture as the "
+                      "Bandai Namco takes show them",
 }
 #: LAFAN1 takes labelled frame by frame: falls (detected) -> fall, down on the floor and
 #: getting up -> floor, standing still -> stand, the rest unlabelled.

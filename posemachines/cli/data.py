@@ -32,9 +32,12 @@ def _run_mocap(args: argparse.Namespace) -> int:
     from posemachines.data.mocap import convert_mocap_tree
 
     summary = convert_mocap_tree(args.root, args.out, fps=args.fps, progress=True)
+    for name, defects in summary.skipped.items():
+        print(f"skipped {name}: {defects}")
     print(
         f"converted {summary.num_files} files: {summary.num_frames} frames "
         f"({summary.hours:.2f} h at {args.fps:g} fps) -> {args.out}"
+        + (f"; skipped {len(summary.skipped)} with capture defects" if summary.skipped else "")
     )
     return 0
 

@@ -27,6 +27,7 @@ from tqdm import tqdm
 from posemachines.camera_sampling import VirtualCameraConfig, sample_virtual_cameras
 from posemachines.correction.skeleton_fit import standing_height_mm
 from posemachines.data.mocap import MocapClip, load_mocap_npz
+from posemachines.data.splits import VALIDATION_RULE, is_validation_take
 from posemachines.errors import PoseDataError, PoseInputError
 from posemachines.evaluation.fixture_frames import default_fixtures_dir, score_fixture_frames
 from posemachines.evaluation.lifting import lift_detections
@@ -37,7 +38,6 @@ from posemachines.evaluation.summary import EvaluationReport, MetricTable
 from posemachines.models.pose_machine import PoseMachine
 from posemachines.skeleton import JOINTS16, JOINTS16_NAMES, bone_lengths
 from posemachines.training.augment import DetectorNoiseConfig, add_detector_noise
-from posemachines.training.lifter_task import VALIDATION_RULE, is_validation_take
 
 #: Domain shift for `camera_shift`: high cameras and long lenses (training: 0.5-2.2 m,
 #: 0.8-2.0x width).

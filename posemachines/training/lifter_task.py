@@ -1,7 +1,7 @@
 """`lifter_mocap`: the pose-only default lifter, trained on real mocap seen by virtual cameras.
 
-Takes are split by name (`is_validation_take`): whole held-out takes validate, the rest train.
-LAFAN1 (when `sources` names it) is split by subject: subject 2's takes validate
+Takes are split by name (`data.splits.is_validation_take`): whole held-out takes validate, the
+rest train. LAFAN1 (when `sources` names it) is split by subject: subject 2's takes validate
 (`LAFAN1_VALIDATION_RULE`); for the cross-dataset protocol leave it out of `sources` altogether.
 Optional anthropometric augmentation (`options.anthropometry`, off by default) gives every
 training clip a new adult body; optional articulation (`options.articulation`, off by default)
@@ -24,6 +24,7 @@ from torch.utils.data import Dataset
 
 from posemachines.camera_sampling import VirtualCameraConfig
 from posemachines.data.mocap import load_mocap_npz
+from posemachines.data.splits import is_validation_take
 from posemachines.errors import PoseDataError, PoseInputError
 from posemachines.training.anthropometry import AnthropometryConfig
 from posemachines.training.articulation import ArticulationConfig
@@ -31,24 +32,6 @@ from posemachines.training.augment import DetectorNoiseConfig
 from posemachines.training.mocap_views import LifterBatch, MocapViewConfig, MocapViews
 from posemachines.training.orientation import OrientationConfig
 from posemachines.training.tasks_pose import PoseLiftingTask, PoseStageOptions
-
-#: Bandai Namco 2 takes numbered 006 and Bandai Namco 1 takes in the 'active' style validate.
-VALIDATION_RULE = "bandai-namco-2 take 006; bandai-namco-1 style 'active'"
-#: LAFAN1 takes of subject 2 validate (fallAndGetUp2, ground2, push1: a fall, floor work and
-#: pushes, ~13.5k of 55k frames); subjects 1 and 4 train (falls, floor work, dance, obstacles,
-#: walks, pushes).
-LAFAN1_VALIDATION_RULE = "lafan1 subject 2"
-
-
-def is_validation_take(source: str, style: str, take: str) -> bool:
-    """True for the held-out takes named by `VALIDATION_RULE` and `LAFAN1_VALIDATION_RULE`."""
-    if source == "bandai-namco-2":
-        return take.endswith("006")
-    if source == "bandai-namco-1":
-        return style == "active"
-    if source == "lafan1":
-        return take.endswith("_subject2")
-    return False
 
 
 def split_takes(

@@ -8,18 +8,19 @@ import pytest
 
 from posemachines.analysis.action_taxonomy import (
     ACTION_CLASSES,
+    CMU_EXCLUDED,
     CONTENT_CLASSES,
     action_for_content,
     is_split_in_time,
     is_test_take,
 )
-from posemachines.data.mocap import find_bvh_files, parse_clip_name
-from posemachines.training.lifter_task import is_validation_take
+from posemachines.data.mocap import clip_labels, find_bvh_files, parse_clip_name
+from posemachines.data.splits import is_validation_take
 
 
 def _labels(path: Path) -> tuple[str, str, str, str]:
-    skeleton = "lafan1" if "lafan1" in path.parts else "bandai-namco"
-    return parse_clip_name(path.stem, skeleton)
+    dataset = next((d for d in ("lafan1", "cmu") if d in path.parts), "bandai-namco")
+    return clip_labels(path, dataset)
 
 
 @pytest.fixture(scope="module")
@@ -53,10 +54,39 @@ def test_real_file_names_map_to_classes_and_splits(stem, folder, action, test):
     assert is_test_take(source, content, style, take) is test
 
 
-def test_every_shipped_take_feeds_a_class(mocap_names):
-    assert len(mocap_names) == 606
-    unused = {(s, c) for s, c, _, _ in mocap_names if action_for_content(s, c) is None}
+@pytest.mark.parametrize(("relative", "content", "action", "test"), [
+    ("07/07_01.bvh", "walk", "walk", False),
+    ("08/08_04.bvh", "slow-walk", "walk", True),
+    ("_max_skeleton/131_01.bvh", "start-walk-stop", "walk", False),
+    ("09/09_01.bvh", "run", "run", False),
+    ("13/13_18.bvh", "boxing", "strike", False),
+    ("05/05_02.bvh", "dance", "dance", False),
+    ("acrnn_dance/salsa/30.bvh", "salsa-dance", "dance", True),
+    ("acrnn_dance/martial/03.bvh", "martial-dance", None, False),
+    ("10/10_01.bvh", "soccer", None, False),
+    ("14/14_27.bvh", "sit-on-high-stool", None, True),
+    ("01/01_01.bvh", "playground", None, False),
+])
+def test_cmu_takes_map_to_classes_or_are_excluded(shared_data, relative, content, action, test):
+    source, parsed, style, take = clip_labels(shared_data / "mocap" / "cmu" / relative, "cmu")
+    assert (source, parsed, take) == ("cmu", content, relative.removesuffix(".bvh"))
+    assert action_for_content(source, content) == action
+    assert is_test_take(source, content, style, take) is test
+
+
+def test_every_shipped_take_is_handled_explicitly(mocap_names):
+    """Bandai Namco and LAFAN1 takes all feed a class; each CMU content feeds one or is
+    excluded with a reason, never both."""
+    assert len(mocap_names) == 797
+    assert sum(source == "cmu" for source, *_ in mocap_names) == 191
+    unused = {(s, c) for s, c, _, _ in mocap_names
+              if s != "cmu" and action_for_content(s, c) is None}
     assert unused == set()
+    cmu = {c for s, c, _, _ in mocap_names if s == "cmu"}
+    mapped = {c for c in cmu if action_for_content("cmu", c) is not None}
+    assert mapped | set(CMU_EXCLUDED) == cmu
+    assert mapped & set(CMU_EXCLUDED) == set()
+    assert all(reason for reason in CMU_EXCLUDED.values())
 
 
 def test_every_listed_content_has_a_class(shared_data: Path):
@@ -83,9 +113,11 @@ def test_every_class_has_train_and_test_takes(mocap_names):
 
 
 def test_the_lifter_never_trained_on_multi_style_test_takes(mocap_names):
-    """Contents recorded in several styles hold out exactly the lifter's validation takes."""
+    """Contents recorded in several styles, and every CMU take, hold out exactly the lifter's
+    validation takes."""
     for source, content, style, take in mocap_names:
-        if source.startswith("bandai-namco") and content not in {"call", "punch", "slash"}:
+        if ((source.startswith("bandai-namco") and content not in {"call", "punch", "slash"})
+                or source == "cmu"):
             assert (is_test_take(source, content, style, take)
                     == is_validation_take(source, style, take))
 

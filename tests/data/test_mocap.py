@@ -10,7 +10,9 @@ import pytest
 
 from posemachines.cli import main
 from posemachines.data.mocap import (
+    MANIFEST_NAME,
     MocapClip,
+    clip_labels,
     convert_mocap_tree,
     find_bvh_files,
     load_mocap_clip,
@@ -23,6 +25,9 @@ from posemachines.errors import PoseDataError
 BANDAI_FILES = ("mocap/bandai-namco-1/data/dataset-1_bow_active_001.bvh",
                 "mocap/bandai-namco-2/data/dataset-2_walk-turn-left_normal_002.bvh")
 LAFAN_FILE = "mocap/lafan1/push1_subject2.bvh"
+#: CMU takes whose stems collide (01), a walk, and a take with a flipped head (skipped).
+CMU_FILES = ("acrnn_dance/salsa/10.bvh", "acrnn_dance/indian/06.bvh", "02/02_01.bvh",
+             "acrnn_dance/salsa/06.bvh")
 
 
 @pytest.fixture()
@@ -54,11 +59,49 @@ def test_clip_names_give_source_content_style_and_take(
     assert parse_clip_name(stem, skeleton) == expected
 
 
-@pytest.mark.parametrize(("stem", "skeleton"), [("walk_normal", "bandai-namco"),
-                                                ("subject1", "lafan1")])
-def test_unexpected_clip_names_are_rejected(stem: str, skeleton: str) -> None:
+@pytest.mark.parametrize(
+    ("take", "description", "content"),
+    [
+        ("01/01_01", "playground - forward jumps, turn around", "playground"),
+        ("02/02_03", "run/jog", "run-jog"),
+        ("13/13_01", "sit on high stool, stand up", "sit-on-high-stool"),
+        ("_max_skeleton/131_01", "Start Walk Stop", "start-walk-stop"),
+        ("acrnn_dance/salsa/01", "acRNN salsa dance (CMU, renamed)", "salsa-dance"),
+        ("indian/04", "", "indian-dance"),
+        ("somewhere/02_01", "", ""),
+    ],
+)
+def test_cmu_names_give_a_short_content_and_the_path_as_take(
+    take: str, description: str, content: str
+) -> None:
+    assert parse_clip_name(take, "cmu", description) == ("cmu", content, "", take)
+
+
+@pytest.mark.parametrize(("stem", "dataset"), [("walk_normal", "bandai-namco"),
+                                               ("subject1", "lafan1"), ("01/walk", "cmu")])
+def test_unexpected_clip_names_are_rejected(stem: str, dataset: str) -> None:
     with pytest.raises(PoseDataError, match="is not named"):
-        parse_clip_name(stem, skeleton)
+        parse_clip_name(stem, dataset)
+    with pytest.raises(PoseDataError, match="Unknown mocap dataset"):
+        parse_clip_name(stem, "h36m")
+
+
+def test_cmu_labels_come_from_the_manifest_where_present(shared_data: Path, tmp_path: Path):
+    cmu = shared_data / "mocap" / "cmu"
+    assert clip_labels(cmu / "acrnn_dance" / "salsa" / "01.bvh", "cmu") == (
+        "cmu", "salsa-dance", "", "acrnn_dance/salsa/01")
+    assert clip_labels(cmu / "01" / "01_01.bvh", "cmu") == ("cmu", "playground", "", "01/01_01")
+    # Elsewhere, without a manifest: named by folder and stem, content unknown.
+    lone = tmp_path / "walks" / "02_01.bvh"
+    lone.parent.mkdir()
+    shutil.copy(cmu / "02" / "02_01.bvh", lone)
+    clip = load_mocap_clip(lone)
+    assert (clip.name, clip.source, clip.content, clip.take) == ("walks/02_01", "cmu", "",
+                                                                 "walks/02_01")
+    # The Daz rig's opening T-pose is dropped: no jump from the first frame to the next.
+    assert clip.num_frames == 85
+    relative = clip.joints_mm - clip.joints_mm[:, :1]
+    assert np.linalg.norm(relative[1] - relative[0], axis=-1).max() < 100
 
 
 def test_resample_interpolates_positions_linearly() -> None:
@@ -121,6 +164,40 @@ def test_convert_mocap_tree_writes_the_documented_npz(small_tree: Path, tmp_path
     np.testing.assert_array_equal(lafan.joints_mm, direct.joints_mm)
 
 
+@pytest.fixture()
+def tree_with_cmu(small_tree: Path, shared_data: Path) -> Path:
+    """small_tree plus four CMU files and the CMU manifest under root/cmu/."""
+    cmu = shared_data / "mocap" / "cmu"
+    for relative in (*CMU_FILES, MANIFEST_NAME):
+        target = small_tree / "cmu" / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(cmu / relative, target)
+    return small_tree
+
+
+def test_convert_labels_cmu_per_clip_and_skips_defective_takes(
+    tree_with_cmu: Path, tmp_path: Path
+) -> None:
+    summary = convert_mocap_tree(tree_with_cmu, tmp_path / "all.npz", progress=False)
+    assert list(summary.skipped) == ["cmu/acrnn_dance/salsa/06"]
+    assert "head is folded" in summary.skipped["cmu/acrnn_dance/salsa/06"]
+    collection = load_mocap_npz(tmp_path / "all.npz")
+    cmu = [clip for clip in collection.clips if clip.source == "cmu"]
+    assert [(c.name, c.content, c.take) for c in cmu] == [
+        ("cmu/02/02_01", "walk", "02/02_01"),
+        ("cmu/acrnn_dance/indian/06", "indian-dance", "acrnn_dance/indian/06"),
+        ("cmu/acrnn_dance/salsa/10", "salsa-dance", "acrnn_dance/salsa/10"),
+    ]
+    # Bandai Namco and LAFAN1 clips keep their labels and joints next to the CMU ones.
+    others = [clip for clip in collection.clips if clip.source != "cmu"]
+    assert [c.source for c in others] == ["bandai-namco-1", "bandai-namco-2", "lafan1"]
+    for clip in others:
+        direct = load_mocap_clip(tree_with_cmu / f"{clip.name}.bvh")
+        assert (clip.content, clip.style, clip.take) == (direct.content, direct.style,
+                                                         direct.take)
+        np.testing.assert_array_equal(clip.joints_mm, direct.joints_mm)
+
+
 def test_cli_data_mocap_converts_and_reports(
     small_tree: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -129,6 +206,16 @@ def test_cli_data_mocap_converts_and_reports(
     printed = capsys.readouterr().out
     frames = load_mocap_npz(out).num_frames
     assert f"converted 3 files: {frames} frames" in printed and " h at 30 fps" in printed
+    assert "skipped" not in printed
+
+
+def test_cli_data_mocap_lists_skipped_takes(
+    tree_with_cmu: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["data", "mocap", str(tree_with_cmu), str(tmp_path / "cli.npz")]) == 0
+    printed = capsys.readouterr().out
+    assert "skipped cmu/acrnn_dance/salsa/06: the head is folded" in printed
+    assert "converted 6 files" in printed and "skipped 1 with capture defects" in printed
 
 
 def test_cli_data_mocap_errors_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

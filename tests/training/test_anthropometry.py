@@ -6,6 +6,7 @@ import pytest
 from scipy.spatial.transform import Rotation
 
 from posemachines.data.mocap import MocapClip, MocapCollection
+from posemachines.data.splits import is_validation_take
 from posemachines.errors import PoseDataError, PoseInputError
 from posemachines.skeleton import JOINTS16, bone_lengths
 from posemachines.training.anthropometry import (
@@ -20,7 +21,7 @@ from posemachines.training.anthropometry import (
 )
 from posemachines.training.augment import NO_NOISE
 from posemachines.training.config import config_from_dict
-from posemachines.training.lifter_task import LifterMocapTask, is_validation_take
+from posemachines.training.lifter_task import LifterMocapTask
 from posemachines.training.mocap_views import MocapViewConfig, MocapViews
 
 STANDING = np.array([
