@@ -1,10 +1,11 @@
 """The floor plane from footprints: where the feet rested, fitted robustly with a trunk prior.
 
 1. Candidate contacts: ankles that are slow (Savitzky-Golay speed below
-   `contact_speed_leg_per_s` leg lengths / s) and low (within `contact_height_leg` leg lengths
-   of the lower ankle along the trunk's mean up). Each run of candidate frames of one foot
-   (at least `min_footprint_s` long) is one footprint: the median position over the run, which
-   averages out most of the per-frame noise.
+   `contact_speed_leg_per_s` leg lengths / s, or below 1.5 times the foot's lower-quartile
+   speed when noise or a moving camera makes even planted feet look faster) and low (within
+   `contact_height_leg` leg lengths of the lower ankle along the trunk's mean up). Each run of
+   candidate frames of one foot (at least `min_footprint_s` long) is one footprint: the median
+   position over the run, which averages out most of the per-frame noise.
 2. RANSAC (MSAC score, seeded, vectorised) over the footprints finds the inliers; then
    `scipy.optimize.least_squares` (soft-L1 loss) fits the normal, a common offset and a small
    per-foot offset (prior `foot_bias_leg`): a lifted pose may hold one ankle a little higher
@@ -31,14 +32,19 @@ from posemachines.world.body import runs, velocity_mm_s
 
 @dataclass(frozen=True)
 class FloorFitConfig:
-    """Candidates: contact_speed_leg_per_s (leg lengths / s), contact_height_leg (leg lengths
-    above the lower ankle), speed_window_s (derivative window), min_footprint_s (shortest run).
+    """Candidates: slower than contact_speed_leg_per_s (leg lengths / s), or than
+    relative_speed times the foot's `speed_percentile` speed where that is higher (noisy poses,
+    a moving camera), up to max_contact_speed_leg_per_s; contact_height_leg (leg lengths
+    above the lower ankle); speed_window_s (derivative window), min_footprint_s (shortest run).
     Fit: inlier_leg (RANSAC inlier distance, leg lengths), min_noise_leg (least footprint
     noise assumed), ransac_trials, seed, max_tilt_deg (RANSAC planes further from the trunk's up
     are rejected), foot_bias_leg (spread of the per-foot offsets). Prior: lateral_sigma_deg,
     forward_sigma_deg (trust in the trunk's mean up across and along the body)."""
 
     contact_speed_leg_per_s: float = 0.35
+    speed_percentile: float = 25.0
+    relative_speed: float = 1.5
+    max_contact_speed_leg_per_s: float = 1.0
     contact_height_leg: float = 0.1
     speed_window_s: float = 0.2
     min_footprint_s: float = 0.1
@@ -117,7 +123,10 @@ def candidate_contacts(
     speed = np.linalg.norm(velocity_mm_s(feet_mm, fps, config.speed_window_s), axis=-1)
     height = feet_mm @ up
     low = height - np.nanmin(height, axis=1, keepdims=True) < config.contact_height_leg * leg_mm
-    mask = low & (speed < config.contact_speed_leg_per_s * leg_mm) & np.isfinite(height)
+    usual = config.relative_speed * np.nanpercentile(speed, config.speed_percentile, axis=0)
+    limit = np.clip(usual, config.contact_speed_leg_per_s * leg_mm,
+                    config.max_contact_speed_leg_per_s * leg_mm)
+    mask = low & (speed < limit) & np.isfinite(height)
     return mask if valid is None else mask & np.asarray(valid, bool)[:, None]
 
 

@@ -1,0 +1,100 @@
+"""Foot contacts: probability, hysteresis, durations, and agreement with mocap ground truth."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from posemachines.errors import PoseInputError
+from posemachines.world.contacts import (
+    ContactConfig,
+    contact_probability,
+    detect_contacts,
+    enforce_durations,
+    hysteresis,
+)
+from tests.world.synthetic import true_contacts
+
+LEG_MM = 800.0
+
+
+def test_probability_is_a_half_at_each_threshold() -> None:
+    config = ContactConfig()
+    h0, v0 = config.height_leg * LEG_MM, config.speed_leg_per_s * LEG_MM
+    # At rest the other factor is sigmoid(v0 / sv) = sigmoid(5) = 0.99331 (defaults).
+    assert contact_probability(np.array(h0), np.array(0.0), LEG_MM) == pytest.approx(
+        0.5 * 0.99331, abs=1e-5)
+    assert contact_probability(np.array(-h0), np.array(v0), LEG_MM) == pytest.approx(
+        0.5 / (1.0 + np.exp(-2.0 * h0 / (config.height_softness_leg * LEG_MM))), abs=1e-9)
+    assert contact_probability(np.array(h0), np.array(v0), LEG_MM) == pytest.approx(0.25)
+    # Scale-free: the same pose twice as large (leg, height, speed) gives the same probability.
+    assert contact_probability(np.array(30.0), np.array(200.0), LEG_MM) == pytest.approx(
+        contact_probability(np.array(60.0), np.array(400.0), 2 * LEG_MM))
+
+
+def test_hysteresis_holds_between_the_thresholds() -> None:
+    p = np.array([0.1, 0.5, 0.7, 0.5, 0.45, 0.3, 0.5, 0.65, 0.2])[:, None]
+    assert hysteresis(p, 0.6, 0.4)[:, 0].tolist() == [
+        False, False, True, True, True, False, False, True, False]
+
+
+def test_durations_bridge_short_swings_then_drop_short_contacts() -> None:
+    flags = np.array([1, 1, 1, 0, 1, 1, 0, 0, 0, 1, 0, 0, 0, 0, 1, 1, 1, 1], bool)[:, None]
+    out = enforce_durations(flags, min_on=3, min_off=2)[:, 0].astype(int).tolist()
+    # The 1-frame gap at 3 is bridged; the lone contact at 9 is dropped; the 3-frame swing
+    # (6-8) is kept.
+    assert out == [1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1]
+
+
+def test_constructed_stepping_is_detected_exactly() -> None:
+    """Height-driven steps (speed ignored): the flags equal the constructed contacts."""
+    frames = 90
+    planted = np.zeros(frames, bool)
+    for start, stop in ((0, 20), (35, 55), (70, 90)):
+        planted[start:stop] = True
+    planted[44] = False        # a one-frame lift inside a contact: bridged (min swing)
+    swing_touch = 27           # a one-frame touch in a swing: dropped (min contact)
+    joints = np.zeros((frames, 2, 3))
+    joints[:, 0, 1] = np.where(planted, 120.0, 320.0)
+    joints[swing_touch, 0, 1] = 120.0
+    joints[:, 1, 1] = 120.0
+    config = ContactConfig(speed_leg_per_s=1e6)
+    contacts = detect_contacts(joints, 30.0, rest_height_mm=120.0, leg_length=LEG_MM,
+                               contact_joints=(0, 1), config=config)
+    expected = planted.copy()
+    expected[44] = True
+    assert contacts.in_contact[:, 0].tolist() == expected.tolist()
+    assert contacts.in_contact[:, 1].all()
+    assert contacts.spans(0) == [(0, 20), (35, 55), (70, 90)]
+    np.testing.assert_allclose(contacts.height_mm[planted, 0], 0.0)
+
+
+def test_sliding_foot_is_not_in_contact() -> None:
+    t = np.arange(60)
+    joints = np.zeros((60, 1, 3))
+    joints[:, 0, 1] = 100.0
+    joints[:, 0, 0] = np.where(t < 30, 0.0, 40.0 * (t - 30))  # still, then 1.2 m/s
+    contacts = detect_contacts(joints, 30.0, 100.0, leg_length=LEG_MM, contact_joints=(0,))
+    assert contacts.in_contact[:25, 0].all() and not contacts.in_contact[35:, 0].any()
+    assert contacts.names == ("0",)
+
+
+def test_real_walk_contacts_match_the_mocap_truth(clean_motion, walk_world) -> None:
+    truth = true_contacts(walk_world)
+    agreement = (clean_motion.contacts.in_contact == truth).mean(axis=0)
+    assert np.all(agreement >= 0.95), agreement
+    assert clean_motion.contacts.names == ("RFoot", "LFoot")
+
+
+def test_noisy_walk_contacts_still_match(noisy_motion, walk_world) -> None:
+    truth = true_contacts(walk_world)
+    assert (noisy_motion.contacts.in_contact == truth).mean() >= 0.9
+
+
+def test_bad_inputs_raise() -> None:
+    with pytest.raises(PoseInputError):
+        detect_contacts(np.zeros((10, 3)), 30.0, 0.0)
+    with pytest.raises(PoseInputError):
+        detect_contacts(np.zeros((10, 2, 3)), 30.0, 0.0, leg_length=LEG_MM, contact_joints=(5,))
+    with pytest.raises(PoseInputError):
+        hysteresis(np.zeros((3, 1)), on=0.3, off=0.6)
