@@ -1,0 +1,112 @@
+"""to_world end to end on the real walk: world frame, gaps, moving camera, bad input."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pytest
+
+from posemachines.errors import PoseInputError
+from posemachines.world.pipeline import WorldConfig, fill_poses, to_world
+from tests.world.synthetic import FPS, HEIGHT_MM, PITCH_DEG, ROLL_DEG
+
+
+def test_static_walk_lands_in_the_world(clean_motion, walk_world) -> None:
+    motion = clean_motion
+    assert motion.frame == "world" and not motion.moving_camera and motion.warnings == ()
+    assert motion.joints_mm.shape == walk_world.shape and not motion.filled.any()
+    ground = motion.ground
+    assert abs(ground.pitch_deg - PITCH_DEG) < 1.0 and abs(ground.roll_deg - ROLL_DEG) < 1.0
+    assert abs(ground.camera_height_mm - HEIGHT_MM) < 0.03 * HEIGHT_MM
+    # Origin on the floor under the first root; the hip stays at its true height within the
+    # ankle-height prior's error (the default puts the ankle 0.11 leg lengths up, the rig 0.147).
+    np.testing.assert_allclose(motion.joints_unlocked_mm[0, 0, [0, 2]], 0.0, atol=1e-6)
+    hip_error = motion.root_mm[:, 1] - walk_world[:, 0, 1]
+    assert np.abs(hip_error - hip_error.mean()).max() < 15.0 and abs(hip_error.mean()) < 40.0
+    # The person walks 10 m; the path keeps its length.
+    walked = np.linalg.norm(motion.root_mm[-1, [0, 2]] - motion.root_mm[0, [0, 2]])
+    assert walked == pytest.approx(np.linalg.norm(walk_world[-1, 0, [0, 2]]
+                                                  - walk_world[0, 0, [0, 2]]), rel=0.01)
+
+
+def test_missing_frames_are_filled_and_flagged(static_clip) -> None:
+    pose, translation = static_clip
+    keep = np.ones(len(pose), dtype=bool)
+    keep[100:120] = False
+    frames = np.flatnonzero(keep)
+    motion = to_world(pose[keep], translation[keep], frames, FPS)
+    assert motion.joints_mm.shape == (len(pose), 16, 3) and np.isfinite(motion.joints_mm).all()
+    assert motion.filled.tolist() == (~keep).tolist()
+    assert any("20 of 273 frames had no person" in w for w in motion.warnings)
+    # The bridged root path stays about as close to the true one as a straight line between the
+    # gap's ends (the bridge follows the velocities at both ends; a walk's speed oscillates).
+    error = np.linalg.norm(motion.trajectory.translation_mm[100:120] - translation[100:120],
+                           axis=-1)
+    line = np.stack([np.interp(np.arange(100, 120), frames, translation[keep, k])
+                     for k in range(3)], axis=-1)
+    assert error.max() < 1.5 * np.linalg.norm(line - translation[100:120], axis=-1).max()
+
+
+def test_fill_poses_is_linear_between_neighbours() -> None:
+    poses = np.zeros((2, 16, 3))
+    poses[1] += 10.0
+    filled = fill_poses(poses, np.array([2, 6]), 9)
+    np.testing.assert_allclose(filled[:, 0, 0], [0, 0, 0, 2.5, 5, 7.5, 10, 10, 10])
+
+
+def test_moving_camera_falls_back_to_the_camera_frame(moving_clip) -> None:
+    pose, translation = moving_clip
+    motion = to_world(pose, translation, None, FPS)
+    assert motion.moving_camera and motion.frame == "camera"
+    assert motion.ground is None and motion.contacts is None and motion.gait is None
+    assert any("camera frame" in w and "tilts" in w for w in motion.warnings)
+    expected = pose + motion.trajectory.translation_mm[:, None]
+    np.testing.assert_allclose(motion.joints_mm, expected)
+
+
+def test_unchecked_camera_motion_trusts_the_caller(moving_clip) -> None:
+    config = WorldConfig(check_camera_motion=False, lock_feet=False)
+    motion = to_world(*moving_clip, None, FPS, config=config)
+    assert motion.frame == "world" and motion.camera_motion is None
+    np.testing.assert_array_equal(motion.joints_mm, motion.joints_unlocked_mm)
+
+
+def test_feet_that_never_rest_warn(static_clip) -> None:
+    pose, translation = static_clip
+    pose = pose.copy()
+    t = np.arange(len(pose))
+    for joint, phase in ((3, 0.0), (6, np.pi)):
+        pose[:, joint] += 150.0 * np.stack([np.cos(0.9 * t + phase), np.sin(0.9 * t + phase),
+                                            np.sin(0.5 * t)], axis=-1)
+    motion = to_world(pose, translation, None, FPS)
+    assert motion.ground.source == "body"
+    assert any("never rest" in w for w in motion.warnings)
+
+
+def test_unknown_scale_reports_gait_in_leg_lengths(static_clip) -> None:
+    motion = to_world(*static_clip, None, FPS)
+    assert not motion.metric and motion.gait.step_length.unit == "leg lengths"
+
+
+def test_bad_inputs_raise_one_sentence(static_clip) -> None:
+    pose, translation = static_clip
+    with pytest.raises(PoseInputError):
+        to_world(pose[:, :15], translation, None, FPS)
+    with pytest.raises(PoseInputError):
+        to_world(pose, translation[:-1], None, FPS)
+    with pytest.raises(PoseInputError):
+        to_world(pose, translation, np.arange(len(pose)) * 1.0, FPS)
+    with pytest.raises(PoseInputError):
+        to_world(pose * np.nan, translation, None, FPS)
+    with pytest.raises(PoseInputError):
+        to_world(pose, translation, None, -1.0)
+
+
+def test_speed_per_frame(static_clip) -> None:
+    """No timing assertion (shared CPUs); benchmarks/bench_world_core.py prints a table."""
+    start = time.perf_counter()
+    to_world(*static_clip, None, FPS)
+    elapsed_ms = (time.perf_counter() - start) * 1e3
+    print(f"to_world: {elapsed_ms / len(static_clip[0]):.2f} ms/frame "
+          f"({len(static_clip[0])} frames)")
