@@ -24,7 +24,13 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from bench_correction import DEFAULT_MOCAP, DEFAULT_WEIGHTS, EvalClip, _load_model, _protocols
+from bench_correction import (
+    DEFAULT_MOCAP,
+    DEFAULT_WEIGHTS,
+    EvalClip,
+    bench_protocols,
+    load_bench_model,
+)
 from torch.func import functional_call
 
 from posemachines.correction import GeometricCorrectionConfig, correct_geometric
@@ -107,10 +113,10 @@ def main() -> None:
     args.random_weights = False
     torch.set_num_threads(1)
     print("protocol        variant              MPJPE  PA-MPJPE  bone err %   ms/frame")
-    for protocol, (clips, weights) in _protocols(args).items():
+    for protocol, (clips, weights) in bench_protocols(args).items():
         if protocol == "camera shift":
             continue
-        model = _load_model(weights, args).double()
+        model = load_bench_model(weights, args).double()
         rows: dict[str, list[np.ndarray]] = {"none": [], "default": [], "adapted": [],
                                               "adapted + default": []}
         seconds = 0.0

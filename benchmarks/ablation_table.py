@@ -26,8 +26,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from posemachines.camera_sampling import VirtualCameraConfig
 from posemachines.data.mocap import load_mocap_npz
+from posemachines.data.virtual_cameras import VirtualCameraConfig
 from posemachines.evaluation.fixture_frames import default_fixtures_dir, score_fixture_frames
 from posemachines.evaluation.lifting import lift_detections
 from posemachines.evaluation.metrics import bone_length_error, mpjpe, pa_mpjpe

@@ -41,7 +41,6 @@ import numpy as np
 import torch
 
 import posemachines
-from posemachines.camera_sampling import VirtualCameraConfig, sample_virtual_cameras
 from posemachines.correction import (
     GeometricCorrectionConfig,
     PaperCorrectionConfig,
@@ -52,11 +51,12 @@ from posemachines.correction.skeleton_fit import standing_height_mm
 from posemachines.data.lifter_input import encode_lifter_input
 from posemachines.data.mocap import MocapClip, load_mocap_npz
 from posemachines.data.splits import is_validation_take
+from posemachines.data.virtual_cameras import VirtualCameraConfig, sample_virtual_cameras
 from posemachines.evaluation import bone_length_error, mpjpe, pa_mpjpe
 from posemachines.evaluation.lifting import lift_sequences
-from posemachines.inference.result import CorrectionInfo
 from posemachines.models import PoseMachine, get_config, load_checkpoint
 from posemachines.skeleton import bone_lengths
+from posemachines.structures import CorrectionInfo
 from posemachines.training.augment import DetectorNoiseConfig, add_detector_noise
 
 DEFAULT_WEIGHTS = Path(posemachines.__file__).parent / "weights" / "lifter_mocap.pt"
@@ -246,7 +246,7 @@ def _evaluate(model: PoseMachine, clips: list[EvalClip]) -> tuple[dict[str, Tall
     return tallies, 1000 * network_seconds / max(frames, 1)
 
 
-def _load_model(weights: Path, args: argparse.Namespace) -> PoseMachine:
+def load_bench_model(weights: Path, args: argparse.Namespace) -> PoseMachine:
     if args.random_weights:
         torch.manual_seed(args.seed)
         return PoseMachine(get_config("lite")).eval()
@@ -254,7 +254,7 @@ def _load_model(weights: Path, args: argparse.Namespace) -> PoseMachine:
     return model
 
 
-def _protocols(args: argparse.Namespace) -> dict[str, tuple[list[EvalClip], Path]]:
+def bench_protocols(args: argparse.Namespace) -> dict[str, tuple[list[EvalClip], Path]]:
     """protocol -> (its clips, the weights that lift them)."""
     collection = load_mocap_npz(args.mocap)
     held_out = [c for c in collection.clips if c.source.startswith("bandai-namco") and
@@ -309,8 +309,8 @@ def main() -> None:
     args = parser.parse_args()
     torch.set_num_threads(1)
     rows, action_rows = [], []
-    for protocol, (clips, weights) in _protocols(args).items():
-        tallies, network_ms = _evaluate(_load_model(weights, args), clips)
+    for protocol, (clips, weights) in bench_protocols(args).items():
+        tallies, network_ms = _evaluate(load_bench_model(weights, args), clips)
         frames = sum(len(c.truth_mm) for c in clips)
         label = "random lite (smoke run)" if args.random_weights else str(weights)
         print(f"{protocol}: {len(clips)} clips, {frames} frames, weights {label}; lifter "

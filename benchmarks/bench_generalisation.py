@@ -33,8 +33,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from posemachines.camera_sampling import VirtualCameraConfig
 from posemachines.data.mocap import load_mocap_npz
+from posemachines.data.virtual_cameras import VirtualCameraConfig
 from posemachines.evaluation.lifting import encode_for, lift_sequences
 from posemachines.evaluation.metrics import mpjpe, n_mpjpe
 from posemachines.evaluation.mocap_protocols import CAMERA_SHIFT, view_take

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import cv2
 
-from posemachines.correction import correct
+from posemachines.correction import create_corrector
 from posemachines.inference.detectors import create_detector
 from posemachines.inference.estimator import Estimator, detect_track
 from posemachines.inference.frames import Frame, open_frames
@@ -58,15 +58,13 @@ def main() -> None:
     detector = create_detector(args.detector, num_threads=2)
     estimator = Estimator(detector=detector)
     track = detect_track(detector, clip)
-    lifted = estimator.lift(track.xy_px, track.confidence, size)
+    lifted = estimator.lift(track.xy_px, track.confidence, size, fps=30.0)
 
     def run_correction(method: str) -> None:
-        correct(method, lifted.pose3d_mm, model=estimator.model, keypoints_norm=lifted.keypoints,
-                extra=lifted.extra, intermediate3d_mm=lifted.intermediate3d_mm,
-                keypoints_px=track.xy_px, confidence=track.confidence, image_size=size)
+        create_corrector(method, estimator.model)(lifted)
 
     def run_end_to_end() -> None:
-        estimator._lift_track(detect_track(detector, clip), 30.0, size, "bench")
+        estimator.lift_track(detect_track(detector, clip), 30.0, size, "bench")
 
     stages = {
         "detector (baseline)": lambda: detect_track(detector, clip),

@@ -5,8 +5,7 @@ camera frame, root-relative.
 """
 
 from posemachines.errors import PoseDataError, PoseInputError, PoseMachinesError, PoseModelError
-
-__version__ = "0.1.0"
+from posemachines.version import __version__
 
 __all__ = [
     "Estimator",

@@ -11,88 +11,39 @@ Distortion is Human3.6M's model (as in its `ProjectPointRadial`): radial k1..k3 
 its tangential term is `x * (p0 y + p1 x) + p1 r^2` (x), which differs from OpenCV's by a factor
 of 2 on the cross terms, so cv2.projectPoints cannot be used; it is written out here.
 
-`VirtualCameraConfig`, `CameraBatch` and `sample_virtual_cameras` live in
-`posemachines.camera_sampling` and are importable from here as well.
+Virtual cameras for training and the mocap protocols: `posemachines.data.virtual_cameras`.
 """
 
 from __future__ import annotations
 
 import functools
 import json
-import sys
 from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
 import numpy as np
 
+from posemachines.arrays import concat_last, float_points, like
 from posemachines.errors import PoseDataError
 
 H36M_CAMERA_IDS = ("54138969", "55011271", "58860488", "60457274")
 H36M_SUBJECTS = ("S1", "S5", "S6", "S7", "S8", "S9", "S11")
 """Subjects with public poses; the shipped calibrations also hold S2, S3 and S4."""
 
-_SAMPLING_NAMES = ("VirtualCameraConfig", "CameraBatch", "sample_virtual_cameras")
-
-
-def __getattr__(name: str) -> Any:
-    """Re-export the virtual-camera sampler lazily (it imports this module)."""
-    if name in _SAMPLING_NAMES:
-        from posemachines import camera_sampling
-
-        return getattr(camera_sampling, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-# --------------------------------------------------------------------------- array helpers
-
-
-def _is_torch(x: Any) -> bool:
-    torch = sys.modules.get("torch")
-    return torch is not None and isinstance(x, torch.Tensor)
-
-
-def _float_points(x: Any, last_dim: int, name: str) -> Any:
-    """`x` as a float array (numpy unless it is a torch tensor) whose last axis is `last_dim`."""
-    if not _is_torch(x):
-        x = np.asarray(x)
-        if not np.issubdtype(x.dtype, np.floating):
-            x = x.astype(np.float64)
-    if x.ndim == 0 or x.shape[-1] != last_dim:
-        raise PoseDataError(f"{name} must have shape (..., {last_dim}), got {tuple(x.shape)}.")
-    return x
-
-
-def _like(value: Any, ref: Any) -> Any:
-    """`value` converted to the kind, dtype and device of the array `ref`."""
-    if _is_torch(ref):
-        if _is_torch(value):
-            return value.to(dtype=ref.dtype, device=ref.device)
-        torch = sys.modules["torch"]
-        # np.array copies: torch refuses to wrap the read-only arrays a Camera holds.
-        return torch.as_tensor(np.array(value), dtype=ref.dtype, device=ref.device)
-    return np.asarray(value, dtype=ref.dtype)
-
-
-def _concat_last(parts: list[Any]) -> Any:
-    if _is_torch(parts[0]):
-        return sys.modules["torch"].cat(parts, dim=-1)
-    return np.concatenate(parts, axis=-1)
-
-
 # --------------------------------------------------------------------------- projection
 
 
 def distort_normalized(xy: Any, k: Any = None, p: Any = None) -> Any:
     """Apply Human3.6M radial `k` (3,) and tangential `p` (2,) distortion to (..., 2) x/z, y/z."""
-    xy = _float_points(xy, 2, "xy")
-    k = _like(np.zeros(3) if k is None else k, xy)
-    p = _like(np.zeros(2) if p is None else p, xy)
+    xy = float_points(xy, 2, "xy")
+    k = like(np.zeros(3) if k is None else k, xy)
+    p = like(np.zeros(2) if p is None else p, xy)
     x, y = xy[..., 0:1], xy[..., 1:2]
     r2 = x * x + y * y
     radial = 1 + k[..., 0:1] * r2 + k[..., 1:2] * r2**2 + k[..., 2:3] * r2**3
     tangential = p[..., 0:1] * y + p[..., 1:2] * x
-    p_swapped = _concat_last([p[..., 1:2], p[..., 0:1]])
+    p_swapped = concat_last([p[..., 1:2], p[..., 0:1]])
     return xy * (radial + tangential) + r2 * p_swapped
 
 
@@ -101,24 +52,24 @@ def project_points(X_cam: Any, f_px: Any, c_px: Any, k: Any = None, p: Any = Non
 
     Points need positive depth z; others give meaningless pixels.
     """
-    X = _float_points(X_cam, 3, "X_cam")
+    X = float_points(X_cam, 3, "X_cam")
     xy = X[..., :2] / X[..., 2:3]
     if k is not None or p is not None:
         xy = distort_normalized(xy, k, p)
-    return xy * _like(f_px, xy) + _like(c_px, xy)
+    return xy * like(f_px, xy) + like(c_px, xy)
 
 
 def backproject(uv_px: Any, depth_mm: Any, f_px: Any, c_px: Any) -> Any:
     """Undistorted pixels (..., 2) at camera depth `depth_mm` (...) -> camera frame (..., 3) mm."""
-    uv = _float_points(uv_px, 2, "uv_px")
-    z = _like(depth_mm, uv)
+    uv = float_points(uv_px, 2, "uv_px")
+    z = like(depth_mm, uv)
     if tuple(z.shape) != tuple(uv.shape[:-1]):
         raise PoseDataError(
             f"depth_mm must have shape {tuple(uv.shape[:-1])}, got {tuple(z.shape)}."
         )
     z = z[..., None]
-    xy = (uv - _like(c_px, uv)) / _like(f_px, uv)
-    return _concat_last([xy * z, z])
+    xy = (uv - like(c_px, uv)) / like(f_px, uv)
+    return concat_last([xy * z, z])
 
 
 def undistort_points(uv_px: Any, camera: Camera, iterations: int = 20) -> Any:
@@ -127,11 +78,11 @@ def undistort_points(uv_px: Any, camera: Camera, iterations: int = 20) -> Any:
     Fixed-point inversion of the distortion (as OpenCV's undistortPoints); converges to well
     under 0.01 px inside the image for Human3.6M's lenses.
     """
-    uv = _float_points(uv_px, 2, "uv_px")
-    f, c = _like(camera.f_px, uv), _like(camera.c_px, uv)
-    k, p = _like(camera.k, uv), _like(camera.p, uv)
+    uv = float_points(uv_px, 2, "uv_px")
+    f, c = like(camera.f_px, uv), like(camera.c_px, uv)
+    k, p = like(camera.k, uv), like(camera.p, uv)
     distorted = (uv - c) / f
-    p_swapped = _concat_last([p[1:2], p[0:1]])
+    p_swapped = concat_last([p[1:2], p[0:1]])
     xy = distorted
     for _ in range(iterations):
         x, y = xy[..., 0:1], xy[..., 1:2]
@@ -233,13 +184,13 @@ class Camera:
 
     def world_to_camera(self, X_world: Any) -> Any:
         """World points (..., J, 3) mm -> camera frame (..., J, 3) mm."""
-        X = _float_points(X_world, 3, "X_world")
-        return X @ _like(self.R.T, X) + _like(self.t_mm, X)
+        X = float_points(X_world, 3, "X_world")
+        return X @ like(self.R.T, X) + like(self.t_mm, X)
 
     def camera_to_world(self, X_cam: Any) -> Any:
         """Camera-frame points (..., J, 3) mm -> world (..., J, 3) mm."""
-        X = _float_points(X_cam, 3, "X_cam")
-        return (X - _like(self.t_mm, X)) @ _like(self.R, X)
+        X = float_points(X_cam, 3, "X_cam")
+        return (X - like(self.t_mm, X)) @ like(self.R, X)
 
     def project(self, X_cam: Any) -> Any:
         """Camera-frame points (..., J, 3) mm -> pixels (..., J, 2), with this lens' distortion."""

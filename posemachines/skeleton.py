@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cache
+from typing import overload
 
 import numpy as np
 
@@ -234,6 +235,16 @@ def source_joint_count(source: str) -> int:
     return _FORMATS[source][0]
 
 
+@overload
+def to_joints16(joints: np.ndarray, source: str) -> tuple[np.ndarray, None]: ...
+@overload
+def to_joints16(
+    joints: np.ndarray, source: str, confidence: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]: ...
+@overload
+def to_joints16(
+    joints: np.ndarray, source: str, confidence: np.ndarray | None
+) -> tuple[np.ndarray, np.ndarray | None]: ...
 def to_joints16(
     joints: np.ndarray, source: str, confidence: np.ndarray | None = None
 ) -> tuple[np.ndarray, np.ndarray | None]:

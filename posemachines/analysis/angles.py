@@ -19,9 +19,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from posemachines.analysis.vertical import VERTICAL_JOINTS, VerticalEstimate, estimate_up
-from posemachines.data.validation import check_pose_array
 from posemachines.errors import PoseDataError
 from posemachines.skeleton import JOINTS16_NAMES, angle_between_rad, trunk_axes, unit_vectors
+from posemachines.structures.pose_checks import check_pose_array
 
 _J = {name: index for index, name in enumerate(JOINTS16_NAMES)}
 _TRUNK = ("Hip", "Thorax", "LHip", "RHip")

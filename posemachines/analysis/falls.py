@@ -31,9 +31,9 @@ import numpy as np
 from scipy.ndimage import median_filter
 
 from posemachines.analysis.vertical import estimate_up, heights_mm
-from posemachines.data.validation import check_pose_array
 from posemachines.errors import PoseDataError
 from posemachines.skeleton import JOINTS16_NAMES
+from posemachines.structures.pose_checks import check_pose_array
 
 _J = {name: index for index, name in enumerate(JOINTS16_NAMES)}
 

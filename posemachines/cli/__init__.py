@@ -12,8 +12,8 @@ import importlib
 import pkgutil
 import sys
 
-from posemachines import __version__
 from posemachines.errors import PoseMachinesError
+from posemachines.version import __version__
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -6,6 +6,19 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from posemachines.analysis.report import analyze_result
+from posemachines.analysis.report_json import write_analysis
+from posemachines.export.formats import load_result
+from posemachines.structures.analysis import (
+    ActionsSection,
+    AnalysisReport,
+    AnglesSection,
+    FallsSection,
+    RepsSection,
+    Skipped,
+)
+from posemachines.viz.analysis_plots import write_analysis_plots
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
@@ -30,19 +43,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="report falls at or above this confidence (default 0.5)")
     parser.add_argument("--out", type=Path, default=None,
                         help="output folder (default: the result's folder)")
-    parser.add_argument("--no-plot", action="store_true", help="skip analysis.png")
+    parser.add_argument("--no-plot", action="store_true",
+                        help="skip analysis.png and actions.png")
     parser.set_defaults(func=run_analyze)
 
 
 def run_analyze(args: argparse.Namespace) -> int:
-    from posemachines.analysis.report import analyze_result
-    from posemachines.export.formats import load_result
-
     result = load_result(args.result)
     chosen = args.angles or args.falls or args.reps is not None or args.actions
     out_dir = args.out or (args.result if args.result.is_dir() else args.result.parent)
-    analysis = analyze_result(
-        result, out_dir,
+    report = analyze_result(
+        result,
         angles=args.angles or not chosen,
         falls=args.falls or not chosen,
         reps=args.reps,
@@ -50,28 +61,29 @@ def run_analyze(args: argparse.Namespace) -> int:
         actions=args.actions,
         action_weights=args.action_weights,
         strict=chosen,
-        plot=not args.no_plot,
     )
-    print(summary_line(analysis, out_dir))
+    write_analysis(report, out_dir)
+    if not args.no_plot:
+        write_analysis_plots(report, out_dir)
+    print(summary_line(report, out_dir))
     return 0
 
 
-def summary_line(analysis: dict, out_dir: Path) -> str:
+def summary_line(report: AnalysisReport, out_dir: Path) -> str:
     """One line: what was found and where it was written."""
-    parts = [f"{analysis['num_frames']} poses"]
-    for key in ("angles", "falls", "reps", "actions"):
-        section = analysis.get(key)
-        if section is None:
-            continue
-        if "skipped" in section:
-            parts.append(f"{key} skipped ({section['skipped']})")
-        elif key == "angles":
-            parts.append(f"{len(section['names'])} angles")
-        elif key == "falls":
-            parts.append(f"{len(section['events'])} fall(s)")
-        elif key == "actions":
-            labels = dict.fromkeys(s["label"] for s in section["segments"])
-            parts.append(f"{len(section['segments'])} action segment(s) ({', '.join(labels)})")
-        else:
-            parts.append(f"{section['count']} repetition(s) of {section['angle']}")
+    parts = [f"{report.num_frames} poses"]
+    sections = (("angles", report.angles), ("falls", report.falls), ("reps", report.reps),
+                ("actions", report.actions))
+    for key, section in sections:
+        if isinstance(section, Skipped):
+            parts.append(f"{key} skipped ({section.reason})")
+        elif isinstance(section, AnglesSection):
+            parts.append(f"{len(section.names)} angles")
+        elif isinstance(section, FallsSection):
+            parts.append(f"{len(section.events)} fall(s)")
+        elif isinstance(section, ActionsSection):
+            labels = dict.fromkeys(s.label for s in section.segments)
+            parts.append(f"{len(section.segments)} action segment(s) ({', '.join(labels)})")
+        elif isinstance(section, RepsSection):
+            parts.append(f"{section.count} repetition(s) of {section.angle}")
     return f"{', '.join(parts)} -> {out_dir}"

@@ -12,8 +12,8 @@ from posemachines.errors import PoseInputError
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
+    from posemachines.correction.correctors import CORRECTION_METHODS
     from posemachines.evaluation.protocols import PROTOCOL_NAMES
-    from posemachines.evaluation.runner import CORRECTIONS
 
     parser = subparsers.add_parser(
         "evaluate",
@@ -29,8 +29,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="lifter checkpoint (default: the shipped lifter_mocap.pt)")
     parser.add_argument("--input", dest="input_source", default="gt",
                         help="2D source: gt, or the <source> of data_2d_<dataset>_<source>.npz")
-    parser.add_argument("--correction", choices=tuple(CORRECTIONS), default="off",
-                        help="test-time correction (on = geometric, inference's default)")
+    parser.add_argument("--correction", choices=CORRECTION_METHODS, default="none",
+                        help="test-time correction (default none; geometric is inference's "
+                             "default)")
     parser.add_argument("--stride", type=int, default=None,
                         help="score every N-th frame (default: the protocol's)")
     parser.add_argument("--camera-shift", action="store_true",
@@ -57,7 +58,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from posemachines.evaluation.runner import EvaluationOptions, evaluate, load_lifter
+    from posemachines.evaluation.options import EvaluationOptions
+    from posemachines.evaluation.runner import evaluate, load_lifter
     from posemachines.inference.estimator import default_weights_path
 
     if args.data is None:

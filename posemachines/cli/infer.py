@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import argparse
-import sys
 import time
 from importlib import resources
 from pathlib import Path
 
+from posemachines.analysis.report import analyze_result, frame_labels
+from posemachines.analysis.report_json import write_analysis
+from posemachines.cli.progress import FrameProgress
 from posemachines.errors import PoseDataError, PoseInputError
+from posemachines.structures import PoseResult
+from posemachines.viz.analysis_plots import write_analysis_plots
 
 SAMPLE_VIDEO = "mmpose_demo.mp4"
 
@@ -19,9 +23,9 @@ def sample_video_path() -> Path:
 
 
 def _add_pipeline_options(parser: argparse.ArgumentParser) -> None:
+    from posemachines.correction.correctors import CORRECTION_METHODS
     from posemachines.export.writer import OUTPUT_FORMATS
     from posemachines.inference.detectors import DEFAULT_DETECTOR, DETECTOR_NAMES
-    from posemachines.inference.estimator import CORRECTION_METHODS
 
     parser.add_argument("--out", type=Path, default=None,
                         help="output folder (default: ./posemachines_out/<input name>)")
@@ -81,7 +85,6 @@ def run_demo(args: argparse.Namespace) -> int:
 
 
 def run_infer(args: argparse.Namespace) -> int:
-    from tqdm import tqdm
 
     from posemachines.correction import describe
     from posemachines.data.keypoints_json import load_keypoints
@@ -108,8 +111,8 @@ def run_infer(args: argparse.Namespace) -> int:
         size = (source.width, source.height) if source is not None else None
         result = estimator.predict_keypoints(keypoints, fps=fps, image_size=size,
                                              source=str(args.keypoints))
-    else:
-        with tqdm(total=len(source), unit="frame", desc=name, file=sys.stderr) as bar:
+    elif source is not None:
+        with FrameProgress(len(source), name) as bar:
             try:
                 result = estimator.predict_video(source, on_frame=bar.update)
             except PartialResultError as error:
@@ -129,11 +132,13 @@ def run_infer(args: argparse.Namespace) -> int:
     return 0
 
 
-def _analysis_labels(result, out_dir: Path) -> list[str]:
-    from posemachines.analysis.report import analyze_result, frame_labels
-
+def _analysis_labels(result: PoseResult, out_dir: Path) -> list[str]:
+    """Analyse `result` (angles, falls, actions), write analysis.json and its plots into
+    `out_dir`, and return the overlay text of each pose."""
     try:
-        analysis = analyze_result(result, out_dir, actions=True)
+        report = analyze_result(result, actions=True)
     except PoseDataError:  # too short or gappy for 2 s action windows: angles and falls only
-        analysis = analyze_result(result, out_dir)
-    return frame_labels(analysis, result.num_frames)
+        report = analyze_result(result)
+    write_analysis(report, out_dir)
+    write_analysis_plots(report, out_dir)
+    return frame_labels(report, result.num_frames)

@@ -49,7 +49,7 @@ from posemachines.correction.skeleton_fit import (
     standing_height_mm,
 )
 from posemachines.errors import PoseInputError
-from posemachines.inference.result import CorrectionInfo
+from posemachines.structures import CorrectionInfo
 from posemachines.threads import single_thread
 
 #: Plausible body heights, cm; outside this `height_cm` is taken as a unit mistake.
@@ -329,7 +329,7 @@ def build_problem(
     network, uv, weights = _checked_inputs(pose3d_mm, keypoints_px, confidence, image_size,
                                            height_cm)
     c = torch.tensor([image_size[0] / 2.0, image_size[1] / 2.0], dtype=torch.float64)
-    focal = estimate_focal_px(tuple(image_size), focal_px=focal_px)
+    focal = estimate_focal_px((int(image_size[0]), int(image_size[1])), focal_px=focal_px)
     if focal_px is None and config.refine_focal:
         focal = refine_focal_px(network, uv, weights, focal, c)
     f = torch.tensor([focal, focal], dtype=torch.float64)

@@ -22,9 +22,9 @@ import torch
 from torch.func import grad, vmap
 
 from posemachines.errors import PoseInputError
-from posemachines.inference.result import CorrectionInfo
 from posemachines.models.pose_machine import PoseMachine
 from posemachines.skeleton import CORRECTION_ANCHORS, NUM_JOINTS
+from posemachines.structures import CorrectionInfo
 from posemachines.training.losses import bone_length_loss_2d, projection_loss_2d
 
 Params = dict[str, torch.Tensor]

@@ -15,9 +15,9 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset
 
-from posemachines.data.validation import check_pose_array
 from posemachines.errors import PoseDataError
 from posemachines.skeleton import NUM_JOINTS
+from posemachines.structures.pose_checks import check_pose_array
 
 
 class ClipDataset(Dataset):

@@ -20,7 +20,6 @@ import h5py
 import numpy as np
 
 from posemachines.camera import H36M_CAMERA_IDS, Camera, h36m_camera
-from posemachines.data.validation import check_pose_array
 from posemachines.data.videopose3d import (
     H36M_2D_METADATA,
     write_videopose3d_2d,
@@ -28,6 +27,7 @@ from posemachines.data.videopose3d import (
 )
 from posemachines.errors import PoseDataError
 from posemachines.skeleton import H36M32_TO_17, to_joints16
+from posemachines.structures.pose_checks import check_pose_array
 
 POSES_SUBDIR = Path("MyPoses") / "3D_positions"
 POSES_DATASET = "3D_positions"
@@ -154,7 +154,7 @@ def convert_to_videopose3d(src: str | Path, out_dir: str | Path) -> list[Path]:
     poses = load_baseline_raw(src)
     camera_file = src / CAMERAS_FILE
     file_cameras = load_baseline_cameras(camera_file) if camera_file.exists() else None
-    positions_2d: dict[str, dict[str, list[np.ndarray | None]]] = {}
+    positions_2d: dict[str, dict[str, list[np.ndarray]]] = {}
     for subject, actions in poses.items():
         cameras = _cameras_for(subject, file_cameras, camera_file)
         positions_2d[subject] = {

@@ -1,4 +1,4 @@
-"""2D keypoint files -> posemachines.types.Keypoints2D in the 16-joint set, with sample ids.
+"""2D keypoint files -> posemachines.structures.Keypoints2D in the 16-joint set, with sample ids.
 
 Formats (each sample is one person instance; for OpenPose and VideoPose3D, one video frame):
 - COCO keypoint JSON: a dataset dict (`annotations[].keypoints` = [x, y, v] * 17; crowd and
@@ -26,7 +26,7 @@ import numpy as np
 
 from posemachines.data.videopose3d import map_to_joints16, read_videopose3d_2d_raw
 from posemachines.errors import PoseDataError
-from posemachines.types import Keypoints2D
+from posemachines.structures import Keypoints2D
 
 COCO17_NAMES = (
     "nose", "left_eye", "right_eye", "left_ear", "right_ear", "left_shoulder", "right_shoulder",
@@ -227,9 +227,9 @@ def load_videopose3d_keypoints(
     if action not in positions[subject]:
         raise PoseDataError(f"{path} has no action {action!r} for subject {subject}.")
     cameras = positions[subject][action]
-    if not 0 <= camera < len(cameras) or cameras[camera] is None:
+    array = cameras[camera] if 0 <= camera < len(cameras) else None
+    if array is None:
         raise PoseDataError(f"{path} has no camera {camera} for {subject}/{action}.")
-    array = cameras[camera]
     confidence = array[..., 2] if array.shape[-1] == 3 else np.ones(array.shape[:-1])
     ids = [f"{subject}/{action}/{camera}/{frame}" for frame in range(len(array))]
     return _samples(list(array[..., :2]), list(confidence), metadata["layout_name"], ids, path)

@@ -19,9 +19,10 @@ from typing import NamedTuple
 
 import numpy as np
 
-from posemachines.data.validation import check_pose_array, load_npz
+from posemachines.data.npz import load_npz
 from posemachines.errors import PoseDataError
 from posemachines.skeleton import to_joints16
+from posemachines.structures.pose_checks import check_pose_array
 
 #: For each Human3.6M-17 joint, its index in mmpose's MPI-INF-3DHP 17-joint order.
 MPI3DHP17_TO_H36M17: tuple[int, ...] = (14, 8, 9, 10, 11, 12, 13, 15, 1, 16, 0, 5, 6, 7, 2, 3, 4)

@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from posemachines.arrays import is_torch
 from posemachines.errors import PoseDataError
 from posemachines.skeleton import ROOT
 
@@ -35,13 +36,8 @@ class NormParams:
     scale: Array
 
 
-def _is_torch(x: Any) -> bool:
-    torch = sys.modules.get("torch")
-    return torch is not None and isinstance(x, torch.Tensor)
-
-
 def _as_float(x: Any, dims: int | None, name: str) -> Array:
-    if _is_torch(x):
+    if is_torch(x):
         x = x if x.is_floating_point() else x.double()
     else:
         x = np.asarray(x)
@@ -54,24 +50,24 @@ def _as_float(x: Any, dims: int | None, name: str) -> Array:
 
 
 def _norm(x: Array) -> Array:
-    if _is_torch(x):
+    if is_torch(x):
         return sys.modules["torch"].linalg.vector_norm(x, dim=-1)
     return np.linalg.norm(x, axis=-1)
 
 
 def _sum(x: Array, axis: int) -> Array:
-    return x.sum(dim=axis) if _is_torch(x) else x.sum(axis=axis)
+    return x.sum(dim=axis) if is_torch(x) else x.sum(axis=axis)
 
 
 def _extreme(x: Array, axis: int, largest: bool) -> Array:
-    if _is_torch(x):
+    if is_torch(x):
         return x.amax(dim=axis) if largest else x.amin(dim=axis)
     return x.max(axis=axis) if largest else x.min(axis=axis)
 
 
 def _safe_scale(scale: Array) -> Array:
     """Replace degenerate scales by 1 so division stays finite and invertible."""
-    if _is_torch(scale):
+    if is_torch(scale):
         torch = sys.modules["torch"]
         return torch.where(scale < MIN_SCALE, torch.ones_like(scale), scale)
     return np.where(scale < MIN_SCALE, 1.0, scale).astype(scale.dtype, copy=False)
@@ -83,12 +79,6 @@ def _apply(joints: Array, params: NormParams) -> Array:
 
 def _invert(normalized: Array, params: NormParams) -> Array:
     return normalized * params.scale[..., None, None] + params.root[..., None, :]
-
-
-def root_relative(joints: Array, root: int = ROOT) -> Array:
-    """(..., J, D) joints minus the `root` joint: (..., J, D), same unit, root at the origin."""
-    joints = _as_float(joints, None, "joints")
-    return joints - joints[..., root : root + 1, :]
 
 
 def _root_scale(joints: Array, confidence: Array | None, root: int) -> NormParams:
@@ -103,13 +93,13 @@ def _root_scale(joints: Array, confidence: Array | None, root: int) -> NormParam
                 f"confidence must have shape {tuple(joints.shape[:-1])}, "
                 f"got {tuple(confidence.shape)}."
             )
-        if _is_torch(joints):
+        if is_torch(joints):
             torch = sys.modules["torch"]
             visible = (torch.as_tensor(confidence, device=joints.device) > 0).to(joints.dtype)
         else:
             visible = (np.asarray(confidence) > 0).astype(joints.dtype)
         count = _sum(visible, -1)
-        count = count.clamp(min=1) if _is_torch(count) else np.maximum(count, 1)
+        count = count.clamp(min=1) if is_torch(count) else np.maximum(count, 1)
         scale = _sum(distance * visible, -1) / count
     return NormParams(root=origin, scale=_safe_scale(scale))
 
@@ -148,7 +138,7 @@ def normalize_3d(
 
 
 def _scale_like(scale: Array | float, ref: Array) -> Array:
-    if _is_torch(ref):
+    if is_torch(ref):
         torch = sys.modules["torch"]
         value = torch.as_tensor(scale, dtype=ref.dtype, device=ref.device)
         return _safe_scale(value.expand(ref.shape))

@@ -13,14 +13,16 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 
 import numpy as np
 
-from posemachines.data.validation import check_pose_array, load_npz
+from posemachines.data.npz import load_npz
 from posemachines.errors import PoseDataError
 from posemachines.skeleton import JOINTS16_NAMES, NUM_JOINTS, to_joints16
+from posemachines.structures.pose_checks import check_pose_array
 
 H36M_ACTIONS: tuple[str, ...] = (
     "Directions", "Discussion", "Eating", "Greeting", "Phoning", "Photo", "Posing",
@@ -91,6 +93,16 @@ def layout_of(num_joints: int, metadata: dict[str, Any] | None = None) -> str:
     return layout
 
 
+@overload
+def map_to_joints16(joints: np.ndarray, layout: str) -> tuple[np.ndarray, None]: ...
+@overload
+def map_to_joints16(
+    joints: np.ndarray, layout: str, confidence: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]: ...
+@overload
+def map_to_joints16(
+    joints: np.ndarray, layout: str, confidence: np.ndarray | None
+) -> tuple[np.ndarray, np.ndarray | None]: ...
 def map_to_joints16(
     joints: np.ndarray, layout: str, confidence: np.ndarray | None = None
 ) -> tuple[np.ndarray, np.ndarray | None]:
@@ -237,7 +249,7 @@ def write_videopose3d_3d(path: str | Path, positions_mm: dict[str, dict[str, np.
 
 def write_videopose3d_2d(
     path: str | Path,
-    positions_px: dict[str, dict[str, list[np.ndarray | None]]],
+    positions_px: Mapping[str, Mapping[str, Sequence[np.ndarray | None]]],
     metadata: dict[str, Any],
 ) -> Path:
     """Write {subject: {action: [(N, J, 2) px per camera]}} and metadata as data_2d npz."""
@@ -260,7 +272,7 @@ def _save(path: Path, **arrays: Any) -> Path:
     if path.suffix != ".npz":
         path = path.with_name(path.name + ".npz")
     path.parent.mkdir(parents=True, exist_ok=True)
-    packed = {key: np.array(value, dtype=object) for key, value in arrays.items()}
+    packed: dict[str, Any] = {key: np.array(value, dtype=object) for key, value in arrays.items()}
     try:
         np.savez_compressed(path, **packed)
     except OSError as error:

@@ -12,23 +12,23 @@ differentiable in torch (PA-MPJPE except for degenerate poses, see `procrustes`)
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import torch
 
+from posemachines.arrays import is_torch, root_relative
 from posemachines.errors import PoseDataError
-from posemachines.evaluation._arrays import (
+from posemachines.evaluation.metric_arrays import (
     TINY,
     Array,
     Reduction,
     at_least,
     check_poses,
     check_reduction,
-    is_torch,
     masked_mean,
     norm,
     reduce,
-    root_relative,
     where,
 )
 from posemachines.evaluation.procrustes import procrustes_align, scale_align
@@ -190,7 +190,7 @@ def auc(
     curve = [_pck_from_errors(errors, mask, t, reduction) for t in thresholds_mm]
     if reduction == "mean" and not is_torch(errors):
         return float(np.mean(curve))
-    stack = torch.stack if is_torch(errors) else np.stack
+    stack: Any = torch.stack if is_torch(errors) else np.stack
     return stack(curve).mean(0)
 
 

@@ -24,16 +24,16 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
-from posemachines.camera_sampling import VirtualCameraConfig, sample_virtual_cameras
 from posemachines.correction.skeleton_fit import standing_height_mm
 from posemachines.data.mocap import MocapClip, load_mocap_npz
 from posemachines.data.splits import VALIDATION_RULE, is_validation_take
+from posemachines.data.virtual_cameras import VirtualCameraConfig, sample_virtual_cameras
 from posemachines.errors import PoseDataError, PoseInputError
 from posemachines.evaluation.fixture_frames import default_fixtures_dir, score_fixture_frames
 from posemachines.evaluation.lifting import lift_detections
 from posemachines.evaluation.metrics import bone_length_error, mpjpe, pa_mpjpe
+from posemachines.evaluation.options import EvaluationOptions
 from posemachines.evaluation.protocols import MocapProtocol, scored_frames
-from posemachines.evaluation.runner import EvaluationOptions
 from posemachines.evaluation.summary import EvaluationReport, MetricTable
 from posemachines.models.pose_machine import PoseMachine
 from posemachines.skeleton import JOINTS16, JOINTS16_NAMES, bone_lengths
@@ -136,9 +136,9 @@ def evaluate_mocap(
     if options.input_source != "gt":
         raise PoseInputError(f"Protocol {protocol.name} makes its own clean and noisy 2D; "
                              "leave --input at gt.")
-    if options.correction != "off":
+    if options.correction != "none":
         raise PoseInputError(f"Protocol {protocol.name} measures the lifter alone (frame, clip "
-                             "and take modes); use --correction off.")
+                             "and take modes); use --correction none.")
     if options.cameras_per_take < 1:
         raise PoseInputError("--cameras-per-take must be at least 1.")
     takes = select_takes(load_mocap_npz(data).clips, protocol)

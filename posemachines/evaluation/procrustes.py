@@ -13,12 +13,12 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from posemachines.evaluation._arrays import (
+from posemachines.arrays import is_torch
+from posemachines.evaluation.metric_arrays import (
     TINY,
     Array,
     as_weights,
     at_least,
-    is_torch,
     ones_like,
     total,
 )
@@ -65,6 +65,11 @@ def similarity_transform(
     gt_mean = total(w * gt, -2, keepdims=True)
     pred_c, gt_c = pred - pred_mean, gt - gt_mean
     covariance = (w * gt_c).mT @ pred_c  # (..., 3, 3): sum_j w_j gt_j pred_j^T
+    u: Array
+    vt: Array
+    singular: Array
+    sign: Array
+    fix: Array
     if is_torch(pred):
         u, singular, vt = torch.linalg.svd(covariance)
         sign = torch.sign(torch.linalg.det(u @ vt))

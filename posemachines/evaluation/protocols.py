@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from posemachines.data.videopose3d import canonical_action
-from posemachines.errors import PoseInputError
+from posemachines.errors import PoseDataError, PoseInputError
 
 H36M_TRAIN_SUBJECTS = ("S1", "S5", "S6", "S7", "S8")
 H36M_TEST_SUBJECTS = ("S9", "S11")
@@ -40,7 +40,9 @@ class DatasetProtocol:
     each action (names sorted, so 'Directions' before 'Directions 1'); stride: score every
     stride-th frame (the model still sees every frame); rows_by_subject: one row per action
     and subject ('Walk S1'), as HumanEva-I tables print them; fps: the dataset's frame rate
-    (the correction's temporal prior is per second).
+    (the correction's temporal prior is per second); action_aliases: (stored canonical name,
+    the protocol's name) pairs, e.g. VideoPose3D's HumanEva-I takes 'Walking 1 chunk0' are the
+    literature's 'Walk'.
     """
 
     name: str
@@ -55,6 +57,12 @@ class DatasetProtocol:
     stride: int = 1
     rows_by_subject: bool = False
     fps: float = 50.0
+    action_aliases: tuple[tuple[str, str], ...] = ()
+
+    def action_name(self, stored: str) -> str:
+        """The protocol's name of a stored take ('Walking 1 chunk0' -> 'Walk' in HumanEva-I)."""
+        name = canonical_action(stored)
+        return dict(self.action_aliases).get(name, name)
 
     @property
     def metric_label(self) -> str:
@@ -97,6 +105,7 @@ PROTOCOLS: dict[str, Protocol] = {
         "humaneva", "HumanEva-I", "humaneva15", "pa_mpjpe",
         ("Train/S1", "Train/S2", "Train/S3"), ("Validate/S1", "Validate/S2", "Validate/S3"),
         actions=HUMANEVA_ACTIONS, rows_by_subject=True, fps=60.0,
+        action_aliases=(("Walking", "Walk"), ("Jogging", "Jog"), ("Boxing", "Box")),
     ),
     "mocap-heldout": MocapProtocol(
         "mocap-heldout", "Held-out Bandai Namco takes", BANDAI_NAMCO, BANDAI_NAMCO,
@@ -154,15 +163,16 @@ def select_sequences(
 ) -> list[SequenceKey]:
     """The test takes of `protocol` among `available` {subject: {action: camera count}}.
 
-    Rows are canonical actions ('Walking 1' -> 'Walking'), or 'action subject' with
+    Rows are the protocol's action names ('Walking 1' -> 'Walking'), or 'action subject' with
     `rows_by_subject`. Order: subjects as the protocol lists them, actions sorted.
+    PoseDataError when an action the protocol names has no take in the test subjects.
     """
     keys = []
     for subject in protocol.test_subjects:
         actions = available.get(subject, {})
         allowed = _first_takes(actions) if protocol.first_take_only else set(actions)
         for action in sorted(actions):
-            name = canonical_action(action)
+            name = protocol.action_name(action)
             if action not in allowed or (protocol.actions and name not in protocol.actions):
                 continue
             count = actions[action]
@@ -171,6 +181,15 @@ def select_sequences(
                 continue
             row = f"{name} {subject_label(subject)}" if protocol.rows_by_subject else name
             keys.append(SequenceKey(subject, action, row, cameras))
+    missing = [a for a in protocol.actions or () if all(
+        protocol.action_name(key.action) != a for key in keys)]
+    if missing:
+        stored = sorted({a for s in protocol.test_subjects for a in available.get(s, {})})
+        raise PoseDataError(
+            f"{protocol.title} scores {', '.join(protocol.actions or ())}, but no take of "
+            f"{', '.join(missing)} was found in subjects {', '.join(protocol.test_subjects)} "
+            f"(takes there: {', '.join(stored) or 'none'})."
+        )
     return keys
 
 
@@ -178,13 +197,14 @@ def row_order(protocol: DatasetProtocol, rows: Iterable[str]) -> list[str]:
     """Rows in the literature's order: HumanEva-I as Walk S1-S3, Jog S1-S3, Box S1-S3;
     Human3.6M rows are ordered by `ActionTable` itself."""
     rows = list(dict.fromkeys(rows))
-    if not protocol.rows_by_subject or not protocol.actions:
+    actions = protocol.actions
+    if not protocol.rows_by_subject or not actions:
         return rows
     subjects = [subject_label(s) for s in protocol.test_subjects]
 
     def rank(row: str) -> tuple[int, int]:
         action, _, subject = row.partition(" ")
-        return (protocol.actions.index(action) if action in protocol.actions else 99,
+        return (actions.index(action) if action in actions else 99,
                 subjects.index(subject) if subject in subjects else 99)
 
     return sorted(rows, key=rank)

@@ -17,17 +17,20 @@ import numpy as np
 from tqdm import tqdm
 
 from posemachines.camera import H36M_CAMERA_IDS, Camera, h36m_camera
-from posemachines.correction import correct
+from posemachines.correction.correctors import LiftedClip, create_corrector
 from posemachines.correction.focal import estimate_focal_px
 from posemachines.data.h36m_baseline import POSES_SUBDIR, convert_to_videopose3d
+from posemachines.data.lifter_input import encode_lifter_input
 from posemachines.data.videopose3d import (
     load_videopose3d_3d,
     map_to_joints16,
     read_videopose3d_2d_raw,
 )
 from posemachines.errors import PoseDataError, PoseInputError
-from posemachines.evaluation.lifting import check_pose_lifter, encode_for, lift_detections
+from posemachines.evaluation.lifting import check_pose_lifter, lift_detections
 from posemachines.evaluation.metrics import mpjpe, pa_mpjpe
+from posemachines.evaluation.mocap_protocols import evaluate_mocap
+from posemachines.evaluation.options import EvaluationOptions
 from posemachines.evaluation.protocols import (
     DatasetProtocol,
     MocapProtocol,
@@ -42,35 +45,9 @@ from posemachines.evaluation.summary import EvaluationReport
 from posemachines.models.checkpoint import load_checkpoint
 from posemachines.models.pose_machine import PoseMachine
 
-#: `--correction` choices -> `posemachines.correction.correct` methods ('on' = inference's
-#: default, the geometric correction).
-CORRECTIONS = {"off": "none", "on": "geometric", "paper": "paper", "geometric": "geometric"}
 #: HumanEva-I's cameras: VideoPose3D ships no intrinsics, so the principal point is taken at
 #: the centre of the 640 x 480 image and the focal length guessed as inference guesses it.
 HUMANEVA_IMAGE_SIZE = (640, 480)
-
-
-@dataclass(frozen=True)
-class EvaluationOptions:
-    """input_source: 2D source ('gt' or a data_2d_<dataset>_<source>.npz name); correction:
-    a `CORRECTIONS` key; stride: score every stride-th frame (None = the protocol's); the
-    mocap protocols' camera_shift / cameras_per_take / seed; fixtures: the folder of real lab
-    frames for cross-mocap (None = `default_fixtures_dir()`, skipped when absent); flip_test /
-    time_reversal: average every lift with that of the mirrored 2D / of the clip played
-    backwards (`lifting.lift_detections`); weights_label for the report."""
-
-    input_source: str = "gt"
-    correction: str = "off"
-    stride: int | None = None
-    camera_shift: bool = False
-    cameras_per_take: int = 4
-    seed: int = 0
-    fixtures: Path | None = None
-    flip_test: bool = False
-    time_reversal: bool = False
-    device: str = "cpu"
-    progress: bool = True
-    weights_label: str | None = None
 
 
 def load_lifter(weights: Path, device: str = "cpu") -> PoseMachine:
@@ -84,14 +61,10 @@ def evaluate(
 ) -> EvaluationReport:
     """Run protocol `protocol_name` on `data` (a VideoPose3D folder, or a mocap npz)."""
     options = options or EvaluationOptions()
-    if options.correction not in CORRECTIONS:
-        raise PoseInputError(f"Unknown correction '{options.correction}'; choose from "
-                             f"{', '.join(CORRECTIONS)}.")
+    create_corrector(options.correction, model)  # an unknown method fails before any work
     check_pose_lifter(model, "The model")
     protocol = get_protocol(protocol_name)
     if isinstance(protocol, MocapProtocol):
-        from posemachines.evaluation.mocap_protocols import evaluate_mocap
-
         return evaluate_mocap(model, protocol, Path(data), options)
     return evaluate_dataset(model, protocol, Path(data), options)
 
@@ -175,16 +148,17 @@ def _lift_and_correct(
     fps: float,
 ) -> np.ndarray:
     """(N, 16, 3) mm: the whole sequence (at `fps`) as one clip, then the chosen correction."""
-    keypoints, extra = encode_for(model, xy, conf, view.f_px, view.c_px)
+    keypoints, visibility_root = encode_lifter_input(xy, conf, view.f_px, view.c_px)
     pose = lift_detections(model, xy[None], conf[None], view.f_px[None], view.c_px[None],
                            device=options.device, flip_test=options.flip_test,
                            time_reversal=options.time_reversal)[0]
-    pose, _ = correct(
-        CORRECTIONS[options.correction], pose, model=model, keypoints_norm=keypoints,
-        extra=extra, keypoints_px=xy, confidence=conf, image_size=view.image_size,
-        focal_px=float(np.mean(view.f_px)), fps=fps,
+    clip = LiftedClip(
+        pose3d_mm=pose, lifter_keypoints=keypoints,
+        visibility_root=visibility_root, keypoints_px=xy, confidence=conf,
+        image_size=view.image_size, focal_px=float(np.mean(view.f_px)), fps=fps,
     )
-    return np.asarray(pose, dtype=np.float64)
+    corrected = create_corrector(options.correction, model)(clip)
+    return np.asarray(corrected.pose3d_mm, dtype=np.float64)
 
 
 def _frame_errors(metric: str, pred: np.ndarray, gt: np.ndarray) -> np.ndarray:
@@ -221,12 +195,12 @@ def evaluate_dataset(
     values = {row: {protocol.metric_label: sums[row] / counts[row]} for row in rows}
     metadata = TableMetadata(protocol=protocol.title, weights=options.weights_label,
                              input_source=options.input_source,
-                             correction=CORRECTIONS[options.correction] != "none")
+                             correction=options.correction != "none")
     table = ActionTable.build(values, {row: counts[row] for row in rows}, metadata)
     reference = ({name: values for name, values in REFERENCE_ROWS.items()}
                  if protocol.name == "h36m-1" else {})
     return EvaluationReport(protocol.name, f"{protocol.title}: {protocol.metric_label}",
-                            _describe(protocol, options, stride, len(keys), table), table,
+                            _describe(protocol, options, stride, keys, table), table,
                             reference)
 
 
@@ -252,8 +226,8 @@ def _sequence_errors(
 
 
 def _describe(
-    protocol: DatasetProtocol, options: EvaluationOptions, stride: int, sequences: int,
-    table: ActionTable,
+    protocol: DatasetProtocol, options: EvaluationOptions, stride: int,
+    keys: list[SequenceKey], table: ActionTable,
 ) -> tuple[str, ...]:
     cameras = "all" if protocol.cameras is None else ", ".join(
         H36M_CAMERA_IDS[i] if protocol.dataset == "h36m" else str(i) for i in protocol.cameras)
@@ -264,9 +238,12 @@ def _describe(
         f"{', '.join(protocol.train_subjects)}; test subjects "
         f"{', '.join(protocol.test_subjects)}; cameras: {cameras}; takes: "
         f"{'first of each action' if protocol.first_take_only else 'all'}.",
-        f"Scored {scored}: {frames} frames from {sequences} takes; each (take, camera) is "
+        f"Scored {scored}: {frames} frames from {len(keys)} takes; each (take, camera) is "
         "lifted as one clip with the LSTM state carried over every frame.",
+        "Takes scored: " + "; ".join(
+            f"{subject}: {', '.join(k.action for k in keys if k.subject == subject)}"
+            for subject in dict.fromkeys(k.subject for k in keys)) + ".",
         f"Weights: {options.weights_label or 'given model'}; 2D input: "
-        f"{options.input_source}; correction: {CORRECTIONS[options.correction]}.",
+        f"{options.input_source}; correction: {options.correction}.",
         "Average = mean over the rows (the literature's convention).",
     )

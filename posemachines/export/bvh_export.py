@@ -28,11 +28,10 @@ import numpy as np
 from scipy.spatial.transform import Rotation
 
 from posemachines.data.bvh import BvhEndSite, BvhJoint, BvhMotion, write_bvh
-from posemachines.data.validation import MM_PER_UNIT, check_pose_array
 from posemachines.errors import PoseDataError
-from posemachines.export.formats import check_result
-from posemachines.inference.result import PoseResult
 from posemachines.skeleton import JOINTS16_NAMES, JOINTS16_PARENTS
+from posemachines.structures import PoseResult
+from posemachines.structures.pose_checks import MM_PER_UNIT, check_pose_array
 
 BVH_NAME = "motion.bvh"
 ROTATION_CHANNELS = ("Zrotation", "Xrotation", "Yrotation")
@@ -222,7 +221,6 @@ def write_motion_bvh(
 
     root_trajectory_mm: optional (F, 3) camera-frame pelvis positions, one per BVH frame.
     """
-    check_result(result)
     if result.num_frames == 0:
         raise PoseDataError("Cannot write a BVH file: the result holds no poses.")
     poses = fill_missing_frames(result)

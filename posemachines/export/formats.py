@@ -6,17 +6,16 @@ The layouts are documented in docs/poses3d_schema.md; keep both in step (FORMAT_
 from __future__ import annotations
 
 import json
-import math
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from posemachines import __version__
-from posemachines.data.validation import check_pose_array, load_npz
+from posemachines.data.npz import load_npz
 from posemachines.errors import PoseDataError
-from posemachines.inference.result import CorrectionInfo, PoseResult
 from posemachines.skeleton import JOINTS16_NAMES, JOINTS16_PARENTS
+from posemachines.structures import CorrectionInfo, PoseResult
+from posemachines.version import __version__
 
 FORMAT_NAME = "posemachines.poses3d"
 FORMAT_VERSION = 1
@@ -32,34 +31,6 @@ UNITS = {"joints_3d": "mm", "keypoints_2d": "px", "time": "s", "confidence": "0.
 _NPZ_ARRAYS = ("pose3d_mm", "keypoints_px", "confidence", "frame_indices", "timestamps_s")
 
 
-def check_result(result: PoseResult) -> None:
-    """Raise PoseDataError unless every array of `result` has the documented shape and unit."""
-    if np.ndim(result.pose3d_mm) != 3:
-        raise PoseDataError(f"pose3d_mm must be (T, 16, 3), got {np.shape(result.pose3d_mm)}.")
-    poses = check_pose_array(result.pose3d_mm, name="pose3d_mm", dims=3, num_joints=16)
-    num_frames = poses.shape[0]
-    check_pose_array(result.keypoints_px, name="keypoints_px", dims=2, num_joints=16)
-    if not np.all(np.isfinite(result.confidence)):
-        raise PoseDataError("confidence holds NaN or infinite values.")
-    expected = {
-        "keypoints_px": (num_frames, 16, 2), "confidence": (num_frames, 16),
-        "frame_indices": (num_frames,), "timestamps_s": (num_frames,),
-    }
-    for name, shape in expected.items():
-        actual = np.shape(getattr(result, name))
-        if actual != shape:
-            raise PoseDataError(f"{name} must have shape {shape} for {num_frames} poses, "
-                                f"got {actual}.")
-    if len(result.joint_names) != 16:
-        raise PoseDataError(f"A result needs 16 joint names, got {len(result.joint_names)}.")
-    if not (math.isfinite(result.fps) and result.fps > 0):
-        raise PoseDataError(f"The result's fps must be positive, got {result.fps}.")
-    if result.correction is not None:
-        for name in ("steps", "kept", "displacement_mm"):
-            if np.shape(getattr(result.correction, name)) != (num_frames,):
-                raise PoseDataError(f"correction.{name} must have shape ({num_frames},).")
-
-
 def _write_text(path: Path, text: str, what: str) -> Path:
     try:
         path.write_text(text, encoding="utf-8")
@@ -73,7 +44,6 @@ def _write_text(path: Path, text: str, what: str) -> Path:
 # ---------------------------------------------------------------------------------------------
 def result_to_json_dict(result: PoseResult) -> dict[str, Any]:
     """The poses3d.json document of `result` as plain Python objects."""
-    check_result(result)
     names = list(result.joint_names)
     poses = np.asarray(result.pose3d_mm, dtype=np.float64).tolist()
     keypoints = np.asarray(result.keypoints_px, dtype=np.float64).tolist()
@@ -166,12 +136,12 @@ def read_json(path: Path | str) -> PoseResult:
     except (json.JSONDecodeError, UnicodeDecodeError):
         raise PoseDataError(f"{path} is not valid JSON (truncated or corrupt).") from None
     try:
-        result = _result_from_json(document)
+        return _result_from_json(document)
     except (KeyError, TypeError, ValueError, AttributeError) as error:
         raise PoseDataError(
             f"{path} is not a {FORMAT_NAME} file (bad or missing field {error}).") from None
-    check_result(result)
-    return result
+    except PoseDataError as error:
+        raise PoseDataError(f"{path} holds an invalid result: {error}") from None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -179,8 +149,7 @@ def read_json(path: Path | str) -> PoseResult:
 # ---------------------------------------------------------------------------------------------
 def write_npz(result: PoseResult, path: Path | str) -> Path:
     """Write poses3d.npz: the result's arrays under their field names plus metadata arrays."""
-    check_result(result)
-    arrays: dict[str, np.ndarray] = {name: np.asarray(getattr(result, name))
+    arrays: dict[str, Any] = {name: np.asarray(getattr(result, name))
                                      for name in _NPZ_ARRAYS}
     arrays |= {
         "format": np.array(FORMAT_NAME), "version": np.array(FORMAT_VERSION),
@@ -220,14 +189,15 @@ def read_npz(path: Path | str) -> PoseResult:
             displacement_mm=arrays["correction_displacement_mm"],
         )
     width, height = (int(v) for v in arrays["image_size"])
-    result = PoseResult(
-        **{name: arrays[name] for name in _NPZ_ARRAYS},
-        fps=float(arrays["fps"]), image_size=(width, height), source=str(arrays["source"]),
-        missing_frames=tuple(int(i) for i in arrays["missing_frames"]), correction=correction,
-        joint_names=tuple(str(n) for n in arrays["joint_names"]),
-    )
-    check_result(result)
-    return result
+    try:
+        return PoseResult(
+            **{name: arrays[name] for name in _NPZ_ARRAYS},
+            fps=float(arrays["fps"]), image_size=(width, height), source=str(arrays["source"]),
+            missing_frames=tuple(int(i) for i in arrays["missing_frames"]),
+            correction=correction, joint_names=tuple(str(n) for n in arrays["joint_names"]),
+        )
+    except PoseDataError as error:
+        raise PoseDataError(f"{path} holds an invalid result: {error}") from None
 
 
 def load_result(path: Path | str) -> PoseResult:
@@ -259,7 +229,6 @@ def csv_header(joint_names: tuple[str, ...] = JOINTS16_NAMES) -> list[str]:
 
 def write_csv(result: PoseResult, path: Path | str) -> Path:
     """Write poses3d.csv: one row per pose, 3D mm to 0.001, px to 0.001, confidence to 1e-4."""
-    check_result(result)
     count = result.num_frames
     image_part = np.concatenate([result.keypoints_px, result.confidence[..., None]], axis=-1)
     table = np.concatenate([

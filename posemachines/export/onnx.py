@@ -26,6 +26,7 @@ from torch import nn
 from posemachines.errors import PoseModelError
 from posemachines.models.complexity import example_inputs
 from posemachines.models.pose_machine import PoseMachine
+from posemachines.optional import import_optional
 from posemachines.skeleton import JOINTS16_NAMES
 
 DEFAULT_OPSET = 17
@@ -88,6 +89,7 @@ def export_onnx(
     opset: int = DEFAULT_OPSET,
 ) -> Path:
     """Write `model` (exported in eval mode) to `path` as ONNX; returns the path."""
+    import_optional("onnx", "ONNX export")  # fail before the export, not after
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     input_names, output_names = onnx_io_names(model)
@@ -121,8 +123,7 @@ def export_onnx(
 
 
 def _add_metadata(path: Path, model: PoseMachine) -> None:
-    import onnx
-
+    onnx = import_optional("onnx", "ONNX export")
     proto = onnx.load(str(path))
     metadata = {
         "posemachines_config": json.dumps(model.config.to_dict()),

@@ -12,12 +12,11 @@ from posemachines.export.formats import (
     CSV_NAME,
     JSON_NAME,
     NPZ_NAME,
-    check_result,
     write_csv,
     write_json,
     write_npz,
 )
-from posemachines.inference.result import PoseResult
+from posemachines.structures import PoseResult
 from posemachines.viz.html_viewer import HTML_NAME, write_html_viewer
 from posemachines.viz.overlay import OVERLAY_NAME, FrameItem, write_overlay
 from posemachines.viz.skeleton3d import SKELETON3D_NAME, write_skeleton3d
@@ -63,7 +62,6 @@ def write_outputs(
         raise PoseDataError(
             f"Unknown output format(s) {', '.join(unknown)}; known: {', '.join(OUTPUT_FORMATS)}."
         )
-    check_result(result)
     out_dir = Path(out_dir)
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
@@ -84,7 +82,7 @@ def write_outputs(
             write_csv(result, path)
         elif name == "bvh":
             write_motion_bvh(result, path)
-        elif name == "overlay":
+        elif name == "overlay" and frames is not None:
             write_overlay(frames(), result, path, labels)
         elif name == "skeleton3d":
             write_skeleton3d(result, path, None if frames is None else frames())

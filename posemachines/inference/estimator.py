@@ -15,42 +15,33 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import NamedTuple
 
 import numpy as np
 import torch
 
-from posemachines.correction import correct
+from posemachines.correction.correctors import (
+    CorrectedClip,
+    LiftedClip,
+    create_corrector,
+)
 from posemachines.correction.focal import estimate_focal_px
 from posemachines.data.lifter_input import encode_lifter_input, mirror_detections
 from posemachines.errors import PoseInputError, PoseModelError
 from posemachines.inference.detectors import DEFAULT_DETECTOR, PoseDetector, create_detector
 from posemachines.inference.frames import Frame, FrameSource, open_frames
 from posemachines.inference.lens_metadata import focal_35mm_of
-from posemachines.inference.result import PoseResult
 from posemachines.models.checkpoint import load_checkpoint
 from posemachines.models.pose_machine import PoseMachine
 from posemachines.skeleton import flip_horizontal
+from posemachines.structures import Keypoints2D, PoseResult
 from posemachines.threads import single_thread
-from posemachines.types import Keypoints2D
 
-CORRECTION_METHODS = ("geometric", "paper", "none")
 DEFAULT_WEIGHTS = "lifter_mocap.pt"
 
 
 def default_weights_path() -> Path:
     """The shipped default lifter, posemachines/weights/lifter_mocap.pt."""
     return Path(str(resources.files("posemachines") / "weights" / DEFAULT_WEIGHTS))
-
-
-class LiftOutput(NamedTuple):
-    """Lifter output for T frames: pose3d_mm and intermediate3d_mm (T, 16, 3) mm, camera frame,
-    root-relative (after / before Psi_C); keypoints (T, 16, 2) and extra (T, 18): its input."""
-
-    pose3d_mm: np.ndarray
-    intermediate3d_mm: np.ndarray
-    keypoints: np.ndarray
-    extra: np.ndarray
 
 
 class PartialResultError(PoseInputError):
@@ -113,18 +104,14 @@ class Estimator:
 
     weights: lifter checkpoint (default: the shipped one); detector: a name from
     `posemachines.inference.detectors.DETECTOR_NAMES` or a `PoseDetector` instance;
-    correction: "geometric" (default), "paper" (the paper's Psi_C/Psi_P self-supervision) or
-    "none"; focal_px: the camera's focal length if known (else from the file's lens metadata
-    where the camera wrote it, `lens_metadata`, else estimated from the image size and refined
-    over the clip);
-    height_cm: the person's height if known (fixes the metric scale); flip_test: average the
-    lift with that of the mirrored detections (test-time augmentation, on by default: it lowered
-    MPJPE 1-2 mm on every mocap protocol we measured, in-domain and across datasets, for one more
-    lifter pass, ~0.1 ms per frame; docs/generalisation.md §6b); time_reversal: also average
-    with the lift of the clip played backwards, so that every frame is lifted knowing the
-    frames after it too (on by default: every clip is lifted whole, offline; with noisy 2D or
-    new people it lowered MPJPE 0.6-3.4 mm on every mocap protocol we measured, and cost 0.7 mm
-    only in-domain with clean 2D; docs/generalisation.md §6b).
+    correction: one of `CORRECTION_METHODS` ("geometric", the default; "paper", the paper's
+    Psi_C/Psi_P self-supervision; "none"); focal_px: the camera's focal length if known (else
+    from the file's lens metadata where the camera wrote it, `lens_metadata`, else estimated
+    from the image size and refined over the clip); height_cm: the person's height if known
+    (fixes the metric scale); flip_test: average the lift with that of the mirrored detections
+    (test-time augmentation, one more lifter pass); time_reversal: also average with the lift
+    of the clip played backwards, so that every frame is lifted knowing the frames after it too
+    (needs the whole clip: offline only). What each costs and gains: docs/generalisation.md.
     """
 
     def __init__(
@@ -138,10 +125,6 @@ class Estimator:
         flip_test: bool = True,
         time_reversal: bool = True,
     ) -> None:
-        if correction not in CORRECTION_METHODS:
-            raise PoseInputError(
-                f"Unknown correction '{correction}'; choose from {', '.join(CORRECTION_METHODS)}."
-            )
         path = Path(weights) if weights is not None else default_weights_path()
         model, _ = load_checkpoint(path, map_location=device)
         if not isinstance(model, PoseMachine) or model.config.input_path != "pose":
@@ -150,7 +133,7 @@ class Estimator:
         self.device = torch.device(device)
         self._detector = detector if isinstance(detector, PoseDetector) else None
         self.detector_name = detector if isinstance(detector, str) else type(detector).__name__
-        self.correction = correction
+        self.corrector = create_corrector(correction, self.model, height_cm)
         self.focal_px = focal_px
         self.height_cm = height_cm
         self.flip_test = flip_test
@@ -174,7 +157,7 @@ class Estimator:
         focal = self.focal_px
         if focal is None and (lens_35mm := focal_35mm_of(source)) is not None:
             focal = estimate_focal_px(size, focal_35mm=lens_35mm)
-        result = self._lift_track(track, source.fps, size, str(source.path), focal)
+        result = self.lift_track(track, source.fps, size, str(source.path), focal)
         if track.error is not None:
             raise PartialResultError(track.error, result)
         return result
@@ -208,7 +191,8 @@ class Estimator:
             visible = xy[conf > 0]
             if len(visible) == 0:
                 raise PoseInputError("No keypoint has a confidence above 0.")
-            image_size = tuple(int(v) for v in np.ceil(visible.max(axis=0) * 1.1 + 1))
+            width, height = (int(v) for v in np.ceil(visible.max(axis=0) * 1.1 + 1))
+            image_size = (width, height)
         track = DetectionTrack(
             xy_px=np.nan_to_num(xy[present]).astype(np.float32),
             confidence=conf[present].astype(np.float32),
@@ -216,26 +200,31 @@ class Estimator:
             timestamps_s=frames[present] / fps,
             missing_frames=tuple(int(i) for i in frames[~present]),
         )
-        return self._lift_track(track, fps, image_size, source)
+        return self.lift_track(track, fps, image_size, source)
 
     def lift(
         self, xy_px: np.ndarray, confidence: np.ndarray, image_size: tuple[int, int],
-        focal_px: float | None = None,
-    ) -> LiftOutput:
-        """Uncorrected lifter output for one clip of detections (see `LiftOutput`); focal_px
-        (default: the Estimator's, else the default guess from the image size)."""
-        focal = estimate_focal_px(image_size, focal_px=focal_px or self.focal_px)
+        focal_px: float | None = None, fps: float | None = None,
+    ) -> LiftedClip:
+        """Uncorrected lifter output for one clip of detections xy_px (T, 16, 2) px with
+        confidence (T, 16); focal_px (default: the Estimator's, else the default guess from the
+        image size); fps: the clip's frame rate, passed on to the correction."""
+        focal_px = focal_px or self.focal_px
+        focal = estimate_focal_px(image_size, focal_px=focal_px)
         centre = np.array([image_size[0] / 2.0, image_size[1] / 2.0])
         f_px = np.array([focal, focal])
-        keypoints, extra = encode_lifter_input(xy_px, confidence, f_px, centre)
-        pose3d, intermediate3d = self._lift_clip(keypoints, extra)
+        keypoints, visibility_root = encode_lifter_input(xy_px, confidence, f_px, centre)
+        pose3d, intermediate3d = self._lift_clip(keypoints, visibility_root)
         if self.flip_test:
             mirrored = self._lift_clip(*encode_lifter_input(
                 *mirror_detections(xy_px, confidence, centre), f_px, centre))
             pose3d = 0.5 * (pose3d + flip_horizontal(mirrored[0]))
             intermediate3d = 0.5 * (intermediate3d + flip_horizontal(mirrored[1]))
-        return LiftOutput(pose3d_mm=pose3d, intermediate3d_mm=intermediate3d,
-                          keypoints=keypoints, extra=extra)
+        return LiftedClip(
+            pose3d_mm=pose3d, intermediate3d_mm=intermediate3d, lifter_keypoints=keypoints,
+            visibility_root=visibility_root, keypoints_px=xy_px, confidence=confidence,
+            image_size=image_size, focal_px=focal_px, fps=fps,
+        )
 
     def _lift_clip(self, keypoints: np.ndarray, extra: np.ndarray
                    ) -> tuple[np.ndarray, np.ndarray]:
@@ -257,29 +246,16 @@ class Estimator:
             )
         return (output.pose3d_mm[0].cpu().numpy(), output.intermediate3d_mm[0].cpu().numpy())
 
-    def _lift_track(
+    def lift_track(
         self, track: DetectionTrack, fps: float, image_size: tuple[int, int], source: str,
         focal_px: float | None = None,
     ) -> PoseResult:
         """Lift and correct a track; focal_px: the lens's, if known (else the Estimator's)."""
         if len(track.xy_px) == 0:
             raise PoseInputError(f"No person was found in {source or 'the input'}.")
-        focal_px = focal_px or self.focal_px
-        lifted = self.lift(track.xy_px, track.confidence, image_size, focal_px)
-        pose3d, info = correct(
-            self.correction,
-            lifted.pose3d_mm,
-            keypoints_px=track.xy_px,
-            confidence=track.confidence,
-            image_size=image_size,
-            focal_px=focal_px,
-            height_cm=self.height_cm,
-            fps=fps,
-            model=self.model,
-            keypoints_norm=lifted.keypoints,
-            extra=lifted.extra,
-            intermediate3d_mm=lifted.intermediate3d_mm,
-        )
+        corrected: CorrectedClip = self.corrector(
+            self.lift(track.xy_px, track.confidence, image_size, focal_px, fps))
+        pose3d = corrected.pose3d_mm
         pose3d = pose3d - pose3d[:, :1]  # exactly root-relative (the network is only close)
         return PoseResult(
             pose3d_mm=pose3d.astype(np.float32),
@@ -291,5 +267,5 @@ class Estimator:
             image_size=(int(image_size[0]), int(image_size[1])),
             source=source,
             missing_frames=track.missing_frames,
-            correction=info,
+            correction=corrected.info,
         )

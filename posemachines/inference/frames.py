@@ -11,7 +11,6 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import NamedTuple
 
 import cv2
 import numpy as np
@@ -26,7 +25,8 @@ VIDEO_EXTENSIONS: frozenset[str] = frozenset(
 DEFAULT_IMAGE_FPS = 30.0
 
 
-class Frame(NamedTuple):
+@dataclass(frozen=True)
+class Frame:
     """One decoded frame: rgb is (H, W, 3) uint8; timestamp_s = index / fps."""
 
     index: int

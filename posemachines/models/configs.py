@@ -104,9 +104,9 @@ class PoseMachineConfig:
     def _check_types(self) -> None:
         for field in dataclasses.fields(self):
             value = getattr(self, field.name)
-            wanted = _FIELD_TYPES[field.type]
+            wanted = _FIELD_TYPES[str(field.type)]
             ok = isinstance(value, wanted) and not (wanted is not bool and isinstance(value, bool))
-            if field.type.startswith("tuple"):
+            if str(field.type).startswith("tuple"):
                 ok = ok and all(isinstance(v, int) and not isinstance(v, bool) for v in value)
             if not ok:
                 raise PoseModelError(
@@ -201,7 +201,8 @@ def config_from_dict(values: Mapping[str, Any]) -> PoseMachineConfig:
     if unknown:
         raise PoseModelError(f"Unknown model config field(s): {', '.join(unknown)}.")
     try:
-        kwargs = {k: tuple(v) if isinstance(v, list) else v for k, v in values.items()}
+        kwargs: dict[str, Any] = {k: tuple(v) if isinstance(v, list) else v
+                                  for k, v in values.items()}
         return PoseMachineConfig(**kwargs)
     except TypeError as error:
         raise PoseModelError(f"Incomplete model config: {error}.") from None

@@ -41,6 +41,7 @@ class CPMOutput:
 def _output_conv(in_channels: int, out_channels: int) -> nn.Conv2d:
     conv = nn.Conv2d(in_channels, out_channels, kernel_size=1)
     nn.init.normal_(conv.weight, std=0.01)
+    assert conv.bias is not None  # Conv2d has a bias by default
     nn.init.zeros_(conv.bias)
     return conv
 

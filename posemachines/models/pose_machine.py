@@ -47,6 +47,8 @@ class PoseOutput:
 class PoseMachine(nn.Module):
     """The whole network of Wang et al. (TPAMI 2020), configured by a `PoseMachineConfig`."""
 
+    output_scale_mm: torch.Tensor
+
     def __init__(self, config: PoseMachineConfig) -> None:
         super().__init__()
         self.config = config

@@ -36,8 +36,10 @@ class PoseRefiner(nn.Module):
             nn.Linear(hidden, 3 * num_joints),
         )
         if residual:
-            nn.init.zeros_(self.layers[-1].weight)
-            nn.init.zeros_(self.layers[-1].bias)
+            last = self.layers[-1]
+            assert isinstance(last, nn.Linear)
+            nn.init.zeros_(last.weight)
+            nn.init.zeros_(last.bias)
 
     def forward(self, pose3d: torch.Tensor) -> torch.Tensor:
         flat = pose3d.flatten(-2)

@@ -15,6 +15,8 @@ the authors' released code did (InvertedOrder layers around lstm2).
 
 from __future__ import annotations
 
+from typing import Any, cast
+
 import torch
 from torch import nn
 
@@ -40,8 +42,12 @@ def lstm_step(lstm: nn.LSTM, x: torch.Tensor, h: torch.Tensor, c: torch.Tensor) 
     Same maths as nn.LSTM (gate order i, f, g, o) without its per-call overhead, which on CPU
     costs several times the arithmetic of one step of a small LSTM.
     """
-    gates = torch.addmm(lstm.bias_ih_l0, x, lstm.weight_ih_l0.t())
-    gates = torch.addmm(gates, h, lstm.weight_hh_l0.t()) + lstm.bias_hh_l0
+    weight_ih, weight_hh, bias_ih, bias_hh = (
+        cast(torch.Tensor, getattr(lstm, name))
+        for name in ("weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0")
+    )
+    gates = torch.addmm(bias_ih, x, weight_ih.t())
+    gates = torch.addmm(gates, h, weight_hh.t()) + bias_hh
     in_gate, forget_gate, cell_gate, out_gate = gates.chunk(4, dim=1)
     c = torch.sigmoid(forget_gate) * c + torch.sigmoid(in_gate) * torch.tanh(cell_gate)
     h = torch.sigmoid(out_gate) * torch.tanh(c)
@@ -87,7 +93,8 @@ class PoseTransformer(nn.Module):
     def initial_state(self, batch_size: int, like: torch.Tensor | None = None) -> LSTMState:
         """Zero (h, c), each (lstm_layers, batch_size, lstm_hidden)."""
         shape = (len(self.lstms), batch_size, self.hidden_size)
-        kwargs = {} if like is None else {"dtype": like.dtype, "device": like.device}
+        kwargs: dict[str, Any] = ({} if like is None
+                                  else {"dtype": like.dtype, "device": like.device})
         return torch.zeros(shape, **kwargs), torch.zeros(shape, **kwargs)
 
     def forward(
@@ -106,6 +113,7 @@ class PoseTransformer(nn.Module):
         else:
             encoded = inputs.reshape(batch, frames, -1)
         if self.extra_input_dim:
+            assert extra is not None  # PoseMachine checks the inputs against the config
             encoded = torch.cat([encoded, extra], dim=-1)
         hidden, state = self._run_lstms(self.embed(encoded), state)
         return self.head(hidden).reshape(batch, frames, self.num_joints, 3), state
@@ -126,7 +134,7 @@ class PoseTransformer(nn.Module):
             if reverse:
                 x = x.flip(1)
             if step_by_step:
-                h, c = lstm_step(lstm, x[:, 0], h0[index], c0[index])
+                h, c = lstm_step(cast(nn.LSTM, lstm), x[:, 0], h0[index], c0[index])
                 x = h[:, None]
             else:
                 x, (h, c) = lstm(x, (h0[index : index + 1], c0[index : index + 1]))

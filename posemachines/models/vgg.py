@@ -20,6 +20,7 @@ def conv_relu(in_channels: int, out_channels: int, kernel_size: int) -> list[nn.
     """A same-padded convolution and its ReLU, Kaiming-initialised for ReLU."""
     conv = nn.Conv2d(in_channels, out_channels, kernel_size, padding=kernel_size // 2)
     nn.init.kaiming_normal_(conv.weight, nonlinearity="relu")
+    assert conv.bias is not None  # Conv2d has a bias by default
     nn.init.zeros_(conv.bias)
     return [conv, nn.ReLU(inplace=True)]
 

@@ -22,9 +22,9 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset
 
-from posemachines.camera_sampling import VirtualCameraConfig
 from posemachines.data.mocap import load_mocap_npz
 from posemachines.data.splits import is_validation_take
+from posemachines.data.virtual_cameras import VirtualCameraConfig
 from posemachines.errors import PoseDataError, PoseInputError
 from posemachines.training.anthropometry import AnthropometryConfig
 from posemachines.training.articulation import ArticulationConfig

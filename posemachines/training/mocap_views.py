@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from posemachines.camera_sampling import VirtualCameraConfig, sample_virtual_cameras
 from posemachines.data.lifter_input import encode_lifter_input
+from posemachines.data.virtual_cameras import VirtualCameraConfig, sample_virtual_cameras
 from posemachines.errors import PoseDataError
 from posemachines.training.anthropometry import AnthropometryConfig, augment_anthropometry
 from posemachines.training.articulation import ArticulationConfig, articulate_clips

@@ -18,10 +18,9 @@ from pathlib import Path
 import numpy as np
 
 from posemachines.errors import PoseDataError
-from posemachines.export.formats import check_result
-from posemachines.inference.result import PoseResult
 from posemachines.skeleton import JOINTS16_PARENTS
-from posemachines.viz.plots import DIM_FACTOR, MIN_CONFIDENCE, joint_colours
+from posemachines.structures import PoseResult
+from posemachines.viz.drawing import DIM_FACTOR, MIN_CONFIDENCE, joint_colours
 from posemachines.viz.skeleton3d import BACKGROUND_RGB, GRID_RGB
 
 HTML_NAME = "viewer.html"
@@ -34,7 +33,6 @@ def _hex(colour: tuple[int, int, int]) -> str:
 
 def viewer_data(result: PoseResult) -> dict:
     """The JSON object the page reads: poses (T*16*3, 0.1 mm), confidences, times, colours."""
-    check_result(result)
     return {
         "source": result.source,
         "fps": float(result.fps),

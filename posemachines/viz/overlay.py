@@ -8,9 +8,8 @@ from pathlib import Path
 import numpy as np
 
 from posemachines.errors import PoseDataError
-from posemachines.export.formats import check_result
-from posemachines.inference.result import PoseResult
-from posemachines.viz.plots import MIN_CONFIDENCE, draw_label, draw_skeleton_2d
+from posemachines.structures import PoseResult
+from posemachines.viz.drawing import MIN_CONFIDENCE, draw_label, draw_skeleton_2d
 from posemachines.viz.video import write_video
 
 OVERLAY_NAME = "overlay.mp4"
@@ -74,7 +73,6 @@ def overlay_frames(
     min_confidence: float = MIN_CONFIDENCE,
 ) -> Iterator[np.ndarray]:
     """Yield every frame with its pose drawn (frames without a pose get a "no person" note)."""
-    check_result(result)
     check_labels(labels, result)
     rows = pose_rows(result)
     for index, frame in indexed_frames(frames):

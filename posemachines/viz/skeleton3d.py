@@ -15,11 +15,10 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from posemachines.export.formats import check_result
-from posemachines.inference.result import PoseResult
 from posemachines.skeleton import JOINTS16
+from posemachines.structures import PoseResult
+from posemachines.viz.drawing import draw_label, draw_skeleton_2d
 from posemachines.viz.overlay import FrameItem, indexed_frames, pose_rows
-from posemachines.viz.plots import draw_label, draw_skeleton_2d
 from posemachines.viz.video import write_video
 
 SKELETON3D_NAME = "skeleton3d.mp4"
@@ -123,7 +122,6 @@ def skeleton3d_frames(
     Without `frames`, one frame per pose with the two views only; with them, one per source
     frame (views left empty where no person was found).
     """
-    check_result(result)
     renderer = SkeletonViewRenderer(np.asarray(result.pose3d_mm, dtype=np.float64), panel_px,
                                     elevation_deg)
     rows = pose_rows(result)

@@ -38,7 +38,7 @@ def write_video(frames: Iterable[np.ndarray], path: Path | str, fps: float) -> i
     except OSError as error:
         raise PoseDataError(f"Cannot write video {path}: {error.strerror}.") from None
     writer = None
-    size: tuple[int, int] | None = None
+    size = (0, 0)
     count = 0
     try:
         for frame in frames:

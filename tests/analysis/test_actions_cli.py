@@ -11,6 +11,7 @@ import pytest
 from posemachines.analysis.report import analyze_result, frame_labels
 from posemachines.cli import main
 from posemachines.export.formats import write_npz
+from posemachines.structures.analysis import Skipped
 from tests.analysis.synthetic import BANDAI_1, mocap_world_mm, to_camera
 from tests.analysis.test_report import PNG_SIGNATURE, make_result
 
@@ -41,8 +42,8 @@ def test_actions_write_segments_and_a_timeline(bow_dir, capsys):
 
 def test_overlay_labels_show_the_action(bow_dir):
     result_poses = np.load(bow_dir / "poses3d.npz")["pose3d_mm"]
-    analysis = analyze_result(make_result(result_poses), actions=True, falls=False)
-    labels = frame_labels(analysis, len(result_poses))
+    report = analyze_result(make_result(result_poses), actions=True, falls=False)
+    labels = frame_labels(report, len(result_poses))
     assert labels[60].startswith("knee L ") and " | bow " in labels[60]
     assert labels[60].endswith("%")
 
@@ -59,12 +60,18 @@ def test_a_short_result_is_a_one_line_error(tmp_path, shared_data, capsys):
 def test_default_analysis_is_unchanged_and_short_results_skip_actions(tmp_path, shared_data):
     world = mocap_world_mm(shared_data / BANDAI_1 / "dataset-1_bow_active_001.bvh")[:40]
     result = make_result(to_camera(world))
-    assert "actions" not in analyze_result(result)
-    skipped = analyze_result(result, actions=True, falls=False)["actions"]["skipped"]
-    assert skipped.startswith("Action recognition needs at least")
+    assert analyze_result(result).actions is None
+    skipped = analyze_result(result, actions=True, falls=False).actions
+    assert isinstance(skipped, Skipped)
+    assert skipped.reason.startswith("Action recognition needs at least")
 
 
 def test_missing_weights_are_a_one_line_error(bow_dir, tmp_path, capsys):
     assert main(["analyze", str(bow_dir), "--actions", "--action-weights",
                  str(tmp_path / "none.pt"), "--out", str(tmp_path)]) == 2
     assert "Action weights" in capsys.readouterr().err
+
+
+def test_no_plot_skips_both_plots(bow_dir, tmp_path):
+    assert main(["analyze", str(bow_dir), "--actions", "--no-plot", "--out", str(tmp_path)]) == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["analysis.json"]

@@ -1,4 +1,4 @@
-"""analysis.json / analysis.png from a PoseResult, and the per-pose overlay labels."""
+"""The AnalysisReport of a PoseResult, analysis.json / analysis.png, and the overlay labels."""
 
 from __future__ import annotations
 
@@ -9,16 +9,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from posemachines.analysis.report import (
-    JSON_NAME,
-    PLOT_NAME,
-    analyze_result,
-    frame_labels,
-    write_analysis,
-)
+from posemachines.analysis.report import analyze_result, frame_labels
+from posemachines.analysis.report_json import JSON_NAME, report_to_json, write_analysis
 from posemachines.errors import PoseDataError
-from posemachines.inference.result import PoseResult
 from posemachines.skeleton import JOINTS16_NAMES
+from posemachines.structures import PoseResult
+from posemachines.structures.analysis import Skipped
+from posemachines.viz.analysis_plots import ANALYSIS_PLOT_NAME, write_analysis_plots
 from tests.analysis.synthetic import BANDAI_1, mocap_world_mm, to_camera, topple_to_floor
 
 FPS = 30.0
@@ -45,54 +42,56 @@ def fall_result(shared_data: Path) -> PoseResult:
 
 
 def test_document_has_one_key_per_analysis(fall_result, tmp_path):
-    analysis = analyze_result(fall_result, tmp_path, reps="LKnee")
+    report = analyze_result(fall_result, reps="LKnee")
+    assert write_analysis(report, tmp_path) == tmp_path / JSON_NAME
+    analysis = json.loads((tmp_path / JSON_NAME).read_text())
     for key in ("format", "version", "fps", "num_frames", "frame_indices", "timestamps_s",
                 "vertical", "angles", "falls", "reps"):
         assert key in analysis
-    assert "actions" not in analysis
+    assert "actions" not in analysis and report.actions is None
     assert analysis["num_frames"] == fall_result.num_frames
-    assert len(analysis["angles"]["series"]["knee_flexion_L"]) == fall_result.num_frames
-    written = json.loads((tmp_path / JSON_NAME).read_text())
-    assert written == json.loads(json.dumps(analysis))
-    assert (tmp_path / PLOT_NAME).read_bytes()[:8] == PNG_SIGNATURE
+    assert len(report.angles.series_deg["knee_flexion_L"]) == fall_result.num_frames
+    assert analysis == json.loads(json.dumps(report_to_json(report)))
+    assert write_analysis_plots(report, tmp_path) == [tmp_path / ANALYSIS_PLOT_NAME]
+    assert (tmp_path / ANALYSIS_PLOT_NAME).read_bytes()[:8] == PNG_SIGNATURE
 
 
 def test_fall_event_uses_source_frames_and_times(fall_result):
-    analysis = analyze_result(fall_result, reps=None)
-    (event,) = analysis["falls"]["events"]
-    assert 89 <= event["start_row"] < event["end_row"] <= 90 + 18
-    assert event["start_frame"] == 100 + event["start_row"]
-    assert event["start_s"] == pytest.approx((100 + event["start_row"]) / FPS, abs=1e-3)
-    assert event["down_until_row"] == fall_result.num_frames - 1
-    assert event["confidence"] >= 0.8
+    report = analyze_result(fall_result, reps=None)
+    (event,) = report.falls.events
+    assert 89 <= event.start_row < event.end_row <= 90 + 18
+    assert event.start_frame == 100 + event.start_row
+    assert event.start_s == pytest.approx((100 + event.start_row) / FPS, abs=1e-3)
+    assert event.down_until_row == fall_result.num_frames - 1
+    assert event.confidence >= 0.8
 
 
 def test_frame_labels_show_knees_reps_and_the_fall(fall_result):
-    analysis = analyze_result(fall_result, reps="knee_flexion_L")
-    labels = frame_labels(analysis, fall_result.num_frames)
+    report = analyze_result(fall_result, reps="knee_flexion_L")
+    labels = frame_labels(report, fall_result.num_frames)
     assert len(labels) == fall_result.num_frames
-    knee_l = analysis["angles"]["series"]["knee_flexion_L"][0]
-    knee_r = analysis["angles"]["series"]["knee_flexion_R"][0]
+    knee_l = report.angles.series_deg["knee_flexion_L"][0]
+    knee_r = report.angles.series_deg["knee_flexion_R"][0]
     assert labels[0].startswith(f"knee L {knee_l:.0f}° R {knee_r:.0f}° | reps 0")
     assert "FALL" not in labels[0]
     assert labels[-1].endswith("| FALL")
-    start = analysis["falls"]["events"][0]["start_row"]
+    start = report.falls.events[0].start_row
     assert "FALL" in labels[start] and "FALL" not in labels[start - 1]
 
 
 def test_labels_mark_unseen_knees(fall_result):
     confidence = fall_result.confidence.copy()
     confidence[:5, JOINTS16_NAMES.index("LKnee")] = 0.0
-    analysis = analyze_result(replace(fall_result, confidence=confidence), falls=False)
-    labels = frame_labels(analysis, fall_result.num_frames)
+    report = analyze_result(replace(fall_result, confidence=confidence), falls=False)
+    labels = frame_labels(report, fall_result.num_frames)
     assert labels[0].startswith("knee L -- R ")
     assert "--" not in labels[5]
 
 
 def test_labels_refuse_another_length(fall_result):
-    analysis = analyze_result(fall_result, falls=False)
+    report = analyze_result(fall_result, falls=False)
     with pytest.raises(PoseDataError, match="covers"):
-        frame_labels(analysis, fall_result.num_frames + 1)
+        frame_labels(report, fall_result.num_frames + 1)
 
 
 def test_joint_order_follows_the_names(fall_result):
@@ -103,8 +102,8 @@ def test_joint_order_follows_the_names(fall_result):
         keypoints_px=fall_result.keypoints_px[:, order],
         joint_names=tuple(JOINTS16_NAMES[i] for i in order),
     )
-    expected = analyze_result(fall_result, falls=False)["angles"]
-    assert analyze_result(shuffled, falls=False)["angles"] == expected
+    expected = analyze_result(fall_result, falls=False).angles
+    assert analyze_result(shuffled, falls=False).angles == expected
 
 
 def test_a_result_without_a_needed_joint_is_refused(fall_result):
@@ -115,9 +114,9 @@ def test_a_result_without_a_needed_joint_is_refused(fall_result):
 
 def test_short_results_skip_falls_unless_strict(fall_result):
     short = make_result(fall_result.pose3d_mm[:10])
-    analysis = analyze_result(short)
-    assert "1 s of poses" in analysis["falls"]["skipped"]
-    assert len(analysis["angles"]["series"]["knee_flexion_L"]) == 10
+    report = analyze_result(short)
+    assert isinstance(report.falls, Skipped) and "1 s of poses" in report.falls.reason
+    assert len(report.angles.series_deg["knee_flexion_L"]) == 10
     with pytest.raises(PoseDataError, match="1 s of poses"):
         analyze_result(short, strict=True)
 
@@ -135,7 +134,17 @@ def test_an_empty_result_is_refused(fall_result):
 
 
 def test_plot_without_angles_still_draws(fall_result, tmp_path):
-    analysis = analyze_result(fall_result, angles=False, falls=False, reps="RKnee")
-    paths = write_analysis(analysis, tmp_path)
-    assert [p.name for p in paths] == [JSON_NAME, PLOT_NAME]
-    assert paths[1].read_bytes()[:8] == PNG_SIGNATURE
+    report = analyze_result(fall_result, angles=False, falls=False, reps="RKnee")
+    paths = write_analysis_plots(report, tmp_path)
+    assert [p.name for p in paths] == [ANALYSIS_PLOT_NAME]
+    assert paths[0].read_bytes()[:8] == PNG_SIGNATURE
+
+
+def test_unwritable_folder_is_a_pose_data_error(fall_result, tmp_path):
+    report = analyze_result(fall_result, falls=False)
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    with pytest.raises(PoseDataError, match="Cannot write"):
+        write_analysis(report, blocker)
+    with pytest.raises(PoseDataError, match="Cannot write"):
+        write_analysis_plots(report, blocker)

@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 import torch
 
-from posemachines.correction import correct
+from posemachines.correction.correctors import CORRECTION_METHODS, LiftedClip, create_corrector
 from posemachines.correction.geometric import GeometricCorrectionConfig, correct_geometric
 from posemachines.correction.skeleton_fit import (
     BONE_CHILDREN,
@@ -145,20 +145,34 @@ def test_free_joints_variant_runs_without_skeleton() -> None:
                                                                   0.8 * clip["truth"])
 
 
-def test_dispatcher_and_missing_joints() -> None:
+def _as_lifted(clip: dict[str, np.ndarray]) -> LiftedClip:
+    frames = len(clip["lifted"])
+    return LiftedClip(
+        pose3d_mm=clip["lifted"], lifter_keypoints=np.zeros((frames, 16, 2)),
+        visibility_root=np.zeros((frames, 18)), keypoints_px=clip["keypoints"],
+        confidence=clip["confidence"], image_size=IMAGE_SIZE, focal_px=FOCAL_PX, fps=30.0,
+    )
+
+
+def test_correctors_by_name_and_missing_joints() -> None:
     clip = _lifted_clip(seed=7)
     clip["confidence"][10:20, 12] = 0.0
     clip["keypoints"][10:20, 12] = np.nan
-    pose, info = correct("geometric", clip["lifted"], keypoints_px=clip["keypoints"],
-                         confidence=clip["confidence"], image_size=IMAGE_SIZE,
-                         focal_px=FOCAL_PX)
-    assert np.isfinite(pose).all() and info is not None and info.kept.shape == (FRAMES,)
-    unchanged, none_info = correct("none", clip["lifted"])
-    assert none_info is None and unchanged is not None
-    with pytest.raises(PoseInputError, match="needs the 2D keypoints"):
-        correct("geometric", clip["lifted"])
+    lifted = _as_lifted(clip)
+    corrected = create_corrector("geometric", model=None)(lifted)
+    direct = correct_geometric(clip["lifted"], clip["keypoints"], clip["confidence"],
+                               image_size=IMAGE_SIZE, focal_px=FOCAL_PX, fps=30.0)
+    np.testing.assert_array_equal(corrected.pose3d_mm, direct.pose3d_mm)
+    np.testing.assert_array_equal(corrected.root_translation_mm, direct.root_translation_mm)
+    assert np.isfinite(corrected.pose3d_mm).all() and corrected.info is not None
+    assert corrected.info.kept.shape == (FRAMES,)
+    unchanged = create_corrector("none", model=None)(lifted)
+    assert unchanged.info is None and unchanged.root_translation_mm is None
+    np.testing.assert_array_equal(unchanged.pose3d_mm, clip["lifted"])
+    assert [create_corrector(m, model=None).method for m in CORRECTION_METHODS
+            if m != "paper"] == ["geometric", "none"]
     with pytest.raises(PoseInputError, match="Unknown correction method"):
-        correct("magic", clip["lifted"])
+        create_corrector("magic", model=None)
 
 
 @pytest.mark.parametrize(

@@ -18,7 +18,7 @@ from posemachines.data.keypoints_json import (
     load_videopose3d_keypoints,
 )
 from posemachines.errors import PoseDataError
-from posemachines.types import Keypoints2D
+from posemachines.structures import Keypoints2D
 from tests.data.synthetic import write_synthetic_videopose3d
 
 

@@ -17,7 +17,6 @@ from posemachines.data.normalization import (
     minmax_normalize,
     normalize_2d,
     normalize_3d,
-    root_relative,
 )
 from posemachines.errors import PoseDataError
 
@@ -30,12 +29,6 @@ def _poses(dims: int) -> st.SearchStrategy[np.ndarray]:
     return shapes.flatmap(
         lambda s: arrays(np.float64, (*s[0], s[1], dims), elements=coordinates)
     )
-
-
-def test_root_relative_by_hand() -> None:
-    joints = np.array([[[1.0, 2.0], [4.0, 6.0]]])
-    np.testing.assert_allclose(root_relative(joints), [[[0, 0], [3, 4]]])
-    np.testing.assert_allclose(root_relative(joints, root=1), [[[-3, -4], [0, 0]]])
 
 
 def test_normalize_2d_by_hand() -> None:

@@ -1,12 +1,15 @@
-"""Tests for posemachines/camera_sampling.py: virtual cameras around a mocap subject."""
+"""Tests for posemachines/data/virtual_cameras.py: virtual cameras around a mocap subject."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from posemachines.camera import CameraBatch as ReexportedCameraBatch
-from posemachines.camera_sampling import CameraBatch, VirtualCameraConfig, sample_virtual_cameras
+from posemachines.data.virtual_cameras import (
+    CameraBatch,
+    VirtualCameraConfig,
+    sample_virtual_cameras,
+)
 from posemachines.errors import PoseDataError
 
 TARGET_MM = np.array([300.0, 950.0, -200.0])  # a root 95 cm above the Y-up ground
@@ -121,10 +124,6 @@ def test_sampler_rejects_bad_arguments():
         sample_virtual_cameras(rng, 5, np.zeros((4, 3)))
     with pytest.raises(PoseDataError):
         sample_virtual_cameras(rng, 5, np.array([0.0, np.nan, 0.0]))
-
-
-def test_sampler_names_are_importable_from_camera_module():
-    assert ReexportedCameraBatch is CameraBatch
 
 
 def test_target_position_frac_spreads_the_target_over_the_image():

@@ -15,10 +15,12 @@ import torch
 from posemachines.camera import h36m_camera
 from posemachines.cli import main
 from posemachines.data.mocap import MocapClip, MocapCollection
-from posemachines.errors import PoseInputError
+from posemachines.data.videopose3d import write_videopose3d_2d, write_videopose3d_3d
+from posemachines.errors import PoseDataError, PoseInputError
 from posemachines.evaluation import lifting, runner
 from posemachines.evaluation.metrics import pa_mpjpe
-from posemachines.evaluation.runner import EvaluationOptions, evaluate
+from posemachines.evaluation.options import EvaluationOptions
+from posemachines.evaluation.runner import evaluate
 from posemachines.models import PoseMachine, get_config
 from posemachines.models.checkpoint import save_checkpoint
 from posemachines.skeleton import to_joints16
@@ -291,3 +293,41 @@ def test_time_reversal_changes_the_clip_rows_but_not_single_frames(
     for row in MOCAP_ROWS:
         # A one-frame window played backwards is the same window: only clips change.
         assert (once[row] == both[row]) == row.endswith("single frame (T=1)"), row
+
+
+def write_humaneva_folder(folder: Path, takes: dict[str, tuple[str, ...]]) -> None:
+    """data_3d_humaneva15.npz and data_2d_humaneva15_gt.npz as VideoPose3D names them: takes
+    'Walking 1 chunk0', 'Jog 1 chunk0', 'Box 1 chunk0' per subject, 3 cameras each."""
+    rng = np.random.default_rng(5)
+    world, pixels = {}, {}
+    for subject, actions in takes.items():
+        world[subject], pixels[subject] = {}, {}
+        for action in actions:
+            joints = rng.normal(0.0, 300.0, (12, 15, 3))
+            world[subject][action] = joints
+            depth = joints[..., 2:] + 4000.0
+            pixels[subject][action] = [1000.0 * joints[..., :2] / depth + 320.0] * 3
+    write_videopose3d_3d(folder / "data_3d_humaneva15.npz", world)
+    write_videopose3d_2d(folder / "data_2d_humaneva15_gt.npz", pixels, {"num_joints": 15})
+
+
+def test_humaneva_in_videopose3d_names_scores_walk_jog_and_box(tmp_path, lite_weights):
+    actions = ("Walking 1 chunk0", "Walking 1 chunk1", "Jog 1 chunk0", "Box 1 chunk0")
+    write_humaneva_folder(tmp_path, {"Train/S1": actions[:1], "Validate/S1": actions,
+                                     "Validate/S2": actions, "Validate/S3": actions})
+    model = runner.load_lifter(lite_weights)
+    report = evaluate(model, "humaneva", tmp_path, EvaluationOptions(progress=False))
+    assert list(report.table.values) == ["Walk S1", "Walk S2", "Walk S3", "Jog S1", "Jog S2",
+                                       "Jog S3", "Box S1", "Box S2", "Box S3"]
+    assert report.table.frame_counts["Walk S1"] == 2 * 3 * 12  # two chunks, three cameras
+    takes = next(line for line in report.description if line.startswith("Takes scored"))
+    assert "Validate/S2: Box 1 chunk0, Jog 1 chunk0, Walking 1 chunk0, Walking 1 chunk1" in takes
+
+
+def test_a_protocol_fails_loudly_when_an_action_it_names_has_no_take(tmp_path, lite_weights):
+    actions = ("Walking 1 chunk0", "Jog 1 chunk0")
+    write_humaneva_folder(tmp_path, {s: actions for s in ("Validate/S1", "Validate/S2")})
+    model = runner.load_lifter(lite_weights)
+    with pytest.raises(PoseDataError, match="no take of Box was found .*takes there: "
+                                            "Jog 1 chunk0, Walking 1 chunk0"):
+        evaluate(model, "humaneva", tmp_path, EvaluationOptions(progress=False))

@@ -8,8 +8,8 @@ from __future__ import annotations
 import numpy as np
 from scipy.spatial.transform import Rotation
 
-from posemachines.inference.result import CorrectionInfo, PoseResult
 from posemachines.skeleton import JOINTS16_PARENTS
+from posemachines.structures import CorrectionInfo, PoseResult
 
 #: Standing subject facing the camera, camera frame (x right, y down, z forward), mm, from its
 #: parent. The subject's left side is at +x. Hips sit a little below the pelvis joint.

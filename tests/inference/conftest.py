@@ -4,18 +4,18 @@ from __future__ import annotations
 
 import pytest
 
+from posemachines.correction.correctors import CorrectedClip, GeometricCorrector, LiftedClip
+
 
 @pytest.fixture
-def correction_calls(monkeypatch) -> list[dict]:
-    """The keyword arguments of every `correct` call the Estimator makes (the real one runs)."""
-    from posemachines.inference import estimator as estimator_module
+def correction_calls(monkeypatch) -> list[LiftedClip]:
+    """The clip of every geometric correction an Estimator makes (the real correction runs)."""
+    calls: list[LiftedClip] = []
+    real_call = GeometricCorrector.__call__
 
-    calls: list[dict] = []
-    real_correct = estimator_module.correct
+    def spy(self: GeometricCorrector, clip: LiftedClip) -> CorrectedClip:
+        calls.append(clip)
+        return real_call(self, clip)
 
-    def spy(*args, **kwargs):
-        calls.append(kwargs)
-        return real_correct(*args, **kwargs)
-
-    monkeypatch.setattr(estimator_module, "correct", spy)
+    monkeypatch.setattr(GeometricCorrector, "__call__", spy)
     return calls

@@ -3,11 +3,13 @@ import pytest
 
 from posemachines.data.lifter_input import mirror_detections
 from posemachines.errors import PoseInputError, PoseModelError
+from posemachines.export.formats import load_result
+from posemachines.export.writer import write_outputs
 from posemachines.inference.detectors.base import Detection2D, PoseDetector, Roi
 from posemachines.inference.estimator import Estimator, default_weights_path, detect_track
 from posemachines.inference.frames import Frame
 from posemachines.skeleton import flip_horizontal
-from posemachines.types import Keypoints2D
+from posemachines.structures import Keypoints2D
 
 STANDING_PX = np.array([
     [320, 300], [300, 300], [300, 380], [300, 460], [340, 300], [340, 380], [340, 460],
@@ -118,17 +120,17 @@ def test_estimator_is_exported_at_the_top_level():
     assert posemachines.Estimator is Estimator
 
 
-def test_result_writes_itself_in_every_file_format(random_lite_weights, tmp_path):
-    from posemachines.export.formats import load_result
-
+def test_result_is_written_in_every_file_format(random_lite_weights, tmp_path):
     result = Estimator(weights=random_lite_weights, correction="none").predict_keypoints(
         _clip(), image_size=(640, 480)
     )
-    assert load_result(result.to_npz(tmp_path / "p.npz")).num_frames == 6
-    assert load_result(result.to_json(tmp_path / "p.json")).num_frames == 6
-    assert result.to_csv(tmp_path / "p.csv").read_text().count("\n") == 7
-    assert result.to_bvh(tmp_path / "m.bvh").read_text().startswith("HIERARCHY")
-    assert "<html" in result.to_html(tmp_path / "v.html").read_text().lower()
+    formats = ("json", "npz", "csv", "bvh", "html")
+    paths = dict(zip(formats, write_outputs(result, tmp_path, formats), strict=True))
+    assert load_result(paths["npz"]).num_frames == 6
+    assert load_result(paths["json"]).num_frames == 6
+    assert paths["csv"].read_text().count("\n") == 7
+    assert paths["bvh"].read_text().startswith("HIERARCHY")
+    assert "<html" in paths["html"].read_text().lower()
 
 
 def test_flip_test_is_on_by_default_and_makes_the_lift_mirror_equivariant(random_lite_weights):
@@ -166,4 +168,4 @@ def test_the_correction_gets_the_clips_frame_rate(random_lite_weights, correctio
     est = Estimator(weights=random_lite_weights)
     est.predict_keypoints(_clip(), fps=5.0, image_size=(640, 480))
     est.predict_keypoints(_clip(), fps=60.0, image_size=(640, 480))
-    assert [call["fps"] for call in correction_calls] == [5.0, 60.0]
+    assert [clip.fps for clip in correction_calls] == [5.0, 60.0]

@@ -75,7 +75,7 @@ def test_estimator_lifts_with_the_metadata_focal(tmp_path, random_lite_weights, 
     Estimator(weights=random_lite_weights).predict_video(video)
     Estimator(weights=random_lite_weights, focal_px=900.0).predict_video(video)  # user wins
     Estimator(weights=random_lite_weights).predict_video(_video(tmp_path / "p.mp4", {}))
-    assert [call["focal_px"] for call in correction_calls] == [
+    assert [clip.focal_px for clip in correction_calls] == [
         pytest.approx(estimate_focal_px((64, 48), focal_35mm=26.0)), 900.0, None]
 
 

@@ -13,8 +13,8 @@ import numpy as np
 import pytest
 
 from posemachines.errors import PoseDataError
+from posemachines.viz.drawing import LEFT_RGB, RIGHT_RGB
 from posemachines.viz.html_viewer import render_viewer_html, write_html_viewer
-from posemachines.viz.plots import LEFT_RGB, RIGHT_RGB
 from tests.export.sample_poses import make_result, random_poses
 
 CHROMIUM = Path("/usr/bin/chromium")

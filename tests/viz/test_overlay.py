@@ -10,8 +10,8 @@ import pytest
 
 from posemachines.errors import PoseDataError
 from posemachines.skeleton import JOINTS16_NAMES
+from posemachines.viz.drawing import CENTRE_RGB, LEFT_RGB, RIGHT_RGB, dimmed
 from posemachines.viz.overlay import render_overlay_frame, write_overlay
-from posemachines.viz.plots import CENTRE_RGB, LEFT_RGB, RIGHT_RGB, dimmed
 from tests.export.sample_poses import make_result, project, random_poses, rest_pose
 
 SIZE = (320, 240)

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from posemachines.skeleton import JOINTS16_NAMES
-from posemachines.viz.plots import CENTRE_RGB, RIGHT_RGB
+from posemachines.viz.drawing import CENTRE_RGB, RIGHT_RGB
 from posemachines.viz.skeleton3d import (
     SkeletonViewRenderer,
     skeleton3d_frames,

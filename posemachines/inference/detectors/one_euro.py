@@ -42,7 +42,8 @@ class OneEuroFilter:
         passes 1 / object size in px). Non-increasing times return the value unfiltered.
         """
         value = np.asarray(value, dtype=np.float64)
-        if self._last_time is None or self._value is None or self._last_raw is None:
+        if (self._last_time is None or self._value is None or self._last_raw is None
+                or self._derivative is None):
             self._last_time, self._last_raw, self._value = time_s, value, value
             self._derivative = np.zeros_like(value)
             return value

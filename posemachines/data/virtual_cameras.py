@@ -13,7 +13,8 @@ from typing import Any
 import numpy as np
 from scipy.spatial.transform import Rotation
 
-from posemachines.camera import Camera, _float_points, _like, look_at
+from posemachines.arrays import float_points, like
+from posemachines.camera import Camera, look_at
 from posemachines.errors import PoseDataError
 
 _RANGE_FIELDS = ("height_mm", "distance_mm", "yaw_deg", "focal_over_width")
@@ -117,17 +118,17 @@ class CameraBatch:
             )
         tail = param.shape[1:]
         ones = (1,) * (points.ndim - 1 - len(tail))
-        return _like(param.reshape((len(self), *ones, *tail)), points)
+        return like(param.reshape((len(self), *ones, *tail)), points)
 
     def world_to_camera(self, X_world: Any) -> Any:
         """World points (n, ..., J, 3) mm -> each camera's frame (n, ..., J, 3) mm."""
-        X = _float_points(X_world, 3, "X_world")
+        X = float_points(X_world, 3, "X_world")
         R_transposed = self._per_camera(np.swapaxes(self.R, 1, 2), X, "X_world")
         return X @ R_transposed + self._per_camera(self.t_mm, X, "X_world")
 
     def project(self, X_cam: Any) -> Any:
         """Camera-frame points (n, ..., J, 3) mm -> pixels (n, ..., J, 2), pinhole."""
-        X = _float_points(X_cam, 3, "X_cam")
+        X = float_points(X_cam, 3, "X_cam")
         xy = X[..., :2] / X[..., 2:3]
         return xy * self._per_camera(self.f_px, X, "X_cam") + self._per_camera(
             self.c_px, X, "X_cam"

@@ -1,4 +1,4 @@
-"""Checks that turn bad pose arrays and unreadable .npz files into one-sentence PoseDataErrors.
+"""Checks that turn bad pose arrays into one-sentence PoseDataErrors.
 
 `check_pose_array` validates shape, joint count, finiteness and, for 3D, the unit: the median
 bone length of an adult is ~250 mm (a small child's ~130 mm), so a median below 40 mm (metres
@@ -6,12 +6,6 @@ give ~0.25, centimetres ~25) or above 2000 mm means the array holds another unit
 """
 
 from __future__ import annotations
-
-import pickle
-import zipfile
-import zlib
-from collections.abc import Iterable
-from pathlib import Path
 
 import numpy as np
 
@@ -105,35 +99,3 @@ def _guess_unit(median: float) -> str | None:
         if 0.05 <= median * MM_PER_UNIT[unit] / 1000.0 <= 1.0:
             return unit
     return None
-
-
-def load_npz(
-    path: str | Path, required_keys: Iterable[str] = (), *, allow_pickle: bool = False
-) -> dict[str, np.ndarray]:
-    """Read every array of an .npz file into memory; raise PoseDataError on any defect.
-
-    A missing file, a truncated or non-.npz file, or a missing required key each give one
-    sentence naming the file. allow_pickle is needed for object arrays (e.g. VideoPose3D dicts).
-    """
-    path = Path(path)
-    if not path.is_file():
-        raise PoseDataError(f"{path} does not exist or is not a file.")
-    try:
-        loaded = np.load(path, allow_pickle=allow_pickle)
-        if not isinstance(loaded, np.lib.npyio.NpzFile):
-            raise PoseDataError(f"{path} is a single array, not an .npz archive.")
-        with loaded as archive:
-            arrays = {key: archive[key] for key in archive.files}
-    except (
-        zipfile.BadZipFile, EOFError, ValueError, OSError, zlib.error, pickle.UnpicklingError
-    ) as error:
-        raise PoseDataError(
-            f"{path} is truncated or not a valid .npz file ({type(error).__name__})."
-        ) from None
-    missing = [key for key in required_keys if key not in arrays]
-    if missing:
-        raise PoseDataError(
-            f"{path} lacks the key(s) {', '.join(missing)}; it holds "
-            f"{', '.join(sorted(arrays)) or 'nothing'}."
-        )
-    return arrays

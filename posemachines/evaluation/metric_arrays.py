@@ -7,14 +7,16 @@ needed here do not justify a new dependency.
 
 from __future__ import annotations
 
-from typing import Literal, TypeAlias
+from typing import Any, Literal, TypeAlias
 
 import numpy as np
 import torch
 
+from posemachines.arrays import is_torch
 from posemachines.errors import PoseDataError
 
-Array: TypeAlias = np.ndarray | torch.Tensor
+#: A numpy array or a torch tensor (Any: mypy cannot follow the `is_torch` dispatch).
+Array: TypeAlias = Any
 Reduction: TypeAlias = Literal["mean", "none"]
 
 #: Below this, a denominator counts as zero (avoids 0/0 and infinite gradients).
@@ -22,10 +24,6 @@ TINY = 1e-12
 #: A ground-truth pose whose joints all lie within this many units of their centroid is taken
 #: to be in metres (no person spans less than 10 mm).
 METRES_SUSPECT_EXTENT = 10.0
-
-
-def is_torch(x: Array) -> bool:
-    return isinstance(x, torch.Tensor)
 
 
 def norm(x: Array) -> Array:
@@ -147,8 +145,3 @@ def _check_values(pred: np.ndarray, gt: np.ndarray, mask: np.ndarray | None) -> 
     if 0.0 < extent < METRES_SUSPECT_EXTENT:
         raise PoseDataError(f"Ground-truth joints lie within {extent:.3g} of their centroid, "
                             "which looks like metres; metrics expect millimetres.")
-
-
-def root_relative(joints: Array, root: int = 0) -> Array:
-    """`(..., J, D)` joints minus their root joint, same unit and kind as the input."""
-    return joints - joints[..., root : root + 1, :]
