@@ -1,23 +1,27 @@
-"""Is the camera static? The floor fitted in sliding windows must stay put in camera coordinates.
+"""Is the camera static? The floor, fitted in sliding windows, must stay put in camera coordinates.
 
 Windows of `window_s` seconds every `step_s` seconds each get their own floor fit (footprints
 whose run centre falls in the window, the window's own trunk prior). The camera counts as moving
-when any two windows' floor normals differ by more than `max_tilt_deg`, or one window's floor
-passes more than `max_height_leg` leg lengths above or below another window's footprints (the
-floor is compared where the person stood, not under the camera, where a small tilt error would
-be magnified by the distance). That catches a camera that
-tilts, rolls or rises; it cannot see a camera that pans or travels level (the floor looks the
-same), which needs image motion.
+when
+- tilt: two windows' floor normals differ by more than `max_tilt_deg` along a floor direction
+  that the footprints of both windows decided (directions the trunk prior decided are not
+  compared: a person who bends over for a while would otherwise look like a tilting camera), or
+- height: the footprints of one window lie, by their median, more than `max_height_leg` leg
+  lengths above or below those of another, measured from the floor fitted to the whole clip.
+That catches a camera that tilts, rolls or rises; it cannot see a camera that pans or travels
+level (the floor looks the same), nor a steady rise while the person walks steadily (that looks
+like a sloping floor); those need image motion.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
 from posemachines.world.body import FOOT_JOINTS, check_fps, check_joints, leg_length_mm
 from posemachines.world.floor_fit import (
+    FloorFit,
     FloorFitConfig,
     Footprints,
     candidate_contacts,
@@ -26,17 +30,23 @@ from posemachines.world.floor_fit import (
     trunk_prior,
 )
 
+#: Two decided directions are compared when they are within this angle (deg) of each other.
+SHARED_DIRECTION_DEG = 25.0
+
 
 @dataclass(frozen=True)
 class CameraMotionConfig:
     """window_s / step_s: sliding windows (s); max_tilt_deg, max_height_leg: allowed drift;
-    min_footprints: a window with fewer is skipped; floor: the per-window fit."""
+    min_footprints: a window (or clip) with fewer is not judged; window_min_spread_leg: a
+    window's prints decide a tilt only where they spread this far (leg lengths; a few prints
+    over a short distance read small rest-height changes as large tilts); floor: the fits."""
 
     window_s: float = 3.0
     step_s: float = 1.0
     max_tilt_deg: float = 5.0
     max_height_leg: float = 0.15
     min_footprints: int = 3
+    window_min_spread_leg: float = 0.5
     floor: FloorFitConfig = field(default_factory=FloorFitConfig)
 
 
@@ -44,10 +54,9 @@ class CameraMotionConfig:
 class CameraMotion:
     """moving: the floor drifts in camera coordinates; reason: one sentence ('' when static);
     window_start (W,) first frame of each window; window_up (W, 3) its floor normal in camera
-    coordinates (NaN: too few footprints); window_height_mm (W,) camera height above the ankles'
-    plane; tilt_drift_deg: largest angle between two windows' normals; height_drift_mm: largest
-    height of one window's footprints over another window's floor (NaN: fewer than two windows
-    fitted)."""
+    coordinates (NaN: too few footprints); window_height_mm (W,) median height of its
+    footprints over the whole clip's floor; tilt_drift_deg, height_drift_mm: the largest
+    differences between windows (NaN: fewer than two windows judged)."""
 
     moving: bool
     reason: str
@@ -65,6 +74,19 @@ def _window_prints(prints: Footprints, start: int, stop: int) -> Footprints:
                       prints.stop[keep])
 
 
+def shared_tilt_deg(first: FloorFit, second: FloorFit) -> float:
+    """Largest angle (deg) between two fits' normals along a floor direction both decided
+    (0 when they decided none in common)."""
+    difference = first.normal - second.normal
+    largest = 0.0
+    for axis in first.seen_axes:
+        projected = second.seen_axes.T @ (second.seen_axes @ axis)
+        if np.linalg.norm(projected) >= np.cos(np.radians(SHARED_DIRECTION_DEG)):
+            tilt = np.degrees(np.arcsin(min(1.0, abs(difference @ axis))))
+            largest = max(largest, float(tilt))
+    return largest
+
+
 def detect_camera_motion(
     joints_cam_mm: np.ndarray, fps: float, valid: np.ndarray | None = None,
     config: CameraMotionConfig | None = None,
@@ -76,36 +98,47 @@ def detect_camera_motion(
     valid = np.isfinite(joints).all(axis=(1, 2)) if valid is None else np.asarray(valid, bool)
     leg = leg_length_mm(joints[valid])
     feet = joints[:, list(FOOT_JOINTS)]
-    candidates = candidate_contacts(feet, fps, trunk_prior(joints[valid]).up, leg, valid,
-                                    config.floor)
+    prior = trunk_prior(joints[valid], config.floor)
+    candidates = candidate_contacts(feet, fps, prior.up, leg, valid, config.floor)
     prints = footprints(feet, candidates, fps, config.floor)
     length = max(1, int(round(config.window_s * fps)))
     step = max(1, int(round(config.step_s * fps)))
     starts = np.arange(0, max(len(joints) - length, 0) + 1, step)
     ups = np.full((len(starts), 3), np.nan)
     heights = np.full(len(starts), np.nan)
-    centres = np.full((len(starts), 3), np.nan)
+    nothing = CameraMotion(False, "", starts, ups, heights, float("nan"), float("nan"))
+    if len(prints.feet) < config.min_footprints:
+        return nothing
+    whole = fit_floor(prints, prior, leg, len(FOOT_JOINTS), config.floor)
+    above = prints.positions_mm @ whole.normal + whole.offset_mm + whole.foot_bias_mm[prints.feet]
+    window_config = replace(config.floor, min_spread_leg=config.window_min_spread_leg)
+    fits: dict[int, FloorFit] = {}
     for k, start in enumerate(starts):  # a few windows per clip
         window = _window_prints(prints, start, start + length)
         in_window = valid[start:start + length]
         if len(window.feet) < config.min_footprints or not in_window.any():
             continue
-        prior = trunk_prior(joints[start:start + length][in_window], config.floor)
-        fit = fit_floor(window, prior, leg, len(FOOT_JOINTS), config.floor)
-        ups[k], heights[k] = fit.normal, fit.offset_mm
-        centres[k] = window.positions_mm.mean(axis=0)
-    fitted = np.flatnonzero(np.isfinite(heights))
-    if len(fitted) < 2:
-        return CameraMotion(False, "", starts, ups, heights, float("nan"), float("nan"))
-    cosines = np.clip(ups[fitted] @ ups[fitted].T, -1.0, 1.0)
-    tilt = float(np.degrees(np.arccos(cosines.min())))
-    first, second = np.unravel_index(np.argmin(cosines), cosines.shape)
-    height = float(np.abs(centres[fitted] @ ups[fitted].T + heights[fitted]).max())
+        window_prior = trunk_prior(joints[start:start + length][in_window], config.floor)
+        fits[k] = fit_floor(window, window_prior, leg, len(FOOT_JOINTS), window_config)
+        ups[k] = fits[k].normal
+        centre = (prints.start + prints.stop) / 2.0
+        heights[k] = np.median(above[(centre >= start) & (centre < start + length)])
+    if len(fits) < 2:
+        return nothing
+    judged = sorted(fits)
+    tilt, pair = 0.0, (judged[0], judged[0])
+    for i, first in enumerate(judged):
+        for second in judged[i + 1:]:
+            angle = max(shared_tilt_deg(fits[first], fits[second]),
+                        shared_tilt_deg(fits[second], fits[first]))
+            if angle > tilt:
+                tilt, pair = angle, (first, second)
+    height = float(np.ptp(heights[judged]))
     reasons = []
     if tilt > config.max_tilt_deg:
-        a, b = sorted((starts[fitted[first]], starts[fitted[second]]))
+        a, b = (starts[k] / fps for k in pair)
         reasons.append(f"the floor tilts by {tilt:.1f} deg in camera coordinates between "
-                       f"{a / fps:.1f} s and {b / fps:.1f} s (limit {config.max_tilt_deg:g} deg)")
+                       f"{a:.1f} s and {b:.1f} s (limit {config.max_tilt_deg:g} deg)")
     if height > config.max_height_leg * leg:
         reasons.append(f"the floor moves by {height:.0f} mm under the person "
                        f"(limit {config.max_height_leg * leg:.0f} mm)")

@@ -38,23 +38,27 @@ class FloorFitConfig:
     above the lower ankle); speed_window_s (derivative window), min_footprint_s (shortest run).
     Fit: inlier_leg (RANSAC inlier distance, leg lengths), min_noise_leg (least footprint
     noise assumed), ransac_trials, seed, max_tilt_deg (RANSAC planes further from the trunk's up
-    are rejected), foot_bias_leg (spread of the per-foot offsets). Prior: lateral_sigma_deg,
+    are rejected), foot_bias_leg (spread of the per-foot offsets); the prints decide the tilt
+    along a direction where each foot's prints spread (standard deviation) by min_spread_leg leg
+    lengths and spread_noise_ratio times their height noise (`seen_directions`). Prior:
+    lateral_sigma_deg,
     forward_sigma_deg (trust in the trunk's mean up across and along the body)."""
 
     contact_speed_leg_per_s: float = 0.35
     speed_percentile: float = 25.0
     relative_speed: float = 1.5
-    max_contact_speed_leg_per_s: float = 1.0
+    max_contact_speed_leg_per_s: float = 1.5
     contact_height_leg: float = 0.1
     speed_window_s: float = 0.2
-    min_footprint_s: float = 0.1
+    min_footprint_s: float = 0.05
     inlier_leg: float = 0.03
     min_noise_leg: float = 0.004
     ransac_trials: int = 256
     seed: int = 0
     max_tilt_deg: float = 30.0
     foot_bias_leg: float = 0.01
-    min_spread_leg: float = 0.5
+    min_spread_leg: float = 0.1
+    spread_noise_ratio: float = 10.0
     lateral_sigma_deg: float = 3.0
     forward_sigma_deg: float = 10.0
 
@@ -85,7 +89,8 @@ class FloorFit:
 
     normal (3,) unit, oriented with the trunk's up; foot_bias_mm (F,); inliers (N,) bool over the
     footprints; residual_mm: RMS inlier distance; normal_sigma_deg: the normal's largest standard
-    error (from the fit's Jacobian, prior included).
+    error (from the fit's Jacobian, prior included); seen_axes (k, 3): unit floor directions
+    (camera frame) along which the footprints spread enough to decide the tilt.
     """
 
     normal: np.ndarray
@@ -94,7 +99,12 @@ class FloorFit:
     inliers: np.ndarray
     residual_mm: float
     normal_sigma_deg: float
-    seen_directions: int
+    seen_axes: np.ndarray
+
+    @property
+    def seen_directions(self) -> int:
+        """How many tilt directions (0-2) the footprints decided; the prior took the rest."""
+        return len(self.seen_axes)
 
 
 def trunk_prior(joints_mm: np.ndarray, config: FloorFitConfig | None = None) -> UpPrior:
@@ -213,15 +223,16 @@ def fit_floor(
     first = np.cross(up, helper)
     first /= np.linalg.norm(first)
     basis = np.stack([up, first, np.cross(up, first)])
-    directions = seen_directions(prints, basis, config.min_spread_leg * leg_mm)
     tolerance = config.inlier_leg * leg_mm
-    start = _ransac_normal(points, up, tolerance, config) if len(directions) == 2 else None
+    start = _ransac_normal(points, up, tolerance, config) if len(points) >= 3 else None
     start = up if start is None else start
     height = points @ start
     deviation = height - np.median(height)
     inliers = np.abs(deviation) < tolerance
     noise = 1.4826 * np.median(np.abs(deviation[inliers])) if inliers.sum() >= 3 else 0.0
     noise = max(noise, config.min_noise_leg * leg_mm)
+    directions = seen_directions(
+        prints, basis, max(config.min_spread_leg * leg_mm, config.spread_noise_ratio * noise))
 
     tangent_precision = basis[1:] @ prior.precision @ basis[1:].T
     prior_root = np.linalg.cholesky(tangent_precision + 1e-9 * np.eye(2)).T
@@ -246,5 +257,6 @@ def fit_floor(
     return FloorFit(
         normal=normal, offset_mm=float(offset), foot_bias_mm=bias, inliers=inliers,
         residual_mm=float(np.sqrt(np.mean(distance[inliers] ** 2))) if inliers.any() else np.nan,
-        normal_sigma_deg=float(np.degrees(np.arctan(sigma))), seen_directions=free,
+        normal_sigma_deg=float(np.degrees(np.arctan(sigma))),
+        seen_axes=directions @ basis[1:],
     )

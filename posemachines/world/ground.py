@@ -45,7 +45,7 @@ class GroundConfig:
     up; ankle_height_fraction: see `ANKLE_HEIGHT_FRACTION`."""
 
     floor: FloorFitConfig = field(default_factory=FloorFitConfig)
-    min_footprints: int = 3
+    min_footprints: int = 2
     ankle_height_fraction: float = ANKLE_HEIGHT_FRACTION
 
 
