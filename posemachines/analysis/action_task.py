@@ -34,7 +34,7 @@ import time
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import torch
@@ -168,7 +168,8 @@ def frame_scores(model: ActionModel, segments: list[LabelledSegment]) -> dict[st
     matrix = confusion_matrix(np.concatenate(truth), np.concatenate(predicted),
                               len(model.classes))
     scores = classification_scores(matrix)
-    return {"accuracy": scores["accuracy"], "macro_f1": scores["macro_f1"],
+    return {"accuracy": cast(float, scores["accuracy"]),
+            "macro_f1": cast(float, scores["macro_f1"]),
             "frames": int(matrix.sum())}
 
 
@@ -270,8 +271,8 @@ class ActionTask(Task):
             self._validated[1][name] = matrix
             scores = classification_scores(matrix)
             total_loss, total_windows = total_loss + loss, total_windows + int(matrix.sum())
-            metrics[f"accuracy_{name}"] = scores["accuracy"]
-            metrics[f"macro_f1_{name}"] = scores["macro_f1"]
+            metrics[f"accuracy_{name}"] = cast(float, scores["accuracy"])
+            metrics[f"macro_f1_{name}"] = cast(float, scores["macro_f1"])
         return {"loss": total_loss / max(total_windows, 1), **metrics}
 
     def _validated_matrices(self, model: nn.Module) -> dict[str, np.ndarray]:
@@ -286,7 +287,7 @@ class ActionTask(Task):
     def save_model(self, model: nn.Module, path: Path, extra: dict[str, Any]) -> None:
         """best.pt in the `load_action_model` format, with the held-out scores as metrics."""
         net = copy.deepcopy(model).cpu().eval()
-        action_model = ActionModel(net, ACTION_CLASSES, {})
+        action_model = ActionModel(cast(ActionNet, net), ACTION_CLASSES, {})
         test, confusion = {}, {}
         validated = self._validated_matrices(net)
         for name, segments in self.test_sets.items():

@@ -204,7 +204,7 @@ def _window_starts(count: int, stride: int) -> np.ndarray:
     return np.unique(np.append(starts, count - WINDOW_FRAMES))
 
 
-def _merge_short_runs(labels: np.ndarray, probabilities: np.ndarray,
+def merge_short_runs(labels: np.ndarray, probabilities: np.ndarray,
                       min_rows: int) -> np.ndarray:
     """Relabel runs shorter than min_rows (shortest first) as the likelier neighbour."""
     labels = labels.copy()
@@ -283,7 +283,7 @@ def recognize_actions(
         if duration >= needed:
             probabilities[run] = _run_probabilities(model, poses[run], times[run], up,
                                                     max(1, int(stride_frames)))
-            labels[run] = _merge_short_runs(probabilities[run].argmax(axis=1),
+            labels[run] = merge_short_runs(probabilities[run].argmax(axis=1),
                                             probabilities[run], min_rows)
     return ActionTimeline(model.classes, probabilities, labels,
                           segments_from_labels(labels, probabilities, model.classes))

@@ -47,8 +47,9 @@ def report_to_json(report: AnalysisReport) -> dict[str, Any]:
             "upright_fraction": vertical.upright_fraction, "spread_deg": vertical.spread_deg,
         },
     }
-    sections = (("angles", report.angles, _angles_json), ("falls", report.falls, _falls_json),
-                ("reps", report.reps, _reps_json), ("actions", report.actions, _actions_json))
+    sections: tuple[tuple[str, object, Callable[[Any], dict[str, Any]]], ...] = (
+        ("angles", report.angles, _angles_json), ("falls", report.falls, _falls_json),
+        ("reps", report.reps, _reps_json), ("actions", report.actions, _actions_json))
     for key, section, to_json in sections:
         if isinstance(section, Skipped):
             document[key] = {"skipped": section.reason}

@@ -173,7 +173,7 @@ def augment_anthropometry(
     """(B, T, 16, 3) mm world poses with a new body for each clip (chance `probability`),
     float64; clips left as they were are returned unchanged."""
     bodies = sample_proportions(rng, world_mm.shape[0], config)
-    chosen = rng.random(world_mm.shape[0]) < config.probability
+    chosen = rng.random((world_mm.shape[0],)) < config.probability
     world = np.asarray(world_mm, dtype=np.float64)
     if not chosen.any():
         return world

@@ -140,19 +140,19 @@ def articulate_clips(
     if world.ndim != 4 or world.shape[-2:] != (16, 3):
         raise PoseDataError(f"Poses to articulate must be (B, T, 16, 3) mm, got {world.shape}.")
     count = world.shape[0]
-    chosen = rng.random(count) < config.probability
+    chosen = rng.random((count,)) < config.probability
     if not chosen.any() and config.arm_probability == 0.0:
         return world
     hip = rng.uniform(*config.hip_flexion_deg, (count, 2))
     knee = rng.uniform(*config.knee_flexion_deg, (count, 2))
-    shared = rng.random(count) < config.symmetric_prob
+    shared = rng.random((count,)) < config.symmetric_prob
     hip[shared] = hip[shared, :1] + rng.normal(0.0, config.jitter_deg, (int(shared.sum()), 2))
     knee[shared] = knee[shared, :1] + rng.normal(0.0, config.jitter_deg, (int(shared.sum()), 2))
     bent = bend_legs(world, np.radians(hip), np.radians(knee),
                      np.radians(config.max_hip_deg), np.radians(config.max_knee_deg))
     bent = np.where(chosen[:, None, None, None], bent, world)
     if config.arm_probability > 0.0:
-        raised = rng.random(count) < config.arm_probability
+        raised = rng.random((count,)) < config.arm_probability
         shoulder = np.radians(rng.uniform(*config.shoulder_flexion_deg, (count, 2)))
         shoulder[~raised] = 0.0
         bent = raise_arms(bent, shoulder, np.radians(config.max_shoulder_deg))

@@ -83,7 +83,7 @@ def add_detector_noise(
         xy[arms] = xy[arms][:, _ARM_SWAP]
 
     dropped = rng.random((batch, frames, joints)) < config.drop_prob
-    occluded = rng.random(batch) < config.occlusion_clip_prob
+    occluded = rng.random((batch,)) < config.occlusion_clip_prob
     for b in np.flatnonzero(occluded):
         chain = _LIMB_CHAINS[rng.integers(len(_LIMB_CHAINS))]
         start = rng.integers(frames)
@@ -91,7 +91,7 @@ def add_detector_noise(
         dropped[b, start:stop, list(chain[rng.integers(len(chain)):])] = True
     conf = np.where(dropped, 0.0, conf).astype(np.float32)
 
-    hiccup = rng.random(batch) < config.temporal_jitter_prob
+    hiccup = rng.random((batch,)) < config.temporal_jitter_prob
     if frames > 1 and hiccup.any():
         for b in np.flatnonzero(hiccup):
             t = rng.integers(frames - 1)

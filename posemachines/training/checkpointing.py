@@ -127,7 +127,9 @@ def load_model_weights(path: str | Path) -> dict[str, torch.Tensor]:
 
 def capture_rng_state() -> dict[str, Any]:
     """This process's python, numpy, torch and CUDA RNG states (tensors and plain numbers)."""
-    kind, keys, pos, has_gauss, gauss = np.random.get_state()
+    state = np.random.get_state()  # legacy=True (the default): always the 5-tuple
+    assert isinstance(state, tuple)
+    kind, keys, pos, has_gauss, gauss = state
     return {
         "python": random.getstate(),
         "numpy": {

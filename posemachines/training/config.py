@@ -15,7 +15,7 @@ import types
 import typing
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import yaml
 
@@ -223,7 +223,7 @@ def _coerce(value: Any, tp: Any, key: str) -> Any:  # noqa: C901 - one branch pe
         inner = [a for a in args if a is not type(None)]
         return _coerce(value, inner[0], key)
     if dataclasses.is_dataclass(tp):
-        return build_section(tp, value if value is not None else {}, f"{key}.")
+        return build_section(cast(type, tp), value if value is not None else {}, f"{key}.")
     if origin in (list, tuple):
         if isinstance(value, str):
             value = [v.strip() for v in value.split(",") if v.strip()]

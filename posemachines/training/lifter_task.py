@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -38,7 +39,7 @@ def split_takes(
     mocap_path: str, sources: tuple[str, ...], validation: bool
 ) -> tuple[np.ndarray, np.ndarray]:
     """Positions (N, 16, 3) mm world and take offsets of the train or validation takes."""
-    collection = load_mocap_npz(mocap_path)
+    collection = load_mocap_npz(Path(mocap_path))
     chosen = [
         clip.joints_mm for clip in collection.clips
         if clip.source in sources
@@ -146,7 +147,7 @@ class LifterMocapTask(PoseLiftingTask):
         return _FixedBatchDataset(self._val_batch)
 
 
-def _section(cls: type, values: dict[str, Any], name: str) -> Any:
+def _section(cls: type[Any], values: dict[str, Any], name: str) -> Any:
     """`cls(**values)`, with an unknown key reported as a config error."""
     unknown = sorted(set(values) - set(cls.__dataclass_fields__))
     if unknown:

@@ -16,17 +16,13 @@ from typing import Any
 import torch
 from torch import Tensor
 
-from posemachines.skeleton import JOINTS16, ROOT
+from posemachines.arrays import root_relative
+from posemachines.skeleton import JOINTS16
 from posemachines.training.config import LossSection
 
 _BONES = JOINTS16.bones
 _PARENTS = [p for p, _ in _BONES]
 _CHILDREN = [c for _, c in _BONES]
-
-
-def root_relative(pose: Tensor) -> Tensor:
-    """(..., J, D) -> the same joints minus the root joint (Hip)."""
-    return pose - pose[..., ROOT : ROOT + 1, :]
 
 
 def weighted_mean(values: Tensor, weights: Tensor) -> Tensor:

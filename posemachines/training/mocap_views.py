@@ -93,11 +93,12 @@ class MocapViews:
         starts: indices into `clip_starts` to use (default: drawn from `rng`).
         """
         cfg = self.config
+        chosen: np.ndarray
         if starts is None:
-            starts = rng.choice(self.clip_starts, size=batch_size)
+            chosen = rng.choice(self.clip_starts, size=batch_size)
         else:
-            starts = self.clip_starts[np.asarray(starts) % len(self.clip_starts)]
-        index = starts[:, None] + np.arange(cfg.clip_length)[None]
+            chosen = self.clip_starts[np.asarray(starts) % len(self.clip_starts)]
+        index = chosen[:, None] + np.arange(cfg.clip_length)[None]
         world = self.positions[index]  # (B, T, 16, 3)
         if cfg.anthropometry is not None:
             world = augment_anthropometry(rng, world, cfg.anthropometry)

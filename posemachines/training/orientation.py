@@ -63,9 +63,9 @@ def tilt_clips(
     if world.ndim != 4 or world.shape[-1] != 3:
         raise PoseDataError(f"Poses to tilt must be (B, T, J, 3) mm, got {world.shape}.")
     count = world.shape[0]
-    heading = rng.uniform(0.0, 2.0 * np.pi, count)
-    tilt = np.radians(rng.uniform(*config.tilt_deg, count))
-    chosen = rng.random(count) < config.probability
+    heading = rng.uniform(0.0, 2.0 * np.pi, (count,))
+    tilt = np.radians(rng.uniform(*config.tilt_deg, (count,)))
+    chosen = rng.random((count,)) < config.probability
     if not chosen.any():
         return world
     pivot = world[:, :1, :1, :]  # first-frame root, (B, 1, 1, 3)

@@ -18,7 +18,9 @@ from typing import Any
 from tqdm import tqdm
 
 try:  # the separate `tensorboard` package; without it torch.utils.tensorboard fails to import
-    from torch.utils.tensorboard import SummaryWriter
+    from torch.utils.tensorboard import SummaryWriter as _TensorBoardWriter
+
+    SummaryWriter: type[_TensorBoardWriter] | None = _TensorBoardWriter
 except ImportError:
     SummaryWriter = None
 

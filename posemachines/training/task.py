@@ -17,12 +17,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 import torch
 from torch import nn
 from torch.utils.data import Dataset, default_collate
 
+from posemachines.models import PoseMachine
 from posemachines.models.checkpoint import save_checkpoint
 from posemachines.training.config import TrainConfig, build_section
 
@@ -82,4 +83,4 @@ class Task:
         """Write an inference checkpoint of the bare model (best.pt) in the models' format.
 
         The trainer calls it right after the validation that improved `best_metric`."""
-        save_checkpoint(path, model, extra=extra)
+        save_checkpoint(path, cast(PoseMachine, model), extra=extra)

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import cv2
 import numpy as np
@@ -133,6 +133,7 @@ class CpmStageMachine(PoseMachine):
     """
 
     def forward(self, images: torch.Tensor) -> Any:  # type: ignore[override]
+        assert self.cpm is not None  # a stage machine is always built with its CPM
         return self.cpm(images)
 
 
@@ -190,7 +191,7 @@ class Cpm2DTask(Task):
         return self._crops(self.config.data.train, self.options.train_images, augment=True)
 
     def trainable_parameters(self, model: nn.Module) -> Iterable[nn.Parameter]:
-        return model.cpm.parameters()
+        return cast(nn.Module, model.cpm).parameters()
 
     def training_step(self, model: nn.Module, batch: Any) -> dict[str, torch.Tensor]:
         beliefs = model(batch["image"]).beliefs  # (N, S, K+1, h, w)

@@ -16,16 +16,17 @@ Stages (Wang et al. train the network piecewise, then jointly):
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sized
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar, cast
 
 import numpy as np
 import torch
 from torch import nn
 from torch.utils.data import DataLoader, Dataset, Subset
 
+from posemachines.arrays import root_relative
 from posemachines.camera import h36m_camera
 from posemachines.data.clips import ClipDataset
 from posemachines.data.lifter_input import NUM_EXTRA_FEATURES, encode_lifter_input
@@ -39,7 +40,7 @@ from posemachines.models import PoseMachine, get_config
 from posemachines.skeleton import NUM_JOINTS
 from posemachines.training.config import ModelSection
 from posemachines.training.distributed import unwrap_model
-from posemachines.training.losses import pose_machine_losses, root_relative
+from posemachines.training.losses import pose_machine_losses
 from posemachines.training.task import Task
 
 
@@ -157,7 +158,7 @@ class PoseLiftingTask(Task):
     docstring, without the batch axis) and may narrow `trainable_parameters`.
     """
 
-    Options = PoseStageOptions
+    Options: ClassVar[type] = PoseStageOptions
 
     def build_model(self) -> nn.Module:
         return build_pose_machine(self.config.model)
@@ -178,8 +179,9 @@ class PoseLiftingTask(Task):
         """MPJPE (mm, root-relative) of the final and the intermediate 3D on labelled clips."""
         dataset = self.val_dataset()
         limit = self.config.data.val_max_samples
-        if 0 < limit < len(dataset):
-            dataset = Subset(dataset, np.linspace(0, len(dataset) - 1, limit).astype(int).tolist())
+        size = len(cast(Sized, dataset))
+        if 0 < limit < size:
+            dataset = Subset(dataset, np.linspace(0, size - 1, limit).astype(int).tolist())
         loader = DataLoader(
             dataset, batch_size=self.config.optim.batch_size, collate_fn=self.collate,
             num_workers=self.config.data.num_workers,
@@ -231,14 +233,14 @@ class TransformerStageTask(VideoPose3DStageTask):
     """Stage 2: train the 2D-to-3D transformer only."""
 
     def trainable_parameters(self, model: nn.Module) -> Iterable[nn.Parameter]:
-        return model.transformer.parameters()
+        return cast(nn.Module, model.transformer).parameters()
 
 
 class ProjectorStageTask(VideoPose3DStageTask):
     """Stage 3: train Psi_C and Psi_P only."""
 
     def trainable_parameters(self, model: nn.Module) -> Iterable[nn.Parameter]:
-        return model.projector.parameters()
+        return cast(nn.Module, model.projector).parameters()
 
 
 class FinetuneStageTask(VideoPose3DStageTask):

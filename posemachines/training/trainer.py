@@ -48,11 +48,11 @@ import json
 import math
 import os
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sized
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import torch
 import yaml
@@ -137,7 +137,7 @@ class Trainer:
         self.optimizer = build_optimizer(self.trainable, config.optim)
         self.dataset = self.task.train_dataset()
         self.batches = EpochBatches(
-            len(self.dataset), config.optim.batch_size, config.seed, self.ctx
+            len(cast(Sized, self.dataset)), config.optim.batch_size, config.seed, self.ctx
         )
         optim = config.optim
         self.total_steps = optim.steps or optim.epochs * self.batches.per_epoch

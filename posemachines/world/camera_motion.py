@@ -114,7 +114,7 @@ def detect_camera_motion(
     window_config = replace(config.floor, min_spread_leg=config.window_min_spread_leg)
     fits: dict[int, FloorFit] = {}
     for k, start in enumerate(starts):  # a few windows per clip
-        window = _window_prints(prints, start, start + length)
+        window = _window_prints(prints, int(start), int(start + length))
         in_window = valid[start:start + length]
         if len(window.feet) < config.min_footprints or not in_window.any():
             continue

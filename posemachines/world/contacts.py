@@ -122,6 +122,8 @@ def detect_contacts(
         raise PoseInputError(f"joints_world_mm must have shape (T, J, 3), got {joints.shape}.")
     if max(contact_joints, default=-1) >= joints.shape[1] or min(contact_joints, default=0) < 0:
         raise PoseInputError("contact_joints must index joints of joints_world_mm.")
+    if leg_length is None and joints.shape[1] != JOINTS16.num_joints:
+        raise PoseInputError("detect_contacts needs leg_length for a skeleton other than JOINTS16.")
     leg = leg_length_mm(joints) if leg_length is None else float(leg_length)
     rest = np.broadcast_to(np.asarray(rest_height_mm, dtype=np.float64),
                            (len(contact_joints),)).copy()

@@ -250,9 +250,13 @@ def fit_floor(
     distance = points @ normal + offset + bias[feet]
     inliers = np.abs(distance) < max(tolerance, 3.0 * noise)
     covariance = np.linalg.pinv(solution.jac.T @ solution.jac)[:free, :free]
-    variances = list(np.linalg.eigvalsh(covariance)) if free else []
-    unseen = np.linalg.svd(np.vstack([directions, np.zeros((2, 2))]))[2][free:]
-    variances += [1.0 / (d @ tangent_precision @ d) for d in unseen]
+    prior_covariance = np.linalg.inv(tangent_precision + 1e-9 * np.eye(2))
+    if free == 0:
+        variances = list(np.linalg.eigvalsh(prior_covariance))
+    else:  # the seen directions from the data, the unseen one from the prior
+        unseen = np.linalg.svd(np.vstack([directions, np.zeros((2, 2))]))[2][free:]
+        variances = list(np.linalg.eigvalsh(covariance))
+        variances += [d @ prior_covariance @ d for d in unseen]
     sigma = np.sqrt(max(variances))
     return FloorFit(
         normal=normal, offset_mm=float(offset), foot_bias_mm=bias, inliers=inliers,

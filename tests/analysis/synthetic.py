@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from posemachines.data.mocap import load_mocap_clip
+from posemachines.structures import PoseResult
 
 BANDAI_1 = Path("mocap") / "bandai-namco-1" / "data"
 BANDAI_2 = Path("mocap") / "bandai-namco-2" / "data"
@@ -96,3 +97,18 @@ def standing_pose_mm() -> np.ndarray:
         [180, 1450, 0], [180, 1170, 0], [180, 920, 0],  # LShoulder, LElbow, LWrist
         [-180, 1450, 0], [-180, 1170, 0], [-180, 920, 0],  # RShoulder, RElbow, RWrist
     ], dtype=np.float64)
+
+
+#: Frame rate of the synthetic results (fps).
+RESULT_FPS = 30.0
+
+
+def make_result(poses_mm: np.ndarray, first_frame: int = 0) -> PoseResult:
+    """A PoseResult around (T, 16, 3) camera-frame poses, as `posemachines infer` writes."""
+    count = len(poses_mm)
+    frames = np.arange(first_frame, first_frame + count)
+    return PoseResult(
+        pose3d_mm=poses_mm, keypoints_px=np.zeros((count, 16, 2)),
+        confidence=np.ones((count, 16)), frame_indices=frames, timestamps_s=frames / RESULT_FPS,
+        fps=RESULT_FPS, image_size=(640, 480), source="synthetic",
+    )

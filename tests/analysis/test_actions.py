@@ -13,9 +13,9 @@ from posemachines.analysis.action_taxonomy import ACTION_CLASSES
 from posemachines.analysis.actions import (
     ActionModel,
     ActionNet,
-    _merge_short_runs,
     default_action_weights_path,
     load_action_model,
+    merge_short_runs,
     recognize_actions,
     resample_poses,
     save_action_model,
@@ -140,7 +140,7 @@ def test_merging_short_runs_relabels_them_as_the_likelier_neighbour():
     labels = np.array([0, 0, 0, 0, 2, 1, 1, 1, 1, 1])
     probabilities = np.full((10, 3), 0.1)
     probabilities[4] = [0.2, 0.35, 0.45]
-    merged = _merge_short_runs(labels, probabilities, min_rows=2)
+    merged = merge_short_runs(labels, probabilities, min_rows=2)
     np.testing.assert_array_equal(merged, [0, 0, 0, 0, 1, 1, 1, 1, 1, 1])
     segments = segments_from_labels(merged, probabilities, ("a", "b", "c"))
     assert [(s.start_row, s.end_row, s.label) for s in segments] == [(0, 3, "a"), (4, 9, "b")]

@@ -12,8 +12,8 @@ from posemachines.analysis.report import analyze_result, frame_labels
 from posemachines.cli import main
 from posemachines.export.formats import write_npz
 from posemachines.structures.analysis import Skipped
-from tests.analysis.synthetic import BANDAI_1, mocap_world_mm, to_camera
-from tests.analysis.test_report import PNG_SIGNATURE, make_result
+from tests.analysis.synthetic import BANDAI_1, make_result, mocap_world_mm, to_camera
+from tests.analysis.test_report import PNG_SIGNATURE
 
 
 @pytest.fixture(scope="module")

@@ -26,7 +26,7 @@ from posemachines.errors import PoseDataError
 from posemachines.skeleton import JOINTS16_NAMES
 from posemachines.structures import PoseResult
 from posemachines.version import __version__
-from tests.analysis.synthetic import standing_pose_mm, to_camera, topple_to_floor
+from tests.analysis.synthetic import make_result, standing_pose_mm, to_camera, topple_to_floor
 
 FPS = 30.0
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
@@ -68,7 +68,7 @@ def squat_then_fall() -> PoseResult:
     depths = np.concatenate([np.zeros(15), (1 - np.cos(2 * np.pi * t / 1.1)) / 2])
     world = np.stack([squat_pose_mm(d) for d in depths])
     world = np.concatenate([world, topple_to_floor(world[-1], 0.6, FPS, 45.0, lying_s=2.0)])
-    result = _result(to_camera(world, 15, 30), first_frame=40)
+    result = make_result(to_camera(world, 15, 30), first_frame=40)
     confidence = result.confidence.copy()
     confidence[20:25, JOINTS16_NAMES.index("LKnee")] = 0.0
     return replace(result, confidence=confidence)
@@ -77,20 +77,10 @@ def squat_then_fall() -> PoseResult:
 def short_result() -> PoseResult:
     """10 frames of standing, LElbow never seen: falls, reps and actions are skipped."""
     world = np.repeat(standing_pose_mm()[None], 10, axis=0)
-    result = _result(to_camera(world, 10, -20))
+    result = make_result(to_camera(world, 10, -20))
     confidence = result.confidence.copy()
     confidence[:, JOINTS16_NAMES.index("LElbow")] = 0.0
     return replace(result, confidence=confidence)
-
-
-def _result(poses_mm: np.ndarray, first_frame: int = 0) -> PoseResult:
-    count = len(poses_mm)
-    frames = np.arange(first_frame, first_frame + count)
-    return PoseResult(
-        pose3d_mm=poses_mm, keypoints_px=np.zeros((count, 16, 2)),
-        confidence=np.ones((count, 16)), frame_indices=frames, timestamps_s=frames / FPS,
-        fps=FPS, image_size=(640, 480), source="synthetic",
-    )
 
 
 BUILDERS = {"analysis_squats_fall": squat_then_fall, "analysis_short_skipped": short_result}

@@ -10,8 +10,13 @@ import pytest
 
 from posemachines.cli import main
 from posemachines.export.formats import write_json, write_npz
-from tests.analysis.synthetic import BANDAI_2, mocap_world_mm, standing_pose_mm, to_camera
-from tests.analysis.test_report import make_result
+from tests.analysis.synthetic import (
+    BANDAI_2,
+    make_result,
+    mocap_world_mm,
+    standing_pose_mm,
+    to_camera,
+)
 
 
 @pytest.fixture(scope="module")

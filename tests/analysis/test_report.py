@@ -16,21 +16,16 @@ from posemachines.skeleton import JOINTS16_NAMES
 from posemachines.structures import PoseResult
 from posemachines.structures.analysis import Skipped
 from posemachines.viz.analysis_plots import ANALYSIS_PLOT_NAME, write_analysis_plots
-from tests.analysis.synthetic import BANDAI_1, mocap_world_mm, to_camera, topple_to_floor
+from tests.analysis.synthetic import (
+    BANDAI_1,
+    make_result,
+    mocap_world_mm,
+    to_camera,
+    topple_to_floor,
+)
 
 FPS = 30.0
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-
-
-def make_result(poses_mm: np.ndarray, first_frame: int = 0) -> PoseResult:
-    """A PoseResult around (T, 16, 3) camera-frame poses, as `posemachines infer` writes."""
-    count = len(poses_mm)
-    frames = np.arange(first_frame, first_frame + count)
-    return PoseResult(
-        pose3d_mm=poses_mm, keypoints_px=np.zeros((count, 16, 2)),
-        confidence=np.ones((count, 16)), frame_indices=frames, timestamps_s=frames / FPS,
-        fps=FPS, image_size=(640, 480), source="synthetic",
-    )
 
 
 @pytest.fixture(scope="module")

@@ -246,7 +246,7 @@ def mocap_npz(tmp_path):
     return path
 
 
-def _task(mocap, **options):
+def lifter_task_for(mocap, **options):
     raw = {"task": "lifter_mocap", "data": {"clip_length": 4}, "optim": {"steps": 1},
            "options": {"mocap": str(mocap), **options}}
     return LifterMocapTask(config_from_dict(raw))
@@ -259,23 +259,23 @@ def test_lafan1_subject_two_validates():
 
 
 def test_task_splits_lafan1_by_subject(mocap_npz):
-    task = _task(mocap_npz, sources=["bandai-namco-2", "lafan1"])
+    task = lifter_task_for(mocap_npz, sources=["bandai-namco-2", "lafan1"])
     assert len(task.views(validation=False).positions) == 60  # 001, subject1, subject4
     assert len(task.views(validation=True).positions) == 40  # 006, subject2
 
 
 def test_task_anthropometry_is_off_by_default_and_never_on_validation(mocap_npz):
-    assert _task(mocap_npz).view_config(validation=False).anthropometry is None
-    task = _task(mocap_npz, anthropometry={"probability": 0.5})
+    assert lifter_task_for(mocap_npz).view_config(validation=False).anthropometry is None
+    task = lifter_task_for(mocap_npz, anthropometry={"probability": 0.5})
     assert task.view_config(validation=False).anthropometry == AnthropometryConfig(
         probability=0.5)
     assert task.view_config(validation=True).anthropometry is None
-    assert _task(mocap_npz, anthropometry={}).view_config(False).anthropometry == (
+    assert lifter_task_for(mocap_npz, anthropometry={}).view_config(False).anthropometry == (
         AnthropometryConfig())
 
 
 def test_task_rejects_unknown_anthropometry_keys(mocap_npz):
-    task = _task(mocap_npz, anthropometry={"hip_width": 0.1})
+    task = lifter_task_for(mocap_npz, anthropometry={"hip_width": 0.1})
     with pytest.raises(PoseInputError, match="options.anthropometry.hip_width"):
         task.view_config(validation=False)
 

@@ -14,7 +14,7 @@ from posemachines.training.articulation import (
 )
 from posemachines.training.augment import NO_NOISE
 from posemachines.training.mocap_views import MocapViewConfig, MocapViews
-from tests.training.test_anthropometry import STANDING, _task, mocap_npz  # noqa: F401
+from tests.training.test_anthropometry import STANDING, lifter_task_for, mocap_npz  # noqa: F401
 
 # STANDING faces +z (left hip at +x, up +y: forward = left x up); thigh and shin are 450 mm.
 RIGHT_KNEE, RIGHT_ANKLE, LEFT_KNEE, LEFT_ANKLE = 2, 3, 5, 6
@@ -129,7 +129,7 @@ def test_views_see_bent_legs_and_the_task_wires_it_for_training_only(mocap_npz):
     batch = views.sample(np.random.default_rng(3), 16, noisy=False)
     knees = [_knee_angle_deg(pose, RIGHT_KNEE) for pose in batch.pose3d_mm[:, 0].astype(float)]
     assert min(knees) > 35.0  # 60-90 degrees drawn, at most ~3 sigma of 10 degree jitter off
-    assert _task(mocap_npz).view_config(validation=False).articulation is None
-    task = _task(mocap_npz, articulation={"probability": 0.4})
+    assert lifter_task_for(mocap_npz).view_config(validation=False).articulation is None
+    task = lifter_task_for(mocap_npz, articulation={"probability": 0.4})
     assert task.view_config(validation=False).articulation == ArticulationConfig(0.4)
     assert task.view_config(validation=True).articulation is None

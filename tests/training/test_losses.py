@@ -7,6 +7,7 @@ import math
 import pytest
 import torch
 
+from posemachines.arrays import root_relative
 from posemachines.skeleton import JOINTS16
 from posemachines.training.config import LossSection
 from posemachines.training.losses import (
@@ -16,7 +17,6 @@ from posemachines.training.losses import (
     pose3d_loss,
     pose_machine_losses,
     projection_loss_2d,
-    root_relative,
 )
 
 

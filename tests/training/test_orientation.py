@@ -8,7 +8,7 @@ from posemachines.skeleton import JOINTS16, bone_lengths
 from posemachines.training.augment import NO_NOISE
 from posemachines.training.mocap_views import MocapViewConfig, MocapViews
 from posemachines.training.orientation import OrientationConfig, tilt_clips, tilt_rotations
-from tests.training.test_anthropometry import STANDING, _task, mocap_npz  # noqa: F401
+from tests.training.test_anthropometry import STANDING, lifter_task_for, mocap_npz  # noqa: F401
 
 THORAX = JOINTS16.names.index("Thorax")
 ALWAYS = OrientationConfig(probability=1.0, tilt_deg=(0.0, 180.0))
@@ -84,7 +84,7 @@ def test_views_see_tilted_bodies_with_their_bone_lengths():
 
 
 def test_task_orientation_is_off_by_default_and_never_on_validation(mocap_npz):  # noqa: F811
-    assert _task(mocap_npz).view_config(validation=False).orientation is None
-    task = _task(mocap_npz, orientation={"probability": 0.4})
+    assert lifter_task_for(mocap_npz).view_config(validation=False).orientation is None
+    task = lifter_task_for(mocap_npz, orientation={"probability": 0.4})
     assert task.view_config(validation=False).orientation == OrientationConfig(probability=0.4)
     assert task.view_config(validation=True).orientation is None
