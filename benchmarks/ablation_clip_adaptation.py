@@ -53,7 +53,7 @@ def adapt_layer(model: PoseMachine, clip: EvalClip, args: argparse.Namespace
     hook = layer.register_forward_hook(keep_input)
     with torch.no_grad():
         output = model(torch.from_numpy(clip.keypoints_norm)[None].double(),
-                       extra=torch.from_numpy(clip.extra)[None].double())
+                       visibility_root=torch.from_numpy(clip.visibility_root)[None].double())
     hook.remove()
     problem = build_problem(output.pose3d_mm[0].numpy(), clip.keypoints_px, clip.confidence,
                             clip.image_size, None, None, REFERENCE_FPS,

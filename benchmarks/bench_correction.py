@@ -75,7 +75,7 @@ class EvalClip:
     keypoints_px: np.ndarray
     confidence: np.ndarray
     keypoints_norm: np.ndarray
-    extra: np.ndarray
+    visibility_root: np.ndarray
     truth_mm: np.ndarray
     image_size: tuple[int, int]
     focal_px: float
@@ -129,11 +129,13 @@ def _view(world: np.ndarray, action: str, camera_config: VirtualCameraConfig,
     xy = cameras.project(cam)
     confidence = np.ones(xy.shape[:3], dtype=np.float32)
     noisy_xy, noisy_conf = add_detector_noise(xy, confidence, rng, noise)
-    keypoints, extra = encode_lifter_input(noisy_xy, noisy_conf, cameras.f_px, cameras.c_px)
+    keypoints, visibility_root = encode_lifter_input(noisy_xy, noisy_conf, cameras.f_px,
+                                                     cameras.c_px)
     truth = cam[0] - cam[0, :, :1]
     return EvalClip(
         keypoints_px=noisy_xy[0], confidence=noisy_conf[0], keypoints_norm=keypoints[0],
-        extra=extra[0], truth_mm=truth, image_size=tuple(int(v) for v in cameras.size_px[0]),
+        visibility_root=visibility_root[0], truth_mm=truth,
+        image_size=tuple(int(v) for v in cameras.size_px[0]),
         focal_px=float(cameras.f_px[0, 0]),
         height_cm=standing_height_mm(np.median(bone_lengths(truth), axis=0)) / 10.0,
         action=action,
@@ -158,7 +160,7 @@ def _geometric(config: GeometricCorrectionConfig, focal: bool = False,
 
 
 def _paper(model: PoseMachine, clip: EvalClip, pose: torch.Tensor, raw: torch.Tensor):
-    return correct_paper(model, clip.keypoints_norm, clip.extra, raw,
+    return correct_paper(model, clip.keypoints_norm, clip.visibility_root, raw,
                          confidence=clip.confidence, config=PaperCorrectionConfig())
 
 
@@ -224,12 +226,12 @@ def _evaluate(model: PoseMachine, clips: list[EvalClip]) -> tuple[dict[str, Tall
         start = time.perf_counter()
         with torch.no_grad():
             output = model(torch.from_numpy(clip.keypoints_norm)[None],
-                           extra=torch.from_numpy(clip.extra)[None])
+                           visibility_root=torch.from_numpy(clip.visibility_root)[None])
         network_seconds += time.perf_counter() - start
         frames += len(clip.truth_mm)
         pose, raw = output.pose3d_mm[0], output.intermediate3d_mm[0]
-        both_ways = torch.from_numpy(lift_sequences(model, clip.keypoints_norm[None],
-                                                    clip.extra[None], time_reversal=True)[0])
+        both_ways = torch.from_numpy(lift_sequences(
+            model, clip.keypoints_norm[None], clip.visibility_root[None], time_reversal=True)[0])
         for name, corrector in VARIANTS.items():
             tally = tallies[name]
             lifted = both_ways if name in TIME_REVERSED else pose

@@ -68,7 +68,7 @@ def train_command(name: str, args: argparse.Namespace) -> list[str]:
             f"options.mocap={args.mocap}", f"device={args.device}", "log.progress=false",
             f"log.val_every_n_steps={args.steps}", f"checkpoint.every_n_steps={args.steps}",
             f"num_threads={args.threads}", "log.tensorboard=false", f"seed={args.seed}"]
-    # The trainer directly, not the CLI: the CLI's other commands import video extras.
+    # The trainer directly, not the CLI: the CLI's other commands import video visibility_roots.
     code = ("import sys; from posemachines.training.config import load_config; "
             "from posemachines.training.trainer import train; "
             "train(load_config(sys.argv[1], sys.argv[2:]))")
@@ -87,8 +87,9 @@ def diagnostics(
         views = view_take(take.joints_mm, np.random.default_rng([0, number, 0]), cameras, camera)
         xy, conf = add_detector_noise(views.xy_px, np.ones(views.xy_px.shape[:3], np.float32),
                                       np.random.default_rng([0, number, 1]), DetectorNoiseConfig())
-        keypoints, extra = encode_for(model, xy, conf, views.f_px, views.c_px)
-        pred = lift_sequences(model, keypoints, extra, None, device=device).astype(np.float64)
+        keypoints, visibility_root = encode_for(model, xy, conf, views.f_px, views.c_px)
+        pred = lift_sequences(model, keypoints, visibility_root, None,
+                              device=device).astype(np.float64)
         pred -= pred[..., :1, :]  # root-aligned, as the protocols score
         gt = views.pose3d_mm
         pred_bones, gt_bones = bone_lengths(pred), bone_lengths(gt)

@@ -40,24 +40,24 @@ def _median_ms(run: Callable[[], object], repeats: int) -> float:
     return statistics.median(times) * 1e3
 
 
-def _torch_runners(model: PoseMachine, inputs, extra) -> tuple[Callable, Callable]:
+def _torch_runners(model: PoseMachine, inputs, visibility_root) -> tuple[Callable, Callable]:
     frames = inputs.shape[1]
 
     def clip() -> None:
         with torch.inference_mode():
-            model(inputs, extra=extra)
+            model(inputs, visibility_root=visibility_root)
 
     def stream() -> None:
         state = None
         with torch.inference_mode():
             for t in range(frames):
-                step_extra = None if extra is None else extra[:, t : t + 1]
-                state = model(inputs[:, t : t + 1], state, extra=step_extra).state
+                step = None if visibility_root is None else visibility_root[:, t : t + 1]
+                state = model(inputs[:, t : t + 1], state, visibility_root=step).state
 
     return clip, stream
 
 
-def _ort_runners(model: PoseMachine, path: Path, threads: int, inputs, extra) -> tuple:
+def _ort_runners(model: PoseMachine, path: Path, threads: int, inputs, visibility_root) -> tuple:
     options = ort.SessionOptions()
     options.intra_op_num_threads = threads
     options.inter_op_num_threads = 1
@@ -65,13 +65,13 @@ def _ort_runners(model: PoseMachine, path: Path, threads: int, inputs, extra) ->
     input_names = onnx_io_names(model)[0]
     frames = inputs.shape[1]
     inputs_np = inputs.numpy()
-    extra_np = None if extra is None else extra.numpy()
+    visibility_root_np = None if visibility_root is None else visibility_root.numpy()
     zero_h, zero_c = (s.numpy() for s in model.initial_state(1))
 
     def feeds(t0: int, t1: int, h: np.ndarray, c: np.ndarray) -> dict[str, np.ndarray]:
         values = {input_names[0]: inputs_np[:, t0:t1], "h0": h, "c0": c}
-        if extra_np is not None:
-            values["extra"] = extra_np[:, t0:t1]
+        if visibility_root_np is not None:
+            values["visibility_root"] = visibility_root_np[:, t0:t1]
         return values
 
     def clip() -> None:
@@ -89,10 +89,10 @@ def bench_config(name: str, frames: int, repeats: int, threads: int, folder: Pat
     torch.manual_seed(0)
     config = get_config(name)
     model = PoseMachine(config).eval()
-    inputs, extra = example_inputs(config, batch=1, frames=frames)
+    inputs, visibility_root = example_inputs(config, batch=1, frames=frames)
     path = export_onnx(model, folder / f"{name}.onnx")
-    torch_clip, torch_stream = _torch_runners(model, inputs, extra)
-    ort_clip, ort_stream = _ort_runners(model, path, threads, inputs, extra)
+    torch_clip, torch_stream = _torch_runners(model, inputs, visibility_root)
+    ort_clip, ort_stream = _ort_runners(model, path, threads, inputs, visibility_root)
     per_frame = [
         _median_ms(run, repeats) / frames
         for run in (torch_clip, ort_clip, torch_stream, ort_stream)

@@ -200,7 +200,8 @@ def lift_segments(
 ) -> list[LabelledSegment]:
     """The segments as a lifter sees them: cut into pieces, each piece filmed by its own
     virtual camera with detector noise (`MocapViews`), lifted back to 3D by
-    `lifter(keypoints (B, T, 16, 2), extra (B, T, E)) -> (B, T, 16, 3) mm`; up is estimated
+    `lifter(keypoints (B, T, 16, 2), visibility_root (B, T, E)) -> (B, T, 16, 3) mm`; up is
+    estimated
     from each lifted piece (`vertical.estimate_up`), as at run time."""
     pieces = [(segment, part) for segment in segments
               for part in _pieces(len(segment.labels), piece_frames)]
@@ -213,7 +214,7 @@ def lift_segments(
                                  camera=view_config.camera, noise=view_config.noise)
         batch = MocapViews(world, offsets, config).sample(
             rng, len(group), noisy=True, starts=list(range(len(group))))
-        poses = lifter(batch.keypoints, batch.extra)
+        poses = lifter(batch.keypoints, batch.visibility_root)
         for (segment, part), pose in zip(group, poses, strict=True):
             up = estimate_up(pose).up
             lifted.append(LabelledSegment(segment.name, pose.astype(np.float32),

@@ -102,7 +102,7 @@ class ActionOptions:
 
 
 class CheckpointLifter:
-    """A lifter checkpoint as `action_data.Lifter`: keypoints (B, T, 16, 2) and extra
+    """A lifter checkpoint as `action_data.Lifter`: keypoints (B, T, 16, 2) and visibility_root
     (B, T, E) -> lifted (B, T, 16, 3) mm, in batches; `view_config`: the cameras and 2D noise
     the lifter was trained with (its saved options)."""
 
@@ -116,12 +116,12 @@ class CheckpointLifter:
             noise=dataclasses.replace(defaults.noise, **(options.get("noise") or {})))
 
     @torch.no_grad()
-    def __call__(self, keypoints: np.ndarray, extra: np.ndarray) -> np.ndarray:
+    def __call__(self, keypoints: np.ndarray, visibility_root: np.ndarray) -> np.ndarray:
         out = []
         for start in range(0, len(keypoints), self.batch_size):
             stop = start + self.batch_size
             output = self.model(torch.from_numpy(keypoints[start:stop]),
-                                extra=torch.from_numpy(extra[start:stop]))
+                                visibility_root=torch.from_numpy(visibility_root[start:stop]))
             out.append(output.pose3d_mm.numpy())
         return np.concatenate(out)
 

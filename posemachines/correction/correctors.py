@@ -108,7 +108,7 @@ class PaperCorrector:
         self.config = config
 
     def __call__(self, clip: LiftedClip) -> CorrectedClip:
-        visibility_root = clip.visibility_root if self.model.config.extra_input_dim else None
+        visibility_root = clip.visibility_root if self.model.config.visibility_root_dim else None
         pose, info = correct_paper(
             self.model, clip.lifter_keypoints, visibility_root, clip.intermediate3d_mm,
             confidence=clip.confidence, config=self.config,

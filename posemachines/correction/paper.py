@@ -126,7 +126,7 @@ def _adapt_chunk(
 def correct_paper(
     model: PoseMachine,
     keypoints_norm: np.ndarray | torch.Tensor,
-    extra: np.ndarray | torch.Tensor | None = None,
+    visibility_root: np.ndarray | torch.Tensor | None = None,
     intermediate3d_mm: np.ndarray | torch.Tensor | None = None,
     *,
     confidence: np.ndarray | torch.Tensor | None = None,
@@ -134,11 +134,12 @@ def correct_paper(
 ) -> tuple[np.ndarray, CorrectionInfo]:
     """Corrected final 3D poses (T, 16, 3) mm, camera frame, root-relative, and the record.
 
-    keypoints_norm: (T, 16, 2) the model's normalised 2D input (also the 2D target); extra:
-    (T, E) its extra features when the model takes them; intermediate3d_mm: (T, 16, 3) the
-    transformer's output for these frames if already computed (else the model is run on the
-    clip); confidence: (T, 16) 2D weights (default: the visibility flags in extra[:, :16],
-    else all ones). Runs on the model's device; the model's weights are left untouched.
+    keypoints_norm: (T, 16, 2) the model's normalised 2D input (also the 2D target);
+    visibility_root: (T, E) its per-joint visibility and root position when the model takes
+    them; intermediate3d_mm: (T, 16, 3) the transformer's output for these frames if already
+    computed (else the model is run on the clip); confidence: (T, 16) 2D weights (default: the
+    visibility flags in visibility_root[:, :16], else all ones). Runs on the model's device;
+    the model's weights are left untouched.
     """
     config = config or PaperCorrectionConfig()
     device = model.output_scale_mm.device
@@ -146,13 +147,15 @@ def correct_paper(
     if frames == 0:
         raise PoseInputError("Paper correction needs at least one frame.")
     keypoints = _as_tensor(keypoints_norm, "keypoints_norm", (frames, NUM_JOINTS, 2), device)
-    extra_t = None
-    if extra is not None:
-        extra_t = _as_tensor(extra, "extra", (frames, int(np.shape(extra)[-1])), device)
+    visibility_root_t = None
+    if visibility_root is not None:
+        width = int(np.shape(visibility_root)[-1])
+        visibility_root_t = _as_tensor(visibility_root, "visibility_root", (frames, width),
+                                       device)
     if confidence is not None:
         weights = _as_tensor(confidence, "confidence", (frames, NUM_JOINTS), device)
-    elif extra_t is not None and extra_t.shape[-1] >= NUM_JOINTS:
-        weights = extra_t[:, :NUM_JOINTS]
+    elif visibility_root_t is not None and visibility_root_t.shape[-1] >= NUM_JOINTS:
+        weights = visibility_root_t[:, :NUM_JOINTS]
     else:
         weights = torch.ones(frames, NUM_JOINTS, device=device)
     was_training = model.training
@@ -161,7 +164,8 @@ def correct_paper(
         with torch.no_grad():
             scale = model.output_scale_mm.float()
             if intermediate3d_mm is None:
-                output = model(keypoints[None], extra=None if extra_t is None else extra_t[None])
+                output = model(keypoints[None], visibility_root=None if visibility_root_t is None
+                               else visibility_root_t[None])
                 raw = output.intermediate3d_mm[0].float() / scale
             else:
                 raw = _as_tensor(intermediate3d_mm, "intermediate3d_mm",

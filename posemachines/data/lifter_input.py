@@ -1,9 +1,9 @@
 """The pose-only lifter's input encoding, shared by training and inference.
 
 keypoints: the 16 2D joints, root-centred and scale-normalised (`normalize_2d`); missing joints
-(confidence 0) are zeroed. extra: per frame, 16 visibility flags then the root's normalised image
-position ((u - cx) / f, (v - cy) / f), so the lifter can see where the person is in the image
-(camera pan/tilt changes the 3D pose in the camera frame).
+(confidence 0) are zeroed. visibility_root: per frame, 16 visibility flags then the root's
+normalised image position ((u - cx) / f, (v - cy) / f), so the lifter can see where the person
+is in the image (camera pan/tilt changes the 3D pose in the camera frame).
 
 Flip testing (`mirror_detections`, then `posemachines.skeleton.flip_horizontal` on the output):
 the detections mirrored about the principal point's vertical line (u -> 2 cx - u, left and right
@@ -19,7 +19,7 @@ import numpy as np
 from posemachines.data.normalization import normalize_2d
 from posemachines.skeleton import JOINTS16
 
-NUM_EXTRA_FEATURES = 16 + 2
+NUM_VISIBILITY_ROOT_FEATURES = 16 + 2
 
 
 def encode_lifter_input(
@@ -28,7 +28,7 @@ def encode_lifter_input(
     """Encode detections for the lifter.
 
     xy_px: (..., T, 16, 2) px; confidence: (..., T, 16); f_px, c_px: (..., 2) px, one camera per
-    clip. Returns keypoints (..., T, 16, 2) and extra (..., T, 18), both float32.
+    clip. Returns keypoints (..., T, 16, 2) and visibility_root (..., T, 18), both float32.
     """
     visible = confidence > 0
     normalized, params = normalize_2d(xy_px, confidence)
@@ -36,8 +36,8 @@ def encode_lifter_input(
     f = np.asarray(f_px, dtype=np.float64)[..., None, :]
     c = np.asarray(c_px, dtype=np.float64)[..., None, :]
     root_uv = (params.root - c) / f
-    extra = np.concatenate([visible.astype(np.float64), root_uv], axis=-1)
-    return keypoints.astype(np.float32), extra.astype(np.float32)
+    visibility_root = np.concatenate([visible.astype(np.float64), root_uv], axis=-1)
+    return keypoints.astype(np.float32), visibility_root.astype(np.float32)
 
 
 def mirror_detections(

@@ -35,23 +35,24 @@ def encode_for(
     model: PoseMachine, xy_px: np.ndarray, confidence: np.ndarray, f_px: np.ndarray,
     c_px: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray | None]:
-    """`encode_lifter_input`, with extra None when the model takes no extra features."""
-    keypoints, extra = encode_lifter_input(xy_px, confidence, f_px, c_px)
-    return keypoints, (extra if model.config.extra_input_dim else None)
+    """`encode_lifter_input`, with visibility_root None when the model does not take it."""
+    keypoints, visibility_root = encode_lifter_input(xy_px, confidence, f_px, c_px)
+    return keypoints, (visibility_root if model.config.visibility_root_dim else None)
 
 
 @torch.no_grad()
 def _forward(
-    model: PoseMachine, keypoints: np.ndarray, extra: np.ndarray | None, device: torch.device
+    model: PoseMachine, keypoints: np.ndarray, visibility_root: np.ndarray | None,
+    device: torch.device,
 ) -> np.ndarray:
     """(N, T, 16, 2) -> (N, T, 16, 3) mm, in slices of at most MAX_BATCH_FRAMES frames."""
     per_pass = max(1, MAX_BATCH_FRAMES // max(1, keypoints.shape[1]))
     outputs = []
     for start in range(0, keypoints.shape[0], per_pass):
         inputs = torch.from_numpy(np.ascontiguousarray(keypoints[start:start + per_pass]))
-        features = None if extra is None else torch.from_numpy(
-            np.ascontiguousarray(extra[start:start + per_pass])).to(device)
-        output = model(inputs.to(device), extra=features)
+        features = None if visibility_root is None else torch.from_numpy(
+            np.ascontiguousarray(visibility_root[start:start + per_pass])).to(device)
+        output = model(inputs.to(device), visibility_root=features)
         outputs.append(output.pose3d_mm.float().cpu().numpy())
     return np.concatenate(outputs)
 
@@ -59,34 +60,35 @@ def _forward(
 def lift_sequences(
     model: PoseMachine,
     keypoints: np.ndarray,
-    extra: np.ndarray | None,
+    visibility_root: np.ndarray | None,
     window: int | None = None,
     device: str | torch.device = "cpu",
     time_reversal: bool = False,
 ) -> np.ndarray:
     """Lifter output (B, T, 16, 3) mm, camera frame, for B encoded sequences of T frames.
 
-    keypoints (B, T, 16, 2) and extra (B, T, E) from `encode_for`. window None: each sequence
-    is one clip (streaming state); window k: consecutive windows of k frames (the last may be
-    shorter), each from a zero state. time_reversal: the mean of that and the lift of the
+    keypoints (B, T, 16, 2) and visibility_root (B, T, E) from `encode_for`. window None: each
+    sequence is one clip (streaming state); window k: consecutive windows of k frames (the last
+    may be shorter), each from a zero state. time_reversal: the mean of that and the lift of the
     sequences played backwards, reversed back (module doc).
     """
     device = torch.device(device)
     model.eval()
-    forward = _lift_forward(model, keypoints, extra, window, device)
+    forward = _lift_forward(model, keypoints, visibility_root, window, device)
     if not time_reversal:
         return forward
-    backward = _lift_forward(model, keypoints[:, ::-1].copy(),
-                             None if extra is None else extra[:, ::-1].copy(), window, device)
+    backward = _lift_forward(
+        model, keypoints[:, ::-1].copy(),
+        None if visibility_root is None else visibility_root[:, ::-1].copy(), window, device)
     return 0.5 * (forward + backward[:, ::-1])
 
 
-def _lift_forward(model: PoseMachine, keypoints: np.ndarray, extra: np.ndarray | None,
+def _lift_forward(model: PoseMachine, keypoints: np.ndarray, visibility_root: np.ndarray | None,
                   window: int | None, device: torch.device) -> np.ndarray:
     """`lift_sequences` without time reversal."""
     batch, frames = keypoints.shape[:2]
     if window is None or window >= frames:
-        return _forward(model, keypoints, extra, device)
+        return _forward(model, keypoints, visibility_root, device)
     if window < 1:
         raise PoseModelError(f"The window must be at least 1 frame, got {window}.")
     full = frames // window * window
@@ -95,12 +97,12 @@ def _lift_forward(model: PoseMachine, keypoints: np.ndarray, extra: np.ndarray |
         def windows(array: np.ndarray) -> np.ndarray:
             return array[:, :full].reshape(batch * (full // window), window, *array.shape[2:])
 
-        lifted = _forward(model, windows(keypoints), None if extra is None else windows(extra),
-                          device)
+        lifted = _forward(model, windows(keypoints),
+                          None if visibility_root is None else windows(visibility_root), device)
         pieces.append(lifted.reshape(batch, full, *lifted.shape[2:]))
     if full < frames:
-        pieces.append(_forward(model, keypoints[:, full:],
-                               None if extra is None else extra[:, full:], device))
+        rest = None if visibility_root is None else visibility_root[:, full:]
+        pieces.append(_forward(model, keypoints[:, full:], rest, device))
     return np.concatenate(pieces, axis=1)
 
 

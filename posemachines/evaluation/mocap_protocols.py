@@ -111,9 +111,9 @@ class _Totals:
         self.bones[row] = self.bones.get(row, 0.0) + bones.reshape(-1, bones.shape[-1]).sum(0)
         self.frames[row] = self.frames.get(row, 0) + int(np.prod(pred.shape[:2]))
 
-    def table(self, extra: dict[str, tuple[dict[str, float], int, dict]] | None = None
+    def table(self, extra_rows: dict[str, tuple[dict[str, float], int, dict]] | None = None
               ) -> MetricTable:
-        """The table; `extra`: more rows as row -> (values, frames, details)."""
+        """The table; `extra_rows`: more rows as row -> (values, frames, details)."""
         rows = tuple(self.sums)
         values = {row: dict(zip(COLUMNS, (self.sums[row] / self.frames[row]).tolist(),
                                 strict=True)) for row in rows}
@@ -121,9 +121,9 @@ class _Totals:
             BONE_NAMES, (self.bones[row] / self.frames[row]).tolist(), strict=True))}
             for row in rows}
         frames = dict(self.frames)
-        for row, (row_values, row_frames, row_details) in (extra or {}).items():
+        for row, (row_values, row_frames, row_details) in (extra_rows or {}).items():
             values[row], frames[row], details[row] = row_values, row_frames, row_details
-        return MetricTable((*rows, *(extra or {})), COLUMNS, values, frames, details)
+        return MetricTable((*rows, *(extra_rows or {})), COLUMNS, values, frames, details)
 
 
 def evaluate_mocap(

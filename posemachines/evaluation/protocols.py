@@ -116,7 +116,7 @@ PROTOCOLS: dict[str, Protocol] = {
         BANDAI_NAMCO, ("lafan1",), held_out=False, fixture_frames=True,
     ),
     # The held-out LAFAN1 actor (subject 2): a fair test also for models trained on LAFAN1's
-    # other subjects (configs/lifter_mocap_general.yaml).
+    # other subjects (configs/lifter_default.yaml).
     "lafan1-heldout": MocapProtocol(
         "lafan1-heldout", "Held-out LAFAN1 actor (subject 2)", (*BANDAI_NAMCO, "lafan1"),
         ("lafan1",), held_out=True,

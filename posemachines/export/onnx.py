@@ -1,11 +1,12 @@
 """Export a `PoseMachine` to ONNX, with the LSTM state as explicit inputs and outputs.
 
 Graph inputs: "keypoints" (B, T, K, 2) normalised 2D or "frames" (B, T, 3, S, S) RGB in [0, 1];
-"extra" (B, T, E) when the config has extra features; "h0", "c0" (L, B, H) LSTM state (zeros
-to start a clip). Outputs: "pose3d_mm", "intermediate3d_mm" (B, T, K, 3), "projection2d_norm"
-(B, T, K, 2), "h1", "c1" (state after the last frame), and on the image path "pose2d_px"
-(B, T, K, 2) and "beliefs" (B, T, stages, K+1, S/8, S/8). B and T are dynamic, so one file serves
-whole clips and frame-by-frame streaming. A bidirectional model has no state inputs/outputs.
+"visibility_root" (B, T, E) when the config takes it (per-joint visibility and root position);
+"h0", "c0" (L, B, H) LSTM state (zeros to start a clip). Outputs: "pose3d_mm",
+"intermediate3d_mm" (B, T, K, 3), "projection2d_norm" (B, T, K, 2), "h1", "c1" (state after
+the last frame), and on the image path "pose2d_px" (B, T, K, 2) and "beliefs" (B, T, stages,
+K+1, S/8, S/8). B and T are dynamic, so one file serves whole clips and frame-by-frame
+streaming. A bidirectional model has no state inputs/outputs.
 
 Uses the TorchScript-based exporter (`dynamo=False`, deprecated in torch 2.13 but working): it
 maps each nn.LSTM onto one ONNX LSTM op and exports in about a second. The torch.export-based
@@ -36,8 +37,8 @@ def onnx_io_names(model: PoseMachine) -> tuple[list[str], list[str]]:
     """Graph input and output names for `model`, in order."""
     config = model.config
     inputs = ["frames" if config.input_path == "image" else "keypoints"]
-    if config.extra_input_dim:
-        inputs.append("extra")
+    if config.visibility_root_dim:
+        inputs.append("visibility_root")
     outputs = ["pose3d_mm", "intermediate3d_mm", "projection2d_norm"]
     if not config.bidirectional:
         inputs += ["h0", "c0"]
@@ -58,7 +59,8 @@ class _TupleModel(nn.Module):
     def forward(self, *tensors: torch.Tensor) -> tuple[torch.Tensor, ...]:
         named = dict(zip(self.input_names, tensors, strict=True))
         state = (named["h0"], named["c0"]) if "h0" in named else None
-        out = self.model(named[self.input_names[0]], state, extra=named.get("extra"))
+        out = self.model(named[self.input_names[0]], state,
+                         visibility_root=named.get("visibility_root"))
         result = [out.pose3d_mm, out.intermediate3d_mm, out.projection2d_norm]
         if state is not None:
             result += list(out.state)
@@ -68,8 +70,8 @@ class _TupleModel(nn.Module):
 
 
 def _example(model: PoseMachine, batch: int, frames: int) -> tuple[torch.Tensor, ...]:
-    inputs, extra = example_inputs(model.config, batch, frames)
-    tensors = [inputs] + ([extra] if extra is not None else [])
+    inputs, visibility_root = example_inputs(model.config, batch, frames)
+    tensors = [inputs] + ([visibility_root] if visibility_root is not None else [])
     if not model.config.bidirectional:
         tensors += list(model.initial_state(batch))
     return tuple(tensors)

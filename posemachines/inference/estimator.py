@@ -226,23 +226,24 @@ class Estimator:
             image_size=image_size, focal_px=focal_px, fps=fps,
         )
 
-    def _lift_clip(self, keypoints: np.ndarray, extra: np.ndarray
+    def _lift_clip(self, keypoints: np.ndarray, visibility_root: np.ndarray
                    ) -> tuple[np.ndarray, np.ndarray]:
         """`_forward`, averaged with the time-reversed clip's lift if `time_reversal`."""
-        pose3d, intermediate3d = self._forward(keypoints, extra)
+        pose3d, intermediate3d = self._forward(keypoints, visibility_root)
         if not self.time_reversal:
             return pose3d, intermediate3d
         # copy(), not ascontiguousarray: a one-frame view keeps its negative stride there.
-        backward = self._forward(keypoints[::-1].copy(), extra[::-1].copy())
+        backward = self._forward(keypoints[::-1].copy(), visibility_root[::-1].copy())
         return 0.5 * (pose3d + backward[0][::-1]), 0.5 * (intermediate3d + backward[1][::-1])
 
-    def _forward(self, keypoints: np.ndarray, extra: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def _forward(self, keypoints: np.ndarray, visibility_root: np.ndarray
+                 ) -> tuple[np.ndarray, np.ndarray]:
         """One clip (T, 16, 2) + (T, 18) through the lifter: final and intermediate 3D,
         (T, 16, 3) mm each."""
         with torch.no_grad(), single_thread():
             output = self.model(
                 torch.from_numpy(keypoints)[None].to(self.device),
-                extra=torch.from_numpy(extra)[None].to(self.device),
+                visibility_root=torch.from_numpy(visibility_root)[None].to(self.device),
             )
         return (output.pose3d_mm[0].cpu().numpy(), output.intermediate3d_mm[0].cpu().numpy())
 

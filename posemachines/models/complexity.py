@@ -22,16 +22,16 @@ def count_parameters(module: nn.Module) -> int:
 def example_inputs(
     config: PoseMachineConfig, batch: int = 1, frames: int = 1, device: str | torch.device = "cpu"
 ) -> tuple[torch.Tensor, torch.Tensor | None]:
-    """Random model inputs (frames or keypoints, extra or None) of the config's shapes."""
+    """Random model inputs (frames or keypoints, visibility_root or None) of the config's shapes."""
     if config.input_path == "image":
         size = config.image_size
         inputs = torch.rand(batch, frames, 3, size, size, device=device)
     else:
         inputs = torch.randn(batch, frames, config.num_joints, 2, device=device)
-    extra = None
-    if config.extra_input_dim:
-        extra = torch.rand(batch, frames, config.extra_input_dim, device=device)
-    return inputs, extra
+    visibility_root = None
+    if config.visibility_root_dim:
+        visibility_root = torch.rand(batch, frames, config.visibility_root_dim, device=device)
+    return inputs, visibility_root
 
 
 def count_macs_per_frame(config: PoseMachineConfig) -> int:
@@ -40,8 +40,8 @@ def count_macs_per_frame(config: PoseMachineConfig) -> int:
 
     with torch.device("meta"):
         model = PoseMachine(config).eval()
-    inputs, extra = example_inputs(config, device="meta")
+    inputs, visibility_root = example_inputs(config, device="meta")
     counter = FlopCounterMode(display=False)
     with counter, torch.no_grad():
-        model(inputs, extra=extra)
+        model(inputs, visibility_root=visibility_root)
     return counter.get_total_flops() // 2

@@ -47,7 +47,7 @@ class PoseMachineConfig:
     input_path: str
     num_joints: int = NUM_JOINTS
     #: Extra per-frame features appended to the transformer's input (0: none).
-    extra_input_dim: int = 0
+    visibility_root_dim: int = 0
     # --- CPM 2D sub-network (image path only) ---
     image_size: int = 368
     #: Output channels of VGG-19 conv1_x, conv2_x, conv3_x and conv4_1/conv4_2.
@@ -147,7 +147,7 @@ CONFIGS: dict[str, PoseMachineConfig] = {
     "lite": PoseMachineConfig(
         name="lite",
         input_path="pose",
-        extra_input_dim=18,
+        visibility_root_dim=18,
         image_size=256,
         vgg_widths=(32, 64, 128, 256),
         cpm_trunk_width=128,
@@ -165,7 +165,7 @@ CONFIGS: dict[str, PoseMachineConfig] = {
 #: The image-path variant of `lite` (narrower trunk, 256 px input); the CPM replaces the
 #: external detector, so there are no detector visibility/root features.
 CONFIGS["lite-image"] = dataclasses.replace(
-    CONFIGS["lite"], name="lite-image", input_path="image", extra_input_dim=0
+    CONFIGS["lite"], name="lite-image", input_path="image", visibility_root_dim=0
 )
 
 #: The image-path ("full") counterpart of each config, for `export-onnx --full`.
@@ -194,8 +194,14 @@ def get_config(name: str, overrides: Mapping[str, Any] | None = None) -> PoseMac
     return config_from_dict({**config.to_dict(), **dict(overrides or {})}) if overrides else config
 
 
+#: Old config field name -> new one (checkpoints written before the rename store the old).
+RENAMED_FIELDS = {"extra_input_dim": "visibility_root_dim"}
+
+
 def config_from_dict(values: Mapping[str, Any]) -> PoseMachineConfig:
-    """Rebuild a config from `to_dict` output (e.g. a checkpoint); unknown keys are an error."""
+    """Rebuild a config from `to_dict` output (e.g. a checkpoint); unknown keys are an error.
+    Field names of older checkpoints (`RENAMED_FIELDS`) are read under their new names."""
+    values = {RENAMED_FIELDS.get(key, key): value for key, value in values.items()}
     fields = {f.name for f in dataclasses.fields(PoseMachineConfig)}
     unknown = sorted(set(values) - fields)
     if unknown:

@@ -3,7 +3,7 @@
 Inputs are batched clips: frames (B, T, 3, H, W) float RGB in [0, 1] at the config's
 image_size (image path), or keypoints (B, T, K, 2) already normalised by
 `posemachines.data.normalization` (pose path; the model does not normalise), plus
-extra (B, T, E) per-frame features when config.extra_input_dim = E > 0.
+visibility_root (B, T, E) per-frame features when config.visibility_root_dim = E > 0.
 
 Streaming: pass the returned `state` back with the next frames; a clip fed frame by frame
 gives the same result as the whole clip (unless the config is bidirectional).
@@ -71,10 +71,10 @@ class PoseMachine(nn.Module):
         inputs: torch.Tensor,
         state: LSTMState | None = None,
         *,
-        extra: torch.Tensor | None = None,
+        visibility_root: torch.Tensor | None = None,
     ) -> PoseOutput:
         """frames (B, T, 3, H, W) or normalised keypoints (B, T, K, 2) -> `PoseOutput`."""
-        self._check_inputs(inputs, state, extra)
+        self._check_inputs(inputs, state, visibility_root)
         pose2d_px = beliefs = None
         if self.cpm is not None:
             batch, frames = inputs.shape[:2]
@@ -82,9 +82,9 @@ class PoseMachine(nn.Module):
             features = _split_clips(cpm.features, batch, frames)
             pose2d_px = _split_clips(cpm.coords_px, batch, frames)
             beliefs = _split_clips(cpm.beliefs, batch, frames)
-            raw3d, state = self.transformer(features, extra, state)
+            raw3d, state = self.transformer(features, visibility_root, state)
         else:
-            raw3d, state = self.transformer(inputs, extra, state)
+            raw3d, state = self.transformer(inputs, visibility_root, state)
         refined, projected = self.projector(raw3d)
         return PoseOutput(
             pose3d_mm=refined * self.output_scale_mm,
@@ -96,7 +96,7 @@ class PoseMachine(nn.Module):
         )
 
     def _check_inputs(
-        self, inputs: torch.Tensor, state: LSTMState | None, extra: torch.Tensor | None
+        self, inputs: torch.Tensor, state: LSTMState | None, visibility_root: torch.Tensor | None
     ) -> None:
         config = self.config
         if config.input_path == "image":
@@ -112,15 +112,16 @@ class PoseMachine(nn.Module):
                 f"{tuple(inputs.shape)}."
             )
         batch, frames = inputs.shape[:2]
-        if config.extra_input_dim:
-            wanted = (batch, frames, config.extra_input_dim)
-            if extra is None or tuple(extra.shape) != wanted:
-                got = None if extra is None else tuple(extra.shape)
+        if config.visibility_root_dim:
+            wanted = (batch, frames, config.visibility_root_dim)
+            if visibility_root is None or tuple(visibility_root.shape) != wanted:
+                got = None if visibility_root is None else tuple(visibility_root.shape)
                 raise PoseInputError(
-                    f"Model '{config.name}' expects extra features of shape {wanted}, got {got}."
+                    f"Model '{config.name}' expects visibility_root features of shape {wanted}, "
+                    f"got {got}."
                 )
-        elif extra is not None:
-            raise PoseInputError(f"Model '{config.name}' takes no extra features.")
+        elif visibility_root is not None:
+            raise PoseInputError(f"Model '{config.name}' takes no visibility_root features.")
         if state is not None:
             wanted = (config.lstm_layers, batch, config.lstm_hidden)
             shapes = [tuple(part.shape) for part in state]

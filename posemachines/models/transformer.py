@@ -4,7 +4,7 @@ Two configurations of one module (config.input_path):
   "image": CPM features (B, T, C, h, w) -> two 5x5 stride-2 convs (adapter_channels, ReLU)
            -> 2x2 stride-2 max-pool -> flatten;
   "pose":  normalised 2D keypoints (B, T, K, 2) -> flatten.
-Both then append the optional extra features (B, T, E), apply FC -> embed_dim + ReLU (the
+Both then append the optional visibility_root features (B, T, E), apply FC -> embed_dim + ReLU (the
 released prototxt had no ReLU here; it helps the pose path, whose input is raw coordinates),
 run `lstm_layers` LSTMs and an FC to 3K: root-relative 3D in normalised units.
 
@@ -55,12 +55,13 @@ def lstm_step(lstm: nn.LSTM, x: torch.Tensor, h: torch.Tensor, c: torch.Tensor) 
 
 
 class PoseTransformer(nn.Module):
-    """Image features or 2D keypoints (+ extra) of a clip -> (B, T, K, 3) normalised 3D."""
+    """Image features or 2D keypoints (+ visibility_root) of a clip -> (B, T, K, 3) normalised
+    3D."""
 
     def __init__(self, config: PoseMachineConfig, feature_channels: int = 0) -> None:
         super().__init__()
         self.num_joints = config.num_joints
-        self.extra_input_dim = config.extra_input_dim
+        self.visibility_root_dim = config.visibility_root_dim
         self.bidirectional = config.bidirectional
         self.hidden_size = config.lstm_hidden
         if config.input_path == "image":
@@ -78,7 +79,7 @@ class PoseTransformer(nn.Module):
             self.adapter = None
             in_dim = 2 * config.num_joints
         self.embed = nn.Sequential(
-            nn.Linear(in_dim + config.extra_input_dim, config.embed_dim), nn.ReLU(inplace=True)
+            nn.Linear(in_dim + config.visibility_root_dim, config.embed_dim), nn.ReLU(inplace=True)
         )
         self.lstms = nn.ModuleList(
             nn.LSTM(
@@ -100,10 +101,10 @@ class PoseTransformer(nn.Module):
     def forward(
         self,
         inputs: torch.Tensor,
-        extra: torch.Tensor | None = None,
+        visibility_root: torch.Tensor | None = None,
         state: LSTMState | None = None,
     ) -> tuple[torch.Tensor, LSTMState]:
-        """inputs: (B, T, C, h, w) features or (B, T, K, 2) keypoints; extra (B, T, E).
+        """inputs: (B, T, C, h, w) features or (B, T, K, 2) keypoints; visibility_root (B, T, E).
 
         Returns (B, T, K, 3) normalised root-relative 3D and the LSTM state after frame T.
         """
@@ -112,9 +113,9 @@ class PoseTransformer(nn.Module):
             encoded = self.adapter(inputs.flatten(0, 1)).reshape(batch, frames, -1)
         else:
             encoded = inputs.reshape(batch, frames, -1)
-        if self.extra_input_dim:
-            assert extra is not None  # PoseMachine checks the inputs against the config
-            encoded = torch.cat([encoded, extra], dim=-1)
+        if self.visibility_root_dim:
+            assert visibility_root is not None  # PoseMachine checks the inputs against the config
+            encoded = torch.cat([encoded, visibility_root], dim=-1)
         hidden, state = self._run_lstms(self.embed(encoded), state)
         return self.head(hidden).reshape(batch, frames, self.num_joints, 3), state
 

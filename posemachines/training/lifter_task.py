@@ -58,7 +58,7 @@ def batch_to_tensors(batch: LifterBatch) -> dict[str, torch.Tensor]:
     size = batch.keypoints.shape[0]
     return {
         "pose2d": torch.from_numpy(batch.keypoints),
-        "extra": torch.from_numpy(batch.extra),
+        "visibility_root": torch.from_numpy(batch.visibility_root),
         "confidence": torch.from_numpy(batch.confidence),
         "pose3d": torch.from_numpy(batch.pose3d_mm),
         "has_3d": torch.ones(size, dtype=torch.bool),

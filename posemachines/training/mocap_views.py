@@ -49,14 +49,15 @@ class MocapViewConfig:
 class LifterBatch:
     """One batch of clips (arrays are float32 unless said).
 
-    keypoints: (B, T, 16, 2) normalised 2D input; extra: (B, T, E) visibility + root position.
+    keypoints: (B, T, 16, 2) normalised 2D input; visibility_root: (B, T, E) visibility + root
+    position.
     keypoints_clean: (B, T, 16, 2) normalised noise-free 2D (target of the projection loss).
     pose3d_mm: (B, T, 16, 3) mm, camera frame, root-relative. confidence: (B, T, 16).
     pose2d_px: (B, T, 16, 2) px, the noisy detections the input was encoded from.
     """
 
     keypoints: np.ndarray
-    extra: np.ndarray
+    visibility_root: np.ndarray
     keypoints_clean: np.ndarray
     pose3d_mm: np.ndarray
     confidence: np.ndarray
@@ -118,11 +119,11 @@ class MocapViews:
         c_px[flip, 0] = width[flip] - c_px[flip, 0]
         noise = cfg.noise if noisy else NO_NOISE
         noisy_xy, noisy_conf = add_detector_noise(xy, conf, rng, noise)
-        keypoints, extra = encode_lifter_input(noisy_xy, noisy_conf, cameras.f_px, c_px)
+        keypoints, visibility_root = encode_lifter_input(noisy_xy, noisy_conf, cameras.f_px, c_px)
         clean, _ = encode_lifter_input(xy, conf, cameras.f_px, c_px)
         return LifterBatch(
             keypoints=keypoints.astype(np.float32),
-            extra=extra.astype(np.float32),
+            visibility_root=visibility_root.astype(np.float32),
             keypoints_clean=clean.astype(np.float32),
             pose3d_mm=pose3d.astype(np.float32),
             confidence=noisy_conf.astype(np.float32),

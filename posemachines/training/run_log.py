@@ -4,8 +4,9 @@ log.csv has one row per logging step (train loss terms, lr, samples/s) and one p
 (val_* metrics), with the union of all columns seen; on resume the rows after the resumed step
 are dropped, so a killed and resumed run has no duplicate rows (its first row after the resume
 averages fewer steps unless checkpoint.every_n_steps is a multiple of log.every_n_steps).
-TensorBoard needs the separate `tensorboard` package (`torch.utils.tensorboard` fails to import
-without it); when it is missing, the log is CSV only and the run says so once.
+TensorBoard needs the separate `tensorboard` package (the `train` extra; `torch.utils.tensorboard`
+fails to import without it); when it is missing, the log is CSV only and the run says so once,
+naming the extra. It is imported only when a run asks for it.
 """
 
 from __future__ import annotations
@@ -17,12 +18,7 @@ from typing import Any
 
 from tqdm import tqdm
 
-try:  # the separate `tensorboard` package; without it torch.utils.tensorboard fails to import
-    from torch.utils.tensorboard import SummaryWriter as _TensorBoardWriter
-
-    SummaryWriter: type[_TensorBoardWriter] | None = _TensorBoardWriter
-except ImportError:
-    SummaryWriter = None
+from posemachines.optional import MissingDependencyError, import_optional
 
 
 class CsvLog:
@@ -61,13 +57,12 @@ def open_tensorboard(log_dir: Path, wanted: bool) -> Any | None:
     """A SummaryWriter, or None (with one note on stderr) when tensorboard is not installed."""
     if not wanted:
         return None
-    if SummaryWriter is None:
-        print(
-            "posemachines: tensorboard is not installed; logging to log.csv only",
-            file=sys.stderr,
-        )
+    try:
+        tensorboard = import_optional("torch.utils.tensorboard", "TensorBoard logging")
+    except MissingDependencyError as missing:
+        print(f"posemachines: {missing} Logging to log.csv only.", file=sys.stderr)
         return None
-    return SummaryWriter(log_dir=str(log_dir))
+    return tensorboard.SummaryWriter(log_dir=str(log_dir))
 
 
 class RunLog:

@@ -2,8 +2,8 @@
 
 Batches are dicts of (B, T, ...) tensors: pose2d (B, T, 16, 2) normalised 2D (model input and
 2D target; missing joints zero), confidence (B, T, 16), pose3d (B, T, 16, 3) mm root-relative
-camera frame, has_3d (B,), and extra (B, T, 18) when the model takes the lifter's extra
-features (`posemachines.data.lifter_input`).
+camera frame, has_3d (B,), and visibility_root (B, T, 18) when the model takes the lifter's
+per-joint visibility and root position (`posemachines.data.lifter_input`).
 
 Stages (Wang et al. train the network piecewise, then jointly):
 - transformer: only the 2D-to-3D transformer learns (a CPM trunk, if any, and Psi_C/Psi_P stay
@@ -29,7 +29,7 @@ from torch.utils.data import DataLoader, Dataset, Subset
 from posemachines.arrays import root_relative
 from posemachines.camera import h36m_camera
 from posemachines.data.clips import ClipDataset
-from posemachines.data.lifter_input import NUM_EXTRA_FEATURES, encode_lifter_input
+from posemachines.data.lifter_input import NUM_VISIBILITY_ROOT_FEATURES, encode_lifter_input
 from posemachines.data.videopose3d import (
     load_videopose3d_3d,
     map_to_joints16,
@@ -52,24 +52,26 @@ def build_pose_machine(section: ModelSection, input_path: str | None = "pose") -
             f"This task needs a '{input_path}'-path model, but model '{config.name}' takes "
             f"'{config.input_path}' input; pick another model.name."
         )
-    if config.extra_input_dim not in (0, NUM_EXTRA_FEATURES):
+    if config.visibility_root_dim not in (0, NUM_VISIBILITY_ROOT_FEATURES):
         raise PoseInputError(
-            f"model.extra_input_dim must be 0 or {NUM_EXTRA_FEATURES} (the lifter's features), "
-            f"got {config.extra_input_dim}."
+            f"model.visibility_root_dim must be 0 or {NUM_VISIBILITY_ROOT_FEATURES} "
+            "(the lifter's features), "
+            f"got {config.visibility_root_dim}."
         )
     return PoseMachine(config)
 
 
 def mask_joints(
-    pose2d: torch.Tensor, extra: torch.Tensor | None, probability: float
+    pose2d: torch.Tensor, visibility_root: torch.Tensor | None, probability: float
 ) -> tuple[torch.Tensor, torch.Tensor | None]:
     """Random joint dropout (torch's global RNG): each joint of each frame is zeroed with
-    `probability`, and its visibility flag in `extra` (the first 16 features) cleared."""
+    `probability`, and its visibility flag in `visibility_root` (the first 16 features) cleared."""
     keep = (torch.rand(pose2d.shape[:-1], device=pose2d.device) >= probability).to(pose2d.dtype)
     masked = pose2d * keep[..., None]
-    if extra is not None:
-        extra = torch.cat([extra[..., :NUM_JOINTS] * keep, extra[..., NUM_JOINTS:]], dim=-1)
-    return masked, extra
+    if visibility_root is not None:
+        visibility_root = torch.cat([visibility_root[..., :NUM_JOINTS] * keep,
+                                     visibility_root[..., NUM_JOINTS:]], dim=-1)
+    return masked, visibility_root
 
 
 class VideoPose3DClips(Dataset):
@@ -82,13 +84,14 @@ class VideoPose3DClips(Dataset):
     """
 
     def __init__(
-        self, root: Path, subjects: list[str], clip_length: int, stride: int, with_extra: bool,
+        self, root: Path, subjects: list[str], clip_length: int, stride: int,
+        with_visibility_root: bool,
         source_2d: str = "gt", unlabelled: tuple[str, ...] = (),
     ) -> None:
         world = load_videopose3d_3d(root / "data_3d_h36m.npz")
         positions_2d, metadata = read_videopose3d_2d_raw(root / f"data_2d_h36m_{source_2d}.npz")
         sequences: list[dict[str, np.ndarray]] = []
-        self.extras: list[torch.Tensor] = []
+        self.visibility_roots: list[torch.Tensor] = []
         for subject in list(subjects) + list(unlabelled):
             if subject not in world or subject not in positions_2d:
                 raise PoseDataError(f"Subject {subject} is missing from the npz files in {root}.")
@@ -101,7 +104,7 @@ class VideoPose3DClips(Dataset):
         if not sequences:
             raise PoseDataError(f"No 2D/3D sequence pairs for subjects {subjects} in {root}.")
         self.clips = ClipDataset(sequences, clip_length, stride)
-        self.with_extra = with_extra
+        self.with_visibility_root = with_visibility_root
 
     def _sequence(
         self, subject: str, camera_index: int, poses_world: np.ndarray, raw: np.ndarray,
@@ -113,8 +116,9 @@ class VideoPose3DClips(Dataset):
         xy_px, confidence = map_to_joints16(raw[:frames, :, :2], metadata["layout_name"],
                                             confidence)
         camera = h36m_camera(subject, camera_index)
-        keypoints, extra = encode_lifter_input(xy_px, confidence, camera.f_px, camera.c_px)
-        self.extras.append(torch.from_numpy(extra))
+        keypoints, visibility_root = encode_lifter_input(xy_px, confidence, camera.f_px,
+                                                         camera.c_px)
+        self.visibility_roots.append(torch.from_numpy(visibility_root))
         sequence = {"pose2d": keypoints, "confidence": confidence}
         if not unlabelled:
             pose3d = np.asarray(camera.world_to_camera(poses_world[:frames]))
@@ -127,12 +131,12 @@ class VideoPose3DClips(Dataset):
     def __getitem__(self, index: int) -> dict[str, torch.Tensor]:
         clip = self.clips[index]
         item = {key: clip[key] for key in ("pose2d", "pose3d", "confidence", "has_3d")}
-        if self.with_extra:
-            extra = self.extras[int(clip["sequence"])]
+        if self.with_visibility_root:
+            visibility_root = self.visibility_roots[int(clip["sequence"])]
             frames = (int(clip["start"]) + torch.arange(len(clip["pose2d"]))).clamp(
-                max=len(extra) - 1
+                max=len(visibility_root) - 1
             )
-            item["extra"] = extra[frames]
+            item["visibility_root"] = visibility_root[frames]
         return item
 
 
@@ -152,7 +156,7 @@ class VideoPose3DOptions(PoseStageOptions):
 
 
 class PoseLiftingTask(Task):
-    """Keypoints (+ extra) -> PoseMachine -> the paper's loss terms; MPJPE validation.
+    """Keypoints (+ visibility_root) -> PoseMachine -> the paper's loss terms; MPJPE validation.
 
     Subclasses provide `train_dataset()` and `val_dataset()` (items as in the module
     docstring, without the batch axis) and may narrow `trainable_parameters`.
@@ -167,11 +171,11 @@ class PoseLiftingTask(Task):
         raise NotImplementedError
 
     def training_step(self, model: nn.Module, batch: Any) -> dict[str, torch.Tensor]:
-        pose2d, extra = batch["pose2d"], batch.get("extra")
+        pose2d, visibility_root = batch["pose2d"], batch.get("visibility_root")
         probability = getattr(self.options, "mask_probability", 0.0)
         if probability > 0:
-            pose2d, extra = mask_joints(pose2d, extra, probability)
-        output = model(pose2d, extra=extra)
+            pose2d, visibility_root = mask_joints(pose2d, visibility_root, probability)
+        output = model(pose2d, visibility_root=visibility_root)
         return pose_machine_losses(output, batch, self.config.loss)
 
     @torch.no_grad()
@@ -191,7 +195,7 @@ class PoseLiftingTask(Task):
         bare = unwrap_model(model)
         for batch in loader:
             batch = {k: v.to(device) for k, v in batch.items() if isinstance(v, torch.Tensor)}
-            output = bare(batch["pose2d"], extra=batch.get("extra"))
+            output = bare(batch["pose2d"], visibility_root=batch.get("visibility_root"))
             weights = batch["has_3d"].float()[:, None, None].expand(batch["pose3d"].shape[:-1])
             target = root_relative(torch.nan_to_num(batch["pose3d"].float()))
             for name, pred in (("mpjpe_mm", output.pose3d_mm),
@@ -215,10 +219,10 @@ class VideoPose3DStageTask(PoseLiftingTask):
             raise PoseInputError("Set data.root to the folder holding data_3d_h36m.npz.")
         if not subjects:
             raise PoseInputError("Name the subjects in data.train and data.val (e.g. S1,S5).")
-        with_extra = bool(get_config(self.config.model.name,
-                                     self.config.model.overrides).extra_input_dim)
+        with_visibility_root = bool(get_config(self.config.model.name,
+                                     self.config.model.overrides).visibility_root_dim)
         return VideoPose3DClips(
-            Path(data.root), subjects, data.clip_length, data.clip_stride, with_extra,
+            Path(data.root), subjects, data.clip_length, data.clip_stride, with_visibility_root,
             self.options.source_2d, tuple(unlabelled),
         )
 

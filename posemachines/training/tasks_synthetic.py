@@ -44,10 +44,10 @@ def random_pose_clips(count: int, frames: int, rng: np.random.Generator) -> np.n
 
 class SyntheticClips(Dataset):
     """Items: pose2d (T,16,2) normalised, confidence (T,16), pose3d (T,16,3) mm, has_3d,
-    and extra (T,18) (visibility, zero root position) when `extra_dim` is 18."""
+    and visibility_root (T,18) (visibility, zero root position) when `visibility_root_dim` is 18."""
 
     def __init__(
-        self, count: int, frames: int, seed: int, labelled_fraction: float, extra_dim: int
+        self, count: int, frames: int, seed: int, labelled_fraction: float, visibility_root_dim: int
     ) -> None:
         rng = np.random.default_rng(seed)
         pose3d = random_pose_clips(count, frames, rng)
@@ -56,8 +56,9 @@ class SyntheticClips(Dataset):
         self.pose2d = torch.from_numpy(pose2d.astype(np.float32))
         self.confidence = torch.ones(count, frames, 16)
         self.has_3d = torch.from_numpy(rng.random(count) < labelled_fraction)
-        self.extra = (
-            torch.cat([self.confidence, torch.zeros(count, frames, 2)], -1) if extra_dim else None
+        self.visibility_root = (
+            torch.cat([self.confidence, torch.zeros(count, frames, 2)], -1)
+            if visibility_root_dim else None
         )
 
     def __len__(self) -> int:
@@ -70,8 +71,8 @@ class SyntheticClips(Dataset):
             "pose3d": self.pose3d[index],
             "has_3d": self.has_3d[index],
         }
-        if self.extra is not None:
-            item["extra"] = self.extra[index]
+        if self.visibility_root is not None:
+            item["visibility_root"] = self.visibility_root[index]
         return item
 
 
@@ -91,9 +92,10 @@ class SyntheticLifterTask(PoseLiftingTask):
     Options = SyntheticOptions
 
     def _clips(self, count: int, seed: int, labelled_fraction: float) -> SyntheticClips:
-        extra_dim = get_config(self.config.model.name, self.config.model.overrides).extra_input_dim
+        model_config = get_config(self.config.model.name, self.config.model.overrides)
+        visibility_root_dim = model_config.visibility_root_dim
         return SyntheticClips(
-            count, self.config.data.clip_length, seed, labelled_fraction, extra_dim
+            count, self.config.data.clip_length, seed, labelled_fraction, visibility_root_dim
         )
 
     def train_dataset(self) -> Dataset:

@@ -87,9 +87,9 @@ def test_pool_draws_classes_evenly_and_returns_windows():
 def test_lift_segments_cuts_films_and_keeps_labels():
     calls = []
 
-    def lifter(keypoints: np.ndarray, extra: np.ndarray) -> np.ndarray:
+    def lifter(keypoints: np.ndarray, visibility_root: np.ndarray) -> np.ndarray:
         calls.append(keypoints.shape)
-        assert extra.shape[:2] == keypoints.shape[:2]
+        assert visibility_root.shape[:2] == keypoints.shape[:2]
         return np.repeat(standing_pose_mm()[None, None], keypoints.shape[1],
                          axis=1).repeat(len(keypoints), axis=0) * [1, -1, -1]
 

@@ -127,10 +127,12 @@ def test_runs_the_model_when_no_intermediate_pose_is_given() -> None:
     model = _tiny_model()
     generator = torch.Generator().manual_seed(2)
     keypoints = torch.randn(FRAMES, 16, 2, generator=generator)
-    extra = torch.ones(FRAMES, 18)
+    visibility_root = torch.ones(FRAMES, 18)
     with torch.no_grad():
-        expected = model(keypoints[None], extra=extra[None]).pose3d_mm[0].numpy()
-    pose, info = correct_paper(model, keypoints, extra, config=PaperCorrectionConfig(steps=0))
+        expected = model(keypoints[None],
+                         visibility_root=visibility_root[None]).pose3d_mm[0].numpy()
+    pose, info = correct_paper(model, keypoints, visibility_root,
+                               config=PaperCorrectionConfig(steps=0))
     np.testing.assert_allclose(pose, expected, atol=1e-4)
     assert info.steps.tolist() == [0] * FRAMES and info.kept.all()
 

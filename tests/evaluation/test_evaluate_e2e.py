@@ -81,7 +81,8 @@ def mocap_npz(tmp_path_factory) -> Path:
     return path
 
 
-def constant_lifter(model, keypoints, extra, window=None, device="cpu", time_reversal=False):
+def constant_lifter(model, keypoints, visibility_root, window=None, device="cpu",
+                    time_reversal=False):
     return np.broadcast_to(CONSTANT_POSE, (*keypoints.shape[:2], 16, 3)).copy()
 
 

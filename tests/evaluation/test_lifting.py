@@ -35,49 +35,50 @@ def inputs() -> tuple[np.ndarray, np.ndarray]:
             rng.normal(size=(2, 7, 18)).astype(np.float32))
 
 
-def forward(model: PoseMachine, keypoints: np.ndarray, extra: np.ndarray) -> np.ndarray:
+def forward(model: PoseMachine, keypoints: np.ndarray, visibility_root: np.ndarray) -> np.ndarray:
     with torch.no_grad():
-        return model(torch.from_numpy(keypoints), extra=torch.from_numpy(extra)).pose3d_mm.numpy()
+        return model(torch.from_numpy(keypoints),
+                     visibility_root=torch.from_numpy(visibility_root)).pose3d_mm.numpy()
 
 
 def test_whole_clips_stream_the_lstm_over_every_frame(model, inputs):
-    keypoints, extra = inputs
-    whole = lift_sequences(model, keypoints, extra)
+    keypoints, visibility_root = inputs
+    whole = lift_sequences(model, keypoints, visibility_root)
     assert whole.shape == (2, 7, 16, 3)
-    np.testing.assert_allclose(whole, forward(model, keypoints, extra), atol=1e-3)
-    np.testing.assert_allclose(lift_sequences(model, keypoints, extra, window=7), whole,
+    np.testing.assert_allclose(whole, forward(model, keypoints, visibility_root), atol=1e-3)
+    np.testing.assert_allclose(lift_sequences(model, keypoints, visibility_root, window=7), whole,
                                atol=1e-3)
     # Streaming: frame 6 depends on the earlier frames, so lifting it alone differs.
-    alone = forward(model, keypoints[:, 6:], extra[:, 6:])
+    alone = forward(model, keypoints[:, 6:], visibility_root[:, 6:])
     assert np.abs(alone[:, 0] - whole[:, 6]).max() > 1e-3
 
 
 def test_windows_restart_from_a_zero_state(model, inputs):
-    keypoints, extra = inputs
-    windows = lift_sequences(model, keypoints, extra, window=3)
+    keypoints, visibility_root = inputs
+    windows = lift_sequences(model, keypoints, visibility_root, window=3)
     for start, stop in ((0, 3), (3, 6), (6, 7)):
-        expected = forward(model, keypoints[:, start:stop], extra[:, start:stop])
+        expected = forward(model, keypoints[:, start:stop], visibility_root[:, start:stop])
         np.testing.assert_allclose(windows[:, start:stop], expected, atol=1e-3)
 
 
 def test_single_frames_reset_the_lstm_every_frame_and_batch_size_does_not_matter(
     model, inputs, monkeypatch
 ):
-    keypoints, extra = inputs
-    frames = lift_sequences(model, keypoints, extra, window=1)
-    expected = forward(model, keypoints.reshape(14, 1, 16, 2), extra.reshape(14, 1, 18))
+    keypoints, visibility_root = inputs
+    frames = lift_sequences(model, keypoints, visibility_root, window=1)
+    expected = forward(model, keypoints.reshape(14, 1, 16, 2), visibility_root.reshape(14, 1, 18))
     np.testing.assert_allclose(frames, expected.reshape(2, 7, 16, 3), atol=1e-3)
     monkeypatch.setattr(lifting, "MAX_BATCH_FRAMES", 3)
-    np.testing.assert_allclose(lift_sequences(model, keypoints, extra, window=1), frames,
+    np.testing.assert_allclose(lift_sequences(model, keypoints, visibility_root, window=1), frames,
                                atol=1e-3)
 
 
 def test_models_without_extra_features_get_none():
-    model = PoseMachine(get_config("lite", {**TINY, "extra_input_dim": 0}))
+    model = PoseMachine(get_config("lite", {**TINY, "visibility_root_dim": 0}))
     xy = np.random.default_rng(1).uniform(100, 500, (4, 16, 2))
-    keypoints, extra = encode_for(model, xy, np.ones((4, 16)), np.array([1000.0, 1000.0]),
+    keypoints, visibility_root = encode_for(model, xy, np.ones((4, 16)), np.array([1000.0, 1000.0]),
                                   np.array([500.0, 500.0]))
-    assert keypoints.shape == (4, 16, 2) and extra is None
+    assert keypoints.shape == (4, 16, 2) and visibility_root is None
     assert lift_sequences(model, keypoints[None], None, window=2).shape == (1, 4, 16, 3)
 
 
@@ -118,17 +119,18 @@ def test_flip_test_lift_is_mirror_equivariant_and_differs_from_one_lift(model):
 
 
 def test_time_reversal_averages_the_forward_and_the_backward_lift(model, inputs):
-    keypoints, extra = inputs
-    forward_only = forward(model, keypoints, extra)
-    backward = forward(model, keypoints[:, ::-1].copy(), extra[:, ::-1].copy())[:, ::-1]
-    both = lift_sequences(model, keypoints, extra, time_reversal=True)
+    keypoints, visibility_root = inputs
+    forward_only = forward(model, keypoints, visibility_root)
+    backward = forward(model, keypoints[:, ::-1].copy(), visibility_root[:, ::-1].copy())[:, ::-1]
+    both = lift_sequences(model, keypoints, visibility_root, time_reversal=True)
     np.testing.assert_allclose(both, 0.5 * (forward_only + backward), atol=1e-5)
     # The average is the same for the clip played backwards: time-reversal equivariant.
-    of_reversed = lift_sequences(model, keypoints[:, ::-1], extra[:, ::-1], time_reversal=True)
+    of_reversed = lift_sequences(model, keypoints[:, ::-1], visibility_root[:, ::-1],
+                                 time_reversal=True)
     np.testing.assert_allclose(of_reversed, both[:, ::-1], atol=1e-5)
     assert np.abs(forward_only - backward).max() > 1e-3  # a causal LSTM: not symmetric alone
     # One frame played backwards is the same frame.
-    one = lift_sequences(model, keypoints[:, :1], extra[:, :1], time_reversal=True)
+    one = lift_sequences(model, keypoints[:, :1], visibility_root[:, :1], time_reversal=True)
     np.testing.assert_allclose(one, forward_only[:, :1], atol=1e-4)
 
 

@@ -24,9 +24,10 @@ def _session(path) -> ort.InferenceSession:
     return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
 
 
-def _torch_outputs(model: PoseMachine, inputs, extra, state=None) -> dict[str, np.ndarray]:
+def _torch_outputs(model: PoseMachine, inputs, visibility_root, state=None
+                   ) -> dict[str, np.ndarray]:
     with torch.no_grad():
-        out = model(inputs, state, extra=extra)
+        out = model(inputs, state, visibility_root=visibility_root)
     result = {
         "pose3d_mm": out.pose3d_mm,
         "intermediate3d_mm": out.intermediate3d_mm,
@@ -71,33 +72,33 @@ def test_graph_names_and_metadata(exported):
 
 def test_onnxruntime_matches_pytorch_on_a_clip_of_another_batch_size(exported):
     model, path = exported
-    inputs, extra = example_inputs(model.config, batch=3, frames=4)
+    inputs, visibility_root = example_inputs(model.config, batch=3, frames=4)
     h0, c0 = (0.1 * torch.randn_like(s) for s in model.initial_state(3))
     feeds = {
         "frames" if model.config.input_path == "image" else "keypoints": inputs.numpy(),
         "h0": h0.numpy(),
         "c0": c0.numpy(),
     }
-    if extra is not None:
-        feeds["extra"] = extra.numpy()
+    if visibility_root is not None:
+        feeds["visibility_root"] = visibility_root.numpy()
     session = _session(path)
     names = [o.name for o in session.get_outputs()]
     onnx_out = dict(zip(names, session.run(None, feeds), strict=True))
-    _assert_match(onnx_out, _torch_outputs(model, inputs, extra, (h0, c0)), 1000.0)
+    _assert_match(onnx_out, _torch_outputs(model, inputs, visibility_root, (h0, c0)), 1000.0)
 
 
 def test_streaming_through_onnxruntime_equals_the_pytorch_clip(exported):
     model, path = exported
-    inputs, extra = example_inputs(model.config, batch=1, frames=4)
-    whole = _torch_outputs(model, inputs, extra)
+    inputs, visibility_root = example_inputs(model.config, batch=1, frames=4)
+    whole = _torch_outputs(model, inputs, visibility_root)
     session = _session(path)
     input_name = session.get_inputs()[0].name
     h, c = (s.numpy() for s in model.initial_state(1))
     poses = []
     for t in range(4):
         feeds = {input_name: inputs[:, t : t + 1].numpy(), "h0": h, "c0": c}
-        if extra is not None:
-            feeds["extra"] = extra[:, t : t + 1].numpy()
+        if visibility_root is not None:
+            feeds["visibility_root"] = visibility_root[:, t : t + 1].numpy()
         pose, _, _, h, c = session.run(
             ["pose3d_mm", "intermediate3d_mm", "projection2d_norm", "h1", "c1"], feeds
         )
@@ -110,7 +111,8 @@ def test_streaming_through_onnxruntime_equals_the_pytorch_clip(exported):
 
 def test_bidirectional_model_exports_without_state(tmp_path):
     torch.manual_seed(0)
-    model = PoseMachine(get_config("lite", {"bidirectional": True, "extra_input_dim": 0})).eval()
+    model = PoseMachine(get_config("lite", {"bidirectional": True,
+                                             "visibility_root_dim": 0})).eval()
     path = export_onnx(model, tmp_path / "bi.onnx")
     inputs, _ = example_inputs(model.config, batch=2, frames=5)
     (pose,) = _session(path).run(["pose3d_mm"], {"keypoints": inputs.numpy()})
@@ -124,13 +126,14 @@ def test_cli_exports_a_checkpoint(tmp_path, capsys):
     weights = save_checkpoint(tmp_path / "lite.pt", model)
     out = tmp_path / "lite.onnx"
     assert main(["export-onnx", str(out), "--weights", str(weights)]) == 0
-    assert "keypoints, extra, h0, c0" in capsys.readouterr().out
-    inputs, extra = example_inputs(model.config, batch=1, frames=2)
+    assert "keypoints, visibility_root, h0, c0" in capsys.readouterr().out
+    inputs, visibility_root = example_inputs(model.config, batch=1, frames=2)
     h0, c0 = (s.numpy() for s in model.initial_state(1))
     (pose,) = _session(out).run(
-        ["pose3d_mm"], {"keypoints": inputs.numpy(), "extra": extra.numpy(), "h0": h0, "c0": c0}
+        ["pose3d_mm"], {"keypoints": inputs.numpy(), "visibility_root": visibility_root.numpy(),
+                        "h0": h0, "c0": c0}
     )
-    reference = _torch_outputs(model, inputs, extra)["pose3d_mm"]
+    reference = _torch_outputs(model, inputs, visibility_root)["pose3d_mm"]
     np.testing.assert_allclose(pose / 1000, reference / 1000, rtol=1e-4, atol=1e-4)
 
 

@@ -30,7 +30,8 @@ def test_round_trip_restores_config_weights_buffers_and_extra(tmp_path, model):
     inputs, features = example_inputs(model.config, 1, 3)
     with torch.no_grad():
         torch.testing.assert_close(
-            loaded(inputs, extra=features).pose3d_mm, model(inputs, extra=features).pose3d_mm
+            loaded(inputs, visibility_root=features).pose3d_mm,
+            model(inputs, visibility_root=features).pose3d_mm
         )
 
 

@@ -16,7 +16,7 @@ def test_pose_path_macs_equal_the_sum_of_its_matrix_products():
     config = get_config(
         "lite",
         {
-            "extra_input_dim": 2,
+            "visibility_root_dim": 2,
             "embed_dim": 8,
             "lstm_hidden": 6,
             "lstm_layers": 2,
@@ -34,9 +34,9 @@ def test_pose_path_macs_equal_the_sum_of_its_matrix_products():
 
 
 def test_example_inputs_follow_the_config():
-    inputs, extra = example_inputs(get_config("lite"), batch=2, frames=3)
+    inputs, visibility_root = example_inputs(get_config("lite"), batch=2, frames=3)
     assert tuple(inputs.shape) == (2, 3, 16, 2)
-    assert tuple(extra.shape) == (2, 3, 18)
+    assert tuple(visibility_root.shape) == (2, 3, 18)
     frames, none = example_inputs(get_config("paper", {"image_size": 48}), batch=1, frames=2)
     assert tuple(frames.shape) == (1, 2, 3, 48, 48)
     assert none is None

@@ -100,3 +100,10 @@ def test_incomplete_dict_is_a_model_error():
     del values["input_path"]
     with pytest.raises(PoseModelError, match="Incomplete"):
         config_from_dict(values)
+
+
+def test_checkpoints_with_the_old_field_name_still_load():
+    values = get_config("lite").to_dict()
+    values["extra_input_dim"] = values.pop("visibility_root_dim")
+    assert config_from_dict(values) == get_config("lite")
+    assert config_from_dict(values).visibility_root_dim == 18

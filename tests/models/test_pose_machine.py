@@ -25,9 +25,9 @@ def model(request) -> PoseMachine:
 @pytest.mark.parametrize(("batch", "frames"), [(1, 1), (2, 5)])
 def test_output_shapes(model, batch, frames):
     config = model.config
-    inputs, extra = example_inputs(config, batch, frames)
+    inputs, visibility_root = example_inputs(config, batch, frames)
     with torch.no_grad():
-        out = model(inputs, extra=extra)
+        out = model(inputs, visibility_root=visibility_root)
     assert isinstance(out, PoseOutput)
     assert tuple(out.pose3d_mm.shape) == (batch, frames, 16, 3)
     assert tuple(out.intermediate3d_mm.shape) == (batch, frames, 16, 3)
@@ -45,13 +45,15 @@ def test_output_shapes(model, batch, frames):
 def test_streaming_frame_by_frame_equals_the_whole_clip(name):
     torch.manual_seed(0)
     model = PoseMachine(get_config(name, SMALL_INPUT.get(name))).eval()
-    inputs, extra = example_inputs(model.config, batch=2, frames=5)
+    inputs, visibility_root = example_inputs(model.config, batch=2, frames=5)
     with torch.no_grad():
-        whole = model(inputs, extra=extra)
+        whole = model(inputs, visibility_root=visibility_root)
         state, poses = None, []
         for t in range(5):
             step = model(
-                inputs[:, t : t + 1], state, extra=None if extra is None else extra[:, t : t + 1]
+                inputs[:, t : t + 1], state,
+                visibility_root=None if visibility_root is None
+                else visibility_root[:, t : t + 1],
             )
             state = step.state
             poses.append(step.pose3d_mm)
@@ -63,30 +65,30 @@ def test_output_scale_is_a_saved_buffer_that_turns_units_into_mm():
     torch.manual_seed(0)
     model = PoseMachine(get_config("lite")).eval()
     assert float(model.state_dict()["output_scale_mm"]) == 1000.0
-    inputs, extra = example_inputs(model.config, 1, 2)
+    inputs, visibility_root = example_inputs(model.config, 1, 2)
     with torch.no_grad():
-        before = model(inputs, extra=extra)
+        before = model(inputs, visibility_root=visibility_root)
         model.output_scale_mm.fill_(10.0)
-        after = model(inputs, extra=extra)
+        after = model(inputs, visibility_root=visibility_root)
     torch.testing.assert_close(after.pose3d_mm * 100, before.pose3d_mm)
     torch.testing.assert_close(after.projection2d_norm, before.projection2d_norm)
 
 
 @pytest.mark.parametrize(
-    ("inputs", "extra", "state", "message"),
+    ("inputs", "visibility_root", "state", "message"),
     [
         (torch.zeros(1, 2, 17, 2), torch.zeros(1, 2, 18), None, r"keypoints \(B, T, 16, 2\)"),
         (torch.zeros(2, 16, 2), torch.zeros(1, 2, 18), None, "keypoints"),
         (torch.zeros(1, 2, 16, 2, dtype=torch.long), torch.zeros(1, 2, 18), None, "float"),
-        (torch.zeros(1, 2, 16, 2), None, None, r"extra features of shape \(1, 2, 18\)"),
-        (torch.zeros(1, 2, 16, 2), torch.zeros(1, 3, 18), None, "extra features"),
+        (torch.zeros(1, 2, 16, 2), None, None, r"visibility_root features of shape \(1, 2, 18\)"),
+        (torch.zeros(1, 2, 16, 2), torch.zeros(1, 3, 18), None, "visibility_root features"),
         (torch.zeros(1, 2, 16, 2), torch.zeros(1, 2, 18), (torch.zeros(2, 1, 5),) * 2, "state"),
     ],
 )
-def test_bad_inputs_raise_one_sentence(inputs, extra, state, message):
+def test_bad_inputs_raise_one_sentence(inputs, visibility_root, state, message):
     model = PoseMachine(get_config("lite"))
     with pytest.raises(PoseInputError, match=message):
-        model(inputs, state, extra=extra)
+        model(inputs, state, visibility_root=visibility_root)
 
 
 def test_image_model_rejects_keypoints():
@@ -146,7 +148,7 @@ def test_pose_only_model_overfits_64_synthetic_clips_to_under_5mm(one_thread):
     config = get_config(
         "lite",
         {
-            "extra_input_dim": 0,
+            "visibility_root_dim": 0,
             "embed_dim": 128,
             "lstm_hidden": 128,
             "refiner_hidden": 128,

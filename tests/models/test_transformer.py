@@ -10,7 +10,7 @@ from posemachines.errors import PoseModelError
 from posemachines.models.configs import get_config
 from posemachines.models.transformer import PoseTransformer, lstm_step
 
-SMALL = {"embed_dim": 12, "lstm_hidden": 10, "extra_input_dim": 3}
+SMALL = {"embed_dim": 12, "lstm_hidden": 10, "visibility_root_dim": 3}
 
 
 def _pose_transformer(**overrides) -> PoseTransformer:
@@ -49,24 +49,24 @@ def test_lstm_step_matches_nn_lstm():
 
 def test_frame_by_frame_equals_the_whole_clip():
     model = _pose_transformer()
-    keypoints, extra = torch.randn(2, 6, 16, 2), torch.randn(2, 6, 3)
+    keypoints, visibility_root = torch.randn(2, 6, 16, 2), torch.randn(2, 6, 3)
     with torch.no_grad():
-        whole, whole_state = model(keypoints, extra)
+        whole, whole_state = model(keypoints, visibility_root)
         state, steps = None, []
         for t in range(6):
-            pose, state = model(keypoints[:, t : t + 1], extra[:, t : t + 1], state)
+            pose, state = model(keypoints[:, t : t + 1], visibility_root[:, t : t + 1], state)
             steps.append(pose)
     torch.testing.assert_close(torch.cat(steps, dim=1), whole, atol=1e-6, rtol=1e-5)
     torch.testing.assert_close(state[0], whole_state[0], atol=1e-6, rtol=1e-5)
 
 
 def _first_frame_changes_when_the_last_frame_does(model: PoseTransformer) -> bool:
-    keypoints, extra = torch.randn(1, 4, 16, 2), torch.randn(1, 4, 3)
+    keypoints, visibility_root = torch.randn(1, 4, 16, 2), torch.randn(1, 4, 3)
     changed = keypoints.clone()
     changed[:, -1] += 1.0
     with torch.no_grad():
-        before, _ = model(keypoints, extra)
-        after, _ = model(changed, extra)
+        before, _ = model(keypoints, visibility_root)
+        after, _ = model(changed, visibility_root)
     return not torch.allclose(before[:, 0], after[:, 0])
 
 

@@ -143,7 +143,7 @@ def _tiny_machine():
     from posemachines.models import PoseMachine, get_config
 
     torch.manual_seed(0)
-    config = get_config("lite", {"extra_input_dim": 0, "embed_dim": 16, "lstm_hidden": 16,
+    config = get_config("lite", {"visibility_root_dim": 0, "embed_dim": 16, "lstm_hidden": 16,
                                  "lstm_layers": 1, "refiner_hidden": 16, "projector_hidden": 16,
                                  "refiner_residual": False, "dropout": 0.0})
     return PoseMachine(config)

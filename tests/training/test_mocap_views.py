@@ -36,7 +36,7 @@ def test_batch_shapes_and_root_relative_targets():
     views, _ = _views()
     batch = views.sample(np.random.default_rng(1), 8)
     assert batch.keypoints.shape == (8, 4, 16, 2)
-    assert batch.extra.shape == (8, 4, 18)
+    assert batch.visibility_root.shape == (8, 4, 18)
     assert batch.pose3d_mm.shape == (8, 4, 16, 3)
     np.testing.assert_allclose(batch.pose3d_mm[:, :, 0], 0.0, atol=1e-4)
 

@@ -103,24 +103,25 @@ def test_pose_stages_train_two_steps_on_a_synthetic_videopose3d_folder(
 
 
 def test_videopose3d_clips_put_3d_in_the_camera_frame(h36m_folder):
-    clips = VideoPose3DClips(h36m_folder, ["S1"], clip_length=4, stride=4, with_extra=True)
+    clips = VideoPose3DClips(h36m_folder, ["S1"], clip_length=4, stride=4,
+                             with_visibility_root=True)
     assert len(clips) == 2 * 4 * (24 // 4)  # actions x cameras x clips
     item = clips[0]
-    assert item["pose2d"].shape == (4, 16, 2) and item["extra"].shape == (4, 18)
+    assert item["pose2d"].shape == (4, 16, 2) and item["visibility_root"].shape == (4, 18)
     assert torch.all(item["pose3d"][:, 0] == 0)  # root-relative
     bones = (item["pose3d"][:, 2] - item["pose3d"][:, 1]).norm(dim=-1)  # RHip->RKnee
     assert torch.allclose(bones, torch.full_like(bones, 420.0), atol=60)
     assert bool(item["has_3d"])
     unlabelled = VideoPose3DClips(h36m_folder, [], 4, 4, False, unlabelled=("S9",))
-    assert not bool(unlabelled[0]["has_3d"]) and "extra" not in unlabelled[0]
+    assert not bool(unlabelled[0]["has_3d"]) and "visibility_root" not in unlabelled[0]
 
 
 def test_mask_joints_drops_joints_and_their_visibility():
     torch.manual_seed(0)
     pose2d = torch.ones(64, 4, 16, 2)
-    extra = torch.ones(64, 4, 18)
-    masked, masked_extra = mask_joints(pose2d, extra, 0.25)
+    visibility_root = torch.ones(64, 4, 18)
+    masked, masked_visibility_root = mask_joints(pose2d, visibility_root, 0.25)
     dropped = masked[..., 0] == 0
     assert 0.2 < dropped.float().mean() < 0.3
-    assert torch.equal(masked_extra[..., :16] == 0, dropped)
-    assert torch.all(masked_extra[..., 16:] == 1)
+    assert torch.equal(masked_visibility_root[..., :16] == 0, dropped)
+    assert torch.all(masked_visibility_root[..., 16:] == 1)
