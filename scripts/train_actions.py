@@ -24,7 +24,7 @@ from matplotlib.figure import Figure
 from posemachines.analysis.actions import load_action_model
 from posemachines.cli import main as posemachines_main
 from posemachines.data.mocap import convert_mocap_tree
-from posemachines.training import load_config
+from posemachines.training.config import load_config
 
 
 def parse_args() -> argparse.Namespace:

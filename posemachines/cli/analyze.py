@@ -6,9 +6,6 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from posemachines.analysis.report import analyze_result
-from posemachines.analysis.report_json import write_analysis
-from posemachines.export.formats import load_result
 from posemachines.structures.analysis import (
     ActionsSection,
     AnalysisReport,
@@ -17,7 +14,6 @@ from posemachines.structures.analysis import (
     RepsSection,
     Skipped,
 )
-from posemachines.viz.analysis_plots import write_analysis_plots
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -49,6 +45,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run_analyze(args: argparse.Namespace) -> int:
+    # On use, not at import: the analysis and plotting stack (scipy.signal, matplotlib) would
+    # add about a second to every `posemachines` command, --help included.
+    from posemachines.analysis.report import analyze_result
+    from posemachines.analysis.report_json import write_analysis
+    from posemachines.export.formats import load_result
+    from posemachines.viz.analysis_plots import write_analysis_plots
+
     result = load_result(args.result)
     chosen = args.angles or args.falls or args.reps is not None or args.actions
     out_dir = args.out or (args.result if args.result.is_dir() else args.result.parent)

@@ -7,12 +7,9 @@ import time
 from importlib import resources
 from pathlib import Path
 
-from posemachines.analysis.report import analyze_result, frame_labels
-from posemachines.analysis.report_json import write_analysis
 from posemachines.cli.progress import FrameProgress
 from posemachines.errors import PoseDataError, PoseInputError
 from posemachines.structures import PoseResult
-from posemachines.viz.analysis_plots import write_analysis_plots
 
 SAMPLE_VIDEO = "mmpose_demo.mp4"
 
@@ -135,6 +132,10 @@ def run_infer(args: argparse.Namespace) -> int:
 def _analysis_labels(result: PoseResult, out_dir: Path) -> list[str]:
     """Analyse `result` (angles, falls, actions), write analysis.json and its plots into
     `out_dir`, and return the overlay text of each pose."""
+    from posemachines.analysis.report import analyze_result, frame_labels
+    from posemachines.analysis.report_json import write_analysis
+    from posemachines.viz.analysis_plots import write_analysis_plots
+
     try:
         report = analyze_result(result, actions=True)
     except PoseDataError:  # too short or gappy for 2 s action windows: angles and falls only

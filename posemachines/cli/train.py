@@ -39,7 +39,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def _run(args: argparse.Namespace) -> int:
     from posemachines.analysis.action_task import ACTION_TASKS
-    from posemachines.training import TASKS, load_config, train
+    from posemachines.training.config import load_config
+    from posemachines.training.tasks import TASKS
+    from posemachines.training.trainer import train
 
     config = load_config(args.config, args.overrides)
     result = train(config, resume=args.resume, tasks=TASKS | ACTION_TASKS)

@@ -19,7 +19,8 @@ from posemachines.data.mocap import MocapClip, MocapCollection
 from posemachines.errors import PoseDataError, PoseInputError
 from posemachines.models import PoseMachine, get_config
 from posemachines.models.checkpoint import save_checkpoint
-from posemachines.training import TASKS, build_task, load_config
+from posemachines.training.config import load_config
+from posemachines.training.tasks import TASKS, build_task
 from tests.analysis.synthetic import standing_pose_mm
 
 CONFIG = Path(__file__).resolve().parents[2] / "configs" / "actions.yaml"
