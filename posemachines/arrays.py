@@ -60,3 +60,10 @@ def root_relative(joints: Any, root: int = 0) -> Any:
     if joints.ndim < 2:
         raise PoseDataError(f"joints must have shape (..., J, D), got {tuple(joints.shape)}.")
     return joints - joints[..., root : root + 1, :]
+
+
+def true_runs(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Starts and stops (exclusive) of the runs of True in a (T,) boolean mask."""
+    padded = np.concatenate([[False], np.asarray(mask, dtype=bool), [False]])
+    edges = np.flatnonzero(np.diff(padded.astype(np.int8)))
+    return edges[0::2], edges[1::2]

@@ -6,7 +6,14 @@ import numpy as np
 import pytest
 import torch
 
-from posemachines.arrays import concat_last, float_points, is_torch, like, root_relative
+from posemachines.arrays import (
+    concat_last,
+    float_points,
+    is_torch,
+    like,
+    root_relative,
+    true_runs,
+)
 from posemachines.errors import PoseDataError
 
 
@@ -42,3 +49,10 @@ def test_float_points_like_and_concat() -> None:
     assert concat_last([np.zeros((2, 1)), np.ones((2, 2))]).shape == (2, 3)
     assert concat_last([torch.zeros(2, 1), torch.ones(2, 2)]).shape == (2, 3)
     assert not is_torch(np.zeros(1))
+
+
+def test_true_runs_by_hand() -> None:
+    starts, stops = true_runs(np.array([1, 1, 0, 0, 1, 0, 1, 1, 1], dtype=bool))
+    assert starts.tolist() == [0, 4, 6] and stops.tolist() == [2, 5, 9]
+    empty = true_runs(np.zeros(4, dtype=bool))
+    assert empty[0].size == 0 and empty[1].size == 0

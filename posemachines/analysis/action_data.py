@@ -37,6 +37,7 @@ from posemachines.analysis.action_taxonomy import (
 )
 from posemachines.analysis.falls import detect_falls
 from posemachines.analysis.vertical import estimate_up
+from posemachines.arrays import true_runs
 from posemachines.data.mocap import MocapClip, MocapCollection
 from posemachines.training.mocap_views import MocapViewConfig, MocapViews
 
@@ -94,8 +95,7 @@ def active_span(joints_mm: np.ndarray, fps: float) -> tuple[int, int] | None:
 def _runs(mask: np.ndarray, min_frames: int) -> np.ndarray:
     """(T,) bool -> (T,) bool keeping only runs of True at least `min_frames` long."""
     kept = np.zeros_like(mask)
-    edges = np.flatnonzero(np.diff(np.concatenate([[0], mask.astype(np.int8), [0]])))
-    for start, stop in zip(edges[::2], edges[1::2], strict=True):
+    for start, stop in zip(*true_runs(mask), strict=True):
         if stop - start >= min_frames:
             kept[start:stop] = True
     return kept

@@ -78,10 +78,3 @@ def velocity_mm_s(positions_mm: np.ndarray, fps: float, window_s: float) -> np.n
     if frames < window:
         return np.gradient(positions_mm, axis=0) * fps
     return savgol_filter(positions_mm, window, 2, deriv=1, axis=0, mode="interp") * fps
-
-
-def runs(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Starts and stops (exclusive) of the runs of True in a (T,) boolean mask."""
-    padded = np.concatenate([[False], np.asarray(mask, dtype=bool), [False]])
-    edges = np.flatnonzero(np.diff(padded.astype(np.int8)))
-    return edges[0::2], edges[1::2]

@@ -18,9 +18,10 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import expit
 
+from posemachines.arrays import true_runs
 from posemachines.errors import PoseInputError
 from posemachines.skeleton import JOINTS16
-from posemachines.world.body import FOOT_JOINTS, check_fps, leg_length_mm, runs, velocity_mm_s
+from posemachines.world.body import FOOT_JOINTS, check_fps, leg_length_mm, velocity_mm_s
 
 
 @dataclass(frozen=True)
@@ -61,7 +62,7 @@ class Contacts:
 
     def spans(self, column: int) -> list[tuple[int, int]]:
         """(start, stop) frame pairs, stop exclusive, of contact joint `column`'s contacts."""
-        starts, stops = runs(self.in_contact[:, column])
+        starts, stops = true_runs(self.in_contact[:, column])
         return [(int(a), int(b)) for a, b in zip(starts, stops, strict=True)]
 
 
@@ -94,11 +95,11 @@ def enforce_durations(flags: np.ndarray, min_on: int, min_off: int) -> np.ndarra
     then on runs shorter than `min_on` frames removed."""
     out = flags.copy()
     for column in range(out.shape[1]):
-        starts, stops = runs(~out[:, column])
+        starts, stops = true_runs(~out[:, column])
         for start, stop in zip(starts, stops, strict=True):
             if start > 0 and stop < len(out) and stop - start < min_off:
                 out[start:stop, column] = True
-        starts, stops = runs(out[:, column])
+        starts, stops = true_runs(out[:, column])
         for start, stop in zip(starts, stops, strict=True):
             if stop - start < min_on:
                 out[start:stop, column] = False

@@ -25,9 +25,10 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.optimize import least_squares
 
+from posemachines.arrays import true_runs
 from posemachines.errors import PoseInputError
 from posemachines.skeleton import trunk_axes
-from posemachines.world.body import runs, velocity_mm_s
+from posemachines.world.body import velocity_mm_s
 
 
 @dataclass(frozen=True)
@@ -148,7 +149,7 @@ def footprints(
     shortest = max(1, int(round(config.min_footprint_s * fps)))
     positions, feet, starts, stops = [], [], [], []
     for foot in range(candidates.shape[1]):
-        for start, stop in zip(*runs(candidates[:, foot]), strict=True):
+        for start, stop in zip(*true_runs(candidates[:, foot]), strict=True):
             if stop - start >= shortest:
                 positions.append(np.median(feet_mm[start:stop, foot], axis=0))
                 feet.append(foot)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from posemachines.arrays import true_runs
 from posemachines.errors import PoseInputError
-from posemachines.world.body import runs
 from posemachines.world.contacts import Contacts
 from posemachines.world.gait import gait_metrics
 from tests.world.synthetic import FPS, true_contacts
@@ -76,7 +76,7 @@ def _true_strikes(walk_world: np.ndarray) -> list[tuple[int, float]]:
     flags = true_contacts(walk_world)
     strikes = []
     for column, joint in enumerate((3, 6)):
-        for start, stop in zip(*runs(flags[:, column]), strict=True):
+        for start, stop in zip(*true_runs(flags[:, column]), strict=True):
             if start > 0:
                 strikes.append((int(start), float(np.median(walk_world[start:stop, joint, 2]))))
     return sorted(strikes)
