@@ -167,7 +167,7 @@ def analyze_result(
     up = vertical.up
     return AnalysisReport(
         generator=f"posemachines {__version__}", source=result.source,
-        fps=float(result.fps), num_frames=result.num_frames,
+        fps=float(result.fps),
         frame_indices=tuple(int(i) for i in result.frame_indices),
         timestamps_s=tuple(round(float(t), 4) for t in result.timestamps_s),
         vertical=VerticalSection(

@@ -115,7 +115,6 @@ def report_from_json(document: dict[str, Any]) -> AnalysisReport:
         vertical = document["vertical"]
         return AnalysisReport(
             generator=document["generator"], source=document["source"], fps=document["fps"],
-            num_frames=document["num_frames"],
             frame_indices=tuple(document["frame_indices"]),
             timestamps_s=tuple(document["timestamps_s"]),
             vertical=VerticalSection(

@@ -160,7 +160,6 @@ class AnalysisReport:
     generator: str
     source: str
     fps: float
-    num_frames: int
     frame_indices: tuple[int, ...]
     timestamps_s: tuple[float, ...]
     vertical: VerticalSection
@@ -168,3 +167,8 @@ class AnalysisReport:
     falls: FallsSection | Skipped | None = None
     reps: RepsSection | Skipped | None = None
     actions: ActionsSection | Skipped | None = None
+
+    @property
+    def num_frames(self) -> int:
+        """Pose rows analysed."""
+        return len(self.frame_indices)
