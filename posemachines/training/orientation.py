@@ -2,10 +2,10 @@
 
 Upright mocap (Bandai Namco has no floor work, no falls) teaches a lifter that the body's long
 axis runs up the image; on a person lying, kneeling, falling or getting up it then fails badly
-(on LAFAN1, a Bandai Namco-only lifter scores ~80 mm MPJPE on upright frames and ~210 mm on the
-rest). A tilted clip is the same motion with the whole body rotated about a horizontal axis: not
-a real floor pose (gravity still pulls along the old vertical), but the 2D-to-3D geometry of
-limbs seen at every angle, which is what the lifter lacks.
+(measured by posture in docs/generalisation.md §2b). A tilted clip is the same motion with the
+whole body rotated about a horizontal axis: not a real floor pose (gravity still pulls along the
+old vertical), but the 2D-to-3D geometry of limbs seen at every angle, which is what the lifter
+lacks.
 
 A clip `(T, 16, 3)` mm world (Y up, ground y = 0) is rotated about a horizontal axis of random
 heading through its first-frame root by an angle drawn uniformly from `tilt_deg`, then lowered
