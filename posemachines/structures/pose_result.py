@@ -11,9 +11,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from posemachines.camera import Camera
 from posemachines.errors import PoseDataError
 from posemachines.skeleton import JOINTS16_NAMES
 from posemachines.structures.pose_checks import check_pose_array
+from posemachines.structures.world_pose import WorldPose
 
 
 @dataclass(frozen=True)
@@ -39,6 +41,11 @@ class PoseResult:
     confidence: (T, 16) in [0, 1]. frame_indices: (T,) index of each pose's source frame.
     timestamps_s: (T,) seconds. missing_frames: source frames where no person was found.
     image_size: (width, height) px; fps of the source (frame time of exported motion).
+    root_translation_mm: (T, 3) mm, camera frame: where the root is (the trajectory, smoothed
+    and filled across frames without a person), None where the correction does not solve it.
+    camera: the pinhole camera the poses were solved with (R, t_mm world -> camera when `world`
+    is in the world frame, else identity and zero; focal length and principal point, px).
+    world: the poses in the scene (floor, contacts), None when not asked for.
     Raises PoseDataError when an array has the wrong shape, non-finite values or another unit.
     """
 
@@ -52,6 +59,9 @@ class PoseResult:
     source: str = ""
     missing_frames: tuple[int, ...] = ()
     correction: CorrectionInfo | None = None
+    root_translation_mm: np.ndarray | None = None
+    camera: Camera | None = None
+    world: WorldPose | None = None
     joint_names: tuple[str, ...] = field(default=JOINTS16_NAMES)
 
     def __post_init__(self) -> None:
@@ -79,6 +89,14 @@ class PoseResult:
             for name in ("steps", "kept", "displacement_mm"):
                 if np.shape(getattr(self.correction, name)) != (num_frames,):
                     raise PoseDataError(f"correction.{name} must have shape ({num_frames},).")
+        if self.root_translation_mm is not None:
+            if np.shape(self.root_translation_mm) != (num_frames, 3):
+                raise PoseDataError(f"root_translation_mm must have shape ({num_frames}, 3), "
+                                    f"got {np.shape(self.root_translation_mm)}.")
+            if not np.all(np.isfinite(self.root_translation_mm)):
+                raise PoseDataError("root_translation_mm holds NaN or infinite values.")
+        if self.world is not None:
+            self.world.check(num_frames)
 
     @property
     def num_frames(self) -> int:
