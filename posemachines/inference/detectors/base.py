@@ -31,7 +31,10 @@ class Detection2D:
     landmarks_px: (33, 2) image px (x right, y down); landmarks_z: (33,) relative depth in
     px on the x scale, about 0 at the hips, smaller is nearer the camera; visibility and
     presence: (33,) in [0, 1]; joints16_px: (16, 2) px in JOINTS16 order; confidence16: (16,)
-    in [0, 1]; roi: the crop the landmarks came from; score: pose-presence probability.
+    in [0, 1]; roi: the crop the landmarks came from; score: pose-presence probability;
+    segmentation: None, or (S, S) float32 person probability in [0, 1] over the ROI crop (crop
+    px, as `blazepose_geometry.image_to_crop_matrix(roi, S)` maps image px) where the detector
+    was asked for it.
     """
 
     landmarks_px: np.ndarray
@@ -42,6 +45,7 @@ class Detection2D:
     confidence16: np.ndarray
     roi: Roi
     score: float
+    segmentation: np.ndarray | None = None
 
 
 class PoseDetector(ABC):

@@ -99,13 +99,15 @@ class RunCounts:
 @dataclass(frozen=True)
 class RoiLandmarks:
     """Landmark-model output un-projected to image px: (39, 2) points incl. auxiliary ones,
-    (39,) z in px, visibility and presence (39,), and the pose-presence probability."""
+    (39,) z in px, visibility and presence (39,), the pose-presence probability, and the
+    (256, 256) person probability over the crop when asked for."""
 
     points_px: np.ndarray
     z_px: np.ndarray
     visibility: np.ndarray
     presence: np.ndarray
     pose_presence: float
+    segmentation: np.ndarray | None = None
 
 
 class BlazePoseDetector(PoseDetector):
@@ -115,7 +117,9 @@ class BlazePoseDetector(PoseDetector):
     (and optionally pose_detection.tflite); min_detection_score / min_pose_presence: MediaPipe's
     min_detection_confidence / min_tracking_confidence; tracking: crop the next frame where this
     frame's landmarks put the person; smoothing: one-euro filter over frames `fps` apart.
-    `counts` tells how often each network ran. Not thread-safe: one instance per video stream.
+    segmentation: also return the landmark model's person mask over the ROI crop
+    (Detection2D.segmentation). `counts` tells how often each network ran. Not thread-safe: one
+    instance per video stream.
     """
 
     def __init__(
@@ -129,11 +133,13 @@ class BlazePoseDetector(PoseDetector):
         tracking: bool = True,
         smoothing: bool = False,
         fps: float = 30.0,
+        segmentation: bool = False,
     ) -> None:
         self.variant = variant
         self.tracking = tracking
         self.smoothing = smoothing
         self.fps = fps
+        self.segmentation = segmentation
         self.min_detection_score = min_detection_score
         self.min_pose_presence = min_pose_presence
         self._landmark_model = TfliteModel(landmark_model_path(variant, model_dir), num_threads)
@@ -148,6 +154,10 @@ class BlazePoseDetector(PoseDetector):
             self._landmark_model.output_index((1, 1)),
             self._landmark_model.output_index((1, heatmap_size, heatmap_size, NUM_MODEL_LANDMARKS)),
         ]
+        if segmentation:
+            self._landmark_outputs.append(
+                self._landmark_model.output_index((1, LANDMARK_INPUT_SIZE, LANDMARK_INPUT_SIZE, 1))
+            )
         self._anchors = ssd_anchor_centers()
         self.counts = RunCounts()
         self._filter = OneEuroFilter()
@@ -184,7 +194,7 @@ class BlazePoseDetector(PoseDetector):
         """Run the landmark model on `roi`; None when its pose-presence flag is below threshold."""
         crop = crop_roi(check_frame(frame_rgb), roi, LANDMARK_INPUT_SIZE)
         batch = crop[None].astype(np.float32) * np.float32(1.0 / 255.0)
-        raw, flag, heatmap = self._landmark_model.run(batch, self._landmark_outputs)
+        raw, flag, heatmap, *mask = self._landmark_model.run(batch, self._landmark_outputs)
         self.counts.landmark += 1
         pose_presence = float(flag.reshape(-1)[0])
         if pose_presence < self.min_pose_presence:
@@ -197,6 +207,7 @@ class BlazePoseDetector(PoseDetector):
             visibility=sigmoid(raw[:, 3]),
             presence=sigmoid(raw[:, 4]),
             pose_presence=pose_presence,
+            segmentation=sigmoid(mask[0][0, :, :, 0]).astype(np.float32) if mask else None,
         )
 
     def detect(self, frame_rgb: np.ndarray) -> Detection2D | None:
@@ -239,4 +250,5 @@ class BlazePoseDetector(PoseDetector):
             confidence16=confidence16,
             roi=roi,
             score=found.pose_presence,
+            segmentation=found.segmentation,
         )
