@@ -1,0 +1,242 @@
+"""`PersonTracker`: stable identities for the people of a video, frame by frame.
+
+Per frame (after a constant-velocity Kalman prediction of every track's box):
+1. tracks seen in the previous frame are matched to the frame's people by region overlap
+   (IoU of the predicted and the measured box), keypoint similarity (OKS of the last pose moved
+   with the predicted box) and, where the detector gives them, appearance; pairs outside the
+   Kalman gate (Mahalanobis) cannot match;
+2. tracks lost for a while (occluded, or out of the frame) are matched to the people left by
+   motion alone: the gated distance to the predicted box or to where the track was last seen
+   (a person who stopped behind someone or turned back at the image edge), and box height;
+3. people still unmatched start tentative tracks, confirmed after `min_hits` frames in a row;
+   a confirmed track lives on unmatched for up to `max_lost_s` seconds (an occlusion or a
+   crossing), then dies.
+Both matchings are optimal assignments (scipy's `linear_sum_assignment`, the Hungarian method
+as in SORT/DeepSORT). We wrote the tracker rather than take norfair or motpy: norfair matches
+greedily and motpy is unmaintained, and neither compares poses with a Kalman gate and a
+lost-track stage as above; each piece here is a few lines over scipy.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy.optimize import linear_sum_assignment
+
+from posemachines.errors import PoseDataError
+from posemachines.tracking.kalman import CHI2_95_4DOF, BoxKalmanFilter
+from posemachines.tracking.similarity import (
+    FramePeople,
+    boxes_from_keypoints,
+    cosine_matrix,
+    iou_matrix,
+    oks_matrix,
+)
+
+
+@dataclass(frozen=True)
+class TrackerConfig:
+    """fps: the video's frame rate (turns seconds into frames); max_lost_s: how long a confirmed
+    track waits for its person to come back; min_hits: frames in a row before a new track is
+    confirmed (and gets an id); min_score: detection score a person needs to start a track;
+    min_similarity: the least IoU/OKS/appearance blend a seen track and a person must reach to
+    match; iou_weight / oks_weight / appearance_weight: the blend (appearance only where both
+    sides have features); duplicate_iou: an unmatched person overlapping a matched one this much
+    is the same person seen twice and starts no track; feature_momentum: how slowly a track's
+    appearance follows new frames."""
+
+    fps: float = 30.0
+    max_lost_s: float = 2.0
+    min_hits: int = 3
+    min_score: float = 0.5
+    min_similarity: float = 0.15
+    iou_weight: float = 0.4
+    oks_weight: float = 0.6
+    appearance_weight: float = 0.3
+    duplicate_iou: float = 0.7
+    feature_momentum: float = 0.9
+
+    def __post_init__(self) -> None:
+        if not (self.fps > 0 and self.max_lost_s >= 0 and self.min_hits >= 1):
+            raise PoseDataError("TrackerConfig needs fps > 0, max_lost_s >= 0, min_hits >= 1.")
+
+    @property
+    def max_lost_frames(self) -> int:
+        return int(round(self.max_lost_s * self.fps))
+
+
+@dataclass
+class _Track:
+    """One person's state: Kalman mean (8,) / covariance (8, 8); last pose (16, 2) px and
+    confidence (16,); last measured box (4,); history of (frame, person index) pairs."""
+
+    key: int
+    mean: np.ndarray
+    covariance: np.ndarray
+    xy_px: np.ndarray
+    confidence: np.ndarray
+    last_box: np.ndarray
+    feature: np.ndarray | None
+    track_id: int = 0
+    hits: int = 1
+    lost: int = 0
+    history: list[tuple[int, int]] = field(default_factory=list)
+
+    @property
+    def confirmed(self) -> bool:
+        return self.track_id > 0
+
+
+class PersonTracker:
+    """Give the people of consecutive frames stable ids; call `update` once per frame."""
+
+    def __init__(self, config: TrackerConfig | None = None) -> None:
+        self.config = config or TrackerConfig()
+        self.kalman = BoxKalmanFilter()
+        self.reset()
+
+    def reset(self) -> None:
+        """Forget every track (a new video)."""
+        self._tracks: list[_Track] = []
+        self._finished: list[_Track] = []
+        self._frame = -1
+        self._next_key = 0
+        self._next_id = 1
+
+    def update(self, people: FramePeople) -> dict[int, int]:
+        """Associate one frame's `people`; return {track id: person index} for the confirmed
+        tracks seen in this frame."""
+        self._frame += 1
+        for track in self._tracks:
+            track.mean, track.covariance = self.kalman.predict(track.mean, track.covariance)
+        boxes = boxes_from_keypoints(people.xy_px, people.confidence)
+        matches, free = self._match_seen(people, boxes, range(len(people)))
+        matches += self._match_lost(boxes, free, {track.key for track, _ in matches})
+        matched = {index for _, index in matches}
+        for track, index in matches:
+            self._absorb(track, people, boxes, index)
+        for track in self._tracks:
+            if all(track is not other for other, _ in matches):
+                track.lost += 1
+        self._start_tracks(people, boxes, [i for i in range(len(people)) if i not in matched],
+                           sorted(matched))
+        self._retire()
+        return {track.track_id: index for track, index in matches if track.confirmed}
+
+    def _similarity(self, tracks: list[_Track], people: FramePeople, boxes: np.ndarray,
+                    indices: list[int]) -> np.ndarray:
+        """(tracks, people) IoU/OKS/appearance blend, -1 outside a track's Kalman gate."""
+        cfg = self.config
+        predicted = np.array([track.mean[:4] for track in tracks])
+        shift = predicted[:, :2] - np.array([track.last_box[:2] for track in tracks])
+        moved = np.array([track.xy_px for track in tracks]) + shift[:, None, :]
+        scale = np.sqrt(predicted[:, 2] * predicted[:, 3])
+        oks = oks_matrix(moved, np.array([track.confidence for track in tracks]),
+                         people.xy_px[indices], people.confidence[indices], scale)
+        score = cfg.iou_weight * iou_matrix(predicted, boxes[indices]) + cfg.oks_weight * oks
+        if people.features is not None:
+            for row, track in enumerate(tracks):
+                if track.feature is not None:
+                    appearance = cosine_matrix(track.feature[None], people.features[indices])[0]
+                    score[row] = ((score[row] + cfg.appearance_weight * appearance)
+                                  / (1.0 + cfg.appearance_weight))
+        for row, track in enumerate(tracks):
+            gate = self.kalman.gating_distance(track.mean, track.covariance, boxes[indices])
+            score[row, gate > CHI2_95_4DOF] = -1.0
+        return score
+
+    def _match_seen(self, people: FramePeople, boxes: np.ndarray, candidates: range
+                    ) -> tuple[list[tuple[_Track, int]], list[int]]:
+        """Stage 1: tracks seen last frame against every person; returns matches and the
+        indices of the people left."""
+        tracks = [track for track in self._tracks if track.lost == 0]
+        indices = list(candidates)
+        if not tracks or not indices:
+            return [], indices
+        score = self._similarity(tracks, people, boxes, indices)
+        rows, cols = linear_sum_assignment(-score)
+        good = score[rows, cols] >= self.config.min_similarity
+        matches = [(tracks[r], indices[c]) for r, c in zip(rows[good], cols[good], strict=True)]
+        taken = {index for _, index in matches}
+        return matches, [i for i in indices if i not in taken]
+
+    def _match_lost(self, boxes: np.ndarray, indices: list[int], taken: set[int]
+                    ) -> list[tuple[_Track, int]]:
+        """Stage 2: confirmed tracks not seen last frame (and not matched in stage 1) against
+        the people left, by gated distance to the predicted or last-seen box and by height."""
+        tracks = [t for t in self._tracks if t.lost > 0 and t.confirmed and t.key not in taken]
+        if not tracks or not indices:
+            return []
+        candidates = boxes[indices]
+        cost = np.full((len(tracks), len(indices)), np.inf)
+        for row, track in enumerate(tracks):
+            to_predicted = self.kalman.gating_distance(track.mean, track.covariance, candidates)
+            parked = np.concatenate([track.last_box, np.zeros(4)])
+            to_last = self.kalman.gating_distance(parked, track.covariance, candidates)
+            distance = np.minimum(to_predicted, to_last)
+            heights = candidates[:, 3] / max(track.last_box[3], 1.0)
+            similar_size = (heights > 0.67) & (heights < 1.5)
+            cost[row] = np.where((distance <= CHI2_95_4DOF) & similar_size, distance, np.inf)
+        finite = np.isfinite(cost)
+        if not finite.any():
+            return []
+        rows, cols = linear_sum_assignment(np.where(finite, cost, 1e9))
+        return [(tracks[r], indices[c]) for r, c in zip(rows, cols, strict=True) if finite[r, c]]
+
+    def _absorb(self, track: _Track, people: FramePeople, boxes: np.ndarray, index: int) -> None:
+        """Update `track` with person `index` of this frame."""
+        track.mean, track.covariance = self.kalman.update(track.mean, track.covariance,
+                                                          boxes[index])
+        track.hits = track.hits + 1 if track.lost == 0 else 1
+        track.lost = 0
+        track.xy_px, track.confidence = people.xy_px[index], people.confidence[index]
+        track.last_box = boxes[index]
+        if people.features is not None:
+            momentum = self.config.feature_momentum
+            new = people.features[index]
+            track.feature = new if track.feature is None else (
+                momentum * track.feature + (1.0 - momentum) * new)
+        track.history.append((self._frame, index))
+        if not track.confirmed and track.hits >= self.config.min_hits:
+            track.track_id = self._next_id
+            self._next_id += 1
+
+    def _start_tracks(self, people: FramePeople, boxes: np.ndarray, free: list[int],
+                      matched: list[int]) -> None:
+        """Tentative tracks for the unmatched people scoring at least min_score, unless they
+        duplicate a matched person."""
+        if not free:
+            return
+        overlap = (iou_matrix(boxes[free], boxes[matched]).max(axis=1) if matched
+                   else np.zeros(len(free)))
+        for index, duplicate in zip(free, overlap, strict=True):
+            weak = people.scores[index] < self.config.min_score
+            if weak or duplicate > self.config.duplicate_iou:
+                continue
+            mean, covariance = self.kalman.initiate(boxes[index])
+            feature = None if people.features is None else people.features[index]
+            track = _Track(self._next_key, mean, covariance, people.xy_px[index],
+                           people.confidence[index], boxes[index], feature,
+                           history=[(self._frame, index)])
+            self._next_key += 1
+            if self.config.min_hits <= 1:
+                track.track_id = self._next_id
+                self._next_id += 1
+            self._tracks.append(track)
+
+    def _retire(self) -> None:
+        """Drop tentative tracks that missed a frame and confirmed ones lost too long."""
+        keep = []
+        for track in self._tracks:
+            if track.confirmed and track.lost > self.config.max_lost_frames:
+                self._finished.append(track)
+            elif track.confirmed or track.lost == 0:
+                keep.append(track)
+        self._tracks = keep
+
+    def histories(self) -> dict[int, list[tuple[int, int]]]:
+        """Every confirmed track so far: id -> [(frame, person index)], frames counted from 0
+        at the first `update`; the frames before confirmation are included."""
+        tracks = [t for t in self._finished + self._tracks if t.confirmed]
+        return {t.track_id: list(t.history) for t in sorted(tracks, key=lambda t: t.track_id)}
