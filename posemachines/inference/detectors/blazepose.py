@@ -170,6 +170,12 @@ class BlazePoseDetector(PoseDetector):
 
     def find_person_roi(self, frame_rgb: np.ndarray) -> Roi | None:
         """Run the person detector on a whole (H, W, 3) uint8 frame: the best person's ROI."""
+        rois = self.find_person_rois(frame_rgb)
+        return rois[0] if rois and rois[0].size_px >= MIN_ROI_SIZE_PX else None
+
+    def find_person_rois(self, frame_rgb: np.ndarray) -> list[Roi]:
+        """Every person the detector finds in a whole frame (after weighted NMS), best score
+        first; ROIs smaller than MIN_ROI_SIZE_PX are included (callers drop them)."""
         frame = check_frame(frame_rgb)
         height, width = frame.shape[:2]
         square = letterbox_roi(width, height)
@@ -182,13 +188,10 @@ class BlazePoseDetector(PoseDetector):
                 raw_boxes[0], raw_scores[0], self._anchors, min_score=self.min_detection_score
             )
         )
-        if not len(people):
-            return None
         keypoints_px = crop_to_image_px(
-            people.keypoints[0] * DETECTOR_INPUT_SIZE, square, DETECTOR_INPUT_SIZE
-        )
-        roi = roi_from_alignment_points(keypoints_px[0], keypoints_px[1])
-        return roi if roi.size_px >= MIN_ROI_SIZE_PX else None
+            people.keypoints.reshape(-1, 2) * DETECTOR_INPUT_SIZE, square, DETECTOR_INPUT_SIZE
+        ).reshape(people.keypoints.shape)
+        return [roi_from_alignment_points(points[0], points[1]) for points in keypoints_px]
 
     def landmarks_in_roi(self, frame_rgb: np.ndarray, roi: Roi) -> RoiLandmarks | None:
         """Run the landmark model on `roi`; None when its pose-presence flag is below threshold."""
