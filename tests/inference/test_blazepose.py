@@ -14,7 +14,12 @@ from posemachines.inference.detectors import (
     PoseDetector,
     create_detector,
 )
-from posemachines.inference.detectors.blazepose import HEAVY_MODEL_ENV
+from posemachines.inference.detectors.blazepose import (
+    AUX_HIP_CENTER,
+    AUX_SCALE_POINT,
+    HEAVY_MODEL_ENV,
+)
+from posemachines.inference.detectors.blazepose_geometry import roi_from_alignment_points
 from posemachines.inference.frames import open_frames, read_image
 from posemachines.skeleton import JOINTS16_NAMES
 
@@ -23,6 +28,7 @@ ONE_PERSON_IMAGES = (
     "media/opencv_basketball1.png",
     "fixtures/coco/000000000785.jpg",
 )
+STREET_VIDEO = "media/mmpose_demo.mp4"
 POSETRACK_VIDEO = "fixtures/posetrack18/videos/000001_mpiinew_test/000001_mpiinew_test.mp4"
 L_SHOULDER, R_SHOULDER = JOINTS16_NAMES.index("LShoulder"), JOINTS16_NAMES.index("RShoulder")
 
@@ -120,6 +126,41 @@ def test_smoothing_keeps_first_frame_and_stays_close(shared_data: Path) -> None:
     np.testing.assert_allclose(smooth[0].landmarks_px, raw[0].landmarks_px)
     later = np.abs(smooth[-1].landmarks_px - raw[-1].landmarks_px)
     assert later.max() > 0 and np.median(later) < 10
+
+
+def test_lite_keeps_the_woman_walking_away_whole_on_street_clip_frame_2(shared_data: Path) -> None:
+    # Frame 2 of the former demo clip: with the ROI handed on raw from frame 1's landmarks, lite
+    # folded her shoulders into one line (10 px apart) and her arms into the torso; with the
+    # hand-off filtered as MediaPipe filters it they stay apart (58 px; full model: 77 px).
+    frames = [f.rgb for f in open_frames(shared_data / STREET_VIDEO)]
+    lite, full = (BlazePoseDetector(variant) for variant in ("lite", "full"))
+    lite_2, full_2 = ([d.detect(frame) for frame in frames[:3]][2] for d in (lite, full))
+    assert lite_2 is not None and full_2 is not None
+    width = {name: np.linalg.norm(d.joints16_px[L_SHOULDER] - d.joints16_px[R_SHOULDER])
+             for name, d in (("lite", lite_2), ("full", full_2))}
+    assert width["full"] > 60 and width["lite"] > 0.6 * width["full"]
+    torso = [JOINTS16_NAMES.index(n) for n in ("LShoulder", "RShoulder", "LHip", "RHip")]
+    gap = np.linalg.norm(lite_2.joints16_px[torso] - full_2.joints16_px[torso], axis=1)
+    assert gap.max() < 0.25 * width["full"]
+
+
+def test_roi_hand_off_is_filtered(shared_data: Path) -> None:
+    # The first frame's ROI points pass the filter unchanged; later ones are pulled towards the
+    # track, so the next ROI differs from the one the raw points would give.
+    frames = [f.rgb for f in open_frames(shared_data / STREET_VIDEO)]
+    tracker = BlazePoseDetector("lite")
+    for index, frame in enumerate(frames[:3]):
+        roi = tracker.find_person_roi(frame) if index == 0 else tracker._tracked_roi
+        assert roi is not None
+        found = tracker.landmarks_in_roi(frame, roi)
+        tracker.detect(frame)
+        raw = roi_from_alignment_points(found.points_px[AUX_HIP_CENTER],
+                                        found.points_px[AUX_SCALE_POINT])
+        shift = np.hypot(*np.subtract(tracker._tracked_roi.center_px, raw.center_px))
+        if index == 0:
+            assert shift == pytest.approx(0.0, abs=1e-9)
+        else:
+            assert shift > 1.0
 
 
 def test_unknown_detector_name_raises() -> None:

@@ -4,6 +4,10 @@ Per frame: if a ROI is tracked from the previous frame's landmarks, run only the
 model on it; otherwise (first frame, or the pose-presence flag fell below threshold) run the
 person detector, build the ROI from its hip-centre and scale keypoints, then the landmark model.
 Unlike MediaPipe, which re-detects on the next frame, a lost track re-detects in the same frame.
+As in MediaPipe, the two auxiliary points that place the next frame's ROI pass through a heavy
+one-euro filter first (always, whatever `smoothing` says): a ROI handed on raw follows every
+wobble of the landmarks, and a wobbling crop can tip the landmark model into a wrong pose (the
+lite model on frame 2 of the shipped street clip folded the woman's shoulders into one line).
 Optional one-euro smoothing of the landmarks (off by default: per-frame outputs stay exact and
 reproducible, and the 3D lifter sees the detector's own signal; turn it on for jittery video).
 """
@@ -48,6 +52,9 @@ LANDMARK_INPUT_SIZE = 256
 NUM_LANDMARKS = 33
 NUM_MODEL_LANDMARKS = 39  # 33 pose landmarks, 2 auxiliary ROI points, 4 unused
 AUX_HIP_CENTER, AUX_SCALE_POINT = 33, 34
+#: MediaPipe's one-euro settings for the auxiliary (ROI) points: min cutoff 0.01 Hz, beta 1,
+#: derivative cutoff 1 Hz (pose_landmark_filtering.pbtxt), applied in px / object scale.
+ROI_FILTER_SETTINGS = {"min_cutoff": 0.01, "beta": 1.0, "derivative_cutoff": 1.0}
 MIN_POSE_PRESENCE = 0.5
 MIN_ROI_SIZE_PX = 4.0
 
@@ -161,12 +168,14 @@ class BlazePoseDetector(PoseDetector):
         self._anchors = ssd_anchor_centers()
         self.counts = RunCounts()
         self._filter = OneEuroFilter()
+        self._roi_filter = OneEuroFilter(**ROI_FILTER_SETTINGS)
         self.reset()
 
     def reset(self) -> None:
         self._tracked_roi: Roi | None = None
         self._frame_index = 0
         self._filter.reset()
+        self._roi_filter.reset()
 
     def find_person_roi(self, frame_rgb: np.ndarray) -> Roi | None:
         """Run the person detector on a whole (H, W, 3) uint8 frame: the best person's ROI."""
@@ -226,13 +235,21 @@ class BlazePoseDetector(PoseDetector):
         if found is None or roi is None:
             self._tracked_roi = None
             self._filter.reset()
+            self._roi_filter.reset()
             return None
         if self.tracking:
-            next_roi = roi_from_alignment_points(
-                found.points_px[AUX_HIP_CENTER], found.points_px[AUX_SCALE_POINT]
-            )
+            next_roi = self._next_roi(found, time_s)
             self._tracked_roi = next_roi if next_roi.size_px >= MIN_ROI_SIZE_PX else None
         return self._to_detection(found, roi, time_s)
+
+    def _next_roi(self, found: RoiLandmarks, time_s: float) -> Roi:
+        """The ROI to crop the next frame with: from the one-euro filtered auxiliary points,
+        value scale 1 / their object size (mean of their px bounding box's sides), as MediaPipe's
+        LandmarksSmoothingCalculator does."""
+        aux = found.points_px[[AUX_HIP_CENTER, AUX_SCALE_POINT]]
+        object_size = float(np.abs(aux[0] - aux[1]).sum()) / 2.0
+        aux = self._roi_filter(aux, time_s, 1.0 / max(object_size, 1e-6))
+        return roi_from_alignment_points(aux[0], aux[1])
 
     def _to_detection(self, found: RoiLandmarks, roi: Roi, time_s: float) -> Detection2D:
         points = found.points_px[:NUM_LANDMARKS]
