@@ -25,8 +25,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--protocol", required=True, choices=PROTOCOL_NAMES)
     parser.add_argument("--data", type=Path, default=None,
                         help="dataset folder (Human3.6M / HumanEva-I) or mocap npz")
-    parser.add_argument("--weights", type=Path, default=None,
-                        help="lifter checkpoint (default: the shipped lifter_mocap.pt)")
+    parser.add_argument("--weights", default=None,
+                        help="lifter: a shipped name, 'mocap' (default) or 'cmu', or a "
+                             "checkpoint path")
     parser.add_argument("--input", dest="input_source", default="gt",
                         help="2D source: gt, or the <source> of data_2d_<dataset>_<source>.npz")
     parser.add_argument("--correction", choices=CORRECTION_METHODS, default="none",
@@ -60,7 +61,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def _run(args: argparse.Namespace) -> int:
     from posemachines.evaluation.options import EvaluationOptions
     from posemachines.evaluation.runner import evaluate, load_lifter
-    from posemachines.inference.estimator import default_weights_path
+    from posemachines.models.shipped import resolve_lifter_weights
 
     if args.data is None:
         raise PoseInputError(f"--data is required: the dataset folder or mocap npz for "
@@ -69,7 +70,7 @@ def _run(args: argparse.Namespace) -> int:
         raise PoseInputError(f"--data {args.data} does not exist.")
     if args.stride is not None and args.stride < 1:
         raise PoseInputError(f"--stride must be at least 1, got {args.stride}.")
-    weights = args.weights or default_weights_path()
+    weights = resolve_lifter_weights(args.weights)
     model = load_lifter(weights, args.device)
     options = EvaluationOptions(
         input_source=args.input_source, correction=args.correction, stride=args.stride,

@@ -32,6 +32,7 @@ from posemachines.inference.frames import Frame, FrameSource, open_frames
 from posemachines.inference.lens_metadata import focal_35mm_of
 from posemachines.models.checkpoint import load_checkpoint
 from posemachines.models.pose_machine import PoseMachine
+from posemachines.models.shipped import resolve_lifter_weights
 from posemachines.skeleton import flip_horizontal
 from posemachines.structures import Keypoints2D, PoseResult
 from posemachines.threads import single_thread
@@ -125,7 +126,7 @@ class Estimator:
         flip_test: bool = True,
         time_reversal: bool = True,
     ) -> None:
-        path = Path(weights) if weights is not None else default_weights_path()
+        path = resolve_lifter_weights(weights)
         model, _ = load_checkpoint(path, map_location=device)
         if not isinstance(model, PoseMachine) or model.config.input_path != "pose":
             raise PoseModelError(f"{path} is not a pose-only lifter checkpoint.")
