@@ -7,6 +7,8 @@ import time
 from importlib import resources
 from pathlib import Path
 
+import numpy as np
+
 from posemachines.cli.progress import FrameProgress
 from posemachines.errors import PoseDataError, PoseInputError
 from posemachines.structures import PoseResult
@@ -48,6 +50,9 @@ def _add_pipeline_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-time-reversal", dest="time_reversal", action="store_false",
                         help="lift the clip only forwards in time, not also played backwards "
                              "(by default the two lifts are averaged)")
+    parser.add_argument("--no-world", dest="world", action="store_false",
+                        help="skip the floor, contacts and world frame (the trajectory and "
+                             "camera stay in the outputs; docs/world.md)")
     parser.add_argument("--analyze", action="store_true",
                         help="also run joint-angle and fall analysis and label the overlay")
     parser.add_argument("--device", default="cpu")
@@ -99,7 +104,7 @@ def run_infer(args: argparse.Namespace) -> int:
     estimator = Estimator(
         weights=args.weights, detector=args.detector, correction=args.correction,
         device=args.device, focal_px=args.focal_px, height_cm=args.height_cm,
-        flip_test=args.flip_test, time_reversal=args.time_reversal,
+        flip_test=args.flip_test, time_reversal=args.time_reversal, world=args.world,
     )
     started = time.perf_counter()
     failure: PartialResultError | None = None
@@ -126,9 +131,27 @@ def run_infer(args: argparse.Namespace) -> int:
         f"{total} frames, person found in {result.num_frames}, {correction}, {wall:.1f} s "
         f"({total / max(wall, 1e-9):.1f} FPS) -> {out_dir} ({len(written)} files)"
     )
+    if result.world is not None:
+        print(_world_summary(result))
     if failure is not None:
         raise PoseInputError(f"{failure} (the {result.num_frames} frames before were written)")
     return 0
+
+
+def _world_summary(result: PoseResult) -> str:
+    """One line (plus warnings) on where the person is: camera height and tilt, path length."""
+    world = result.world
+    assert world is not None
+    lines = []
+    if world.frame == "world":
+        root = world.joints_mm[:, 0]
+        travelled = float(np.linalg.norm(np.diff(root[:, [0, 2]], axis=0), axis=1).sum())
+        scale = "m" if world.metric else "m at an average adult's scale"
+        lines.append(f"world: camera {world.camera_height_mm / 1000:.2f} {scale} above the "
+                     f"floor, pitch {world.pitch_deg:+.1f} deg, roll {world.roll_deg:+.1f} deg; "
+                     f"the person moved {travelled / 1000:.2f} m over the floor")
+    lines += [f"warning: {text}" for text in world.warnings]
+    return "\n".join(lines)
 
 
 def _analysis_labels(result: PoseResult, out_dir: Path) -> list[str]:

@@ -16,7 +16,10 @@ rest child offsets with the frame's child bones, which fixes its twist; a joint 
 gets the shortest-arc (swing-only) rotation from where the bone would point without rotation to
 where it points; leaves copy their parent's rotation. Local rotations go out as ZXY Euler angles.
 Root: 6 channels (position, then rotation) at the pelvis; its position stays at standing height
-unless a root trajectory is given. The solving is vectorised over frames in numpy (scipy's
+unless a root trajectory is given. A result placed in the world (`PoseResult.world`, Y up, floor
+at y = 0) is written with its root motion: the world turns 180° about Y into the BVH axes
+(x_bvh = -X, y_bvh = Y, z_bvh = -Z), so the subject still faces +Z when facing the camera and
+walks over the floor at y = 0. The solving is vectorised over frames in numpy (scipy's
 Rotation.align_vectors fits one frame per call, ~100x slower on long videos).
 """
 
@@ -38,6 +41,8 @@ ROTATION_CHANNELS = ("Zrotation", "Xrotation", "Yrotation")
 ROOT_CHANNELS = ("Xposition", "Yposition", "Zposition", *ROTATION_CHANNELS)
 #: Camera frame -> BVH world (180° about x); its own inverse.
 CAMERA_TO_BVH = np.diag([1.0, -1.0, -1.0])
+#: Our world frame (Y up, +Z away from the camera) -> BVH world (180° about Y); its own inverse.
+WORLD_TO_BVH = np.diag([-1.0, 1.0, -1.0])
 
 _J = {name: index for index, name in enumerate(JOINTS16_NAMES)}
 _CHILDREN = {j: [c for c, p in enumerate(JOINTS16_PARENTS) if p == j] for j in range(16)}
@@ -154,18 +159,20 @@ def poses_to_motion(
     *,
     units: str = "cm",
     root_trajectory_mm: np.ndarray | None = None,
+    to_bvh: np.ndarray = CAMERA_TO_BVH,
 ) -> BvhMotion:
-    """(T, 16, 3) mm camera-frame root-relative poses -> a BvhMotion in `units` at `fps`.
+    """(T, 16, 3) mm root-relative poses -> a BvhMotion in `units` at `fps`.
 
-    root_trajectory_mm: optional (T, 3) camera-frame pelvis positions; without it the root
-    stays at the rest pose's standing height above the origin.
+    root_trajectory_mm: optional (T, 3) pelvis positions; without it the root stays at the rest
+    pose's standing height above the origin. to_bvh (3, 3): the rotation from the poses' frame
+    to the BVH axes (`CAMERA_TO_BVH` for camera-frame poses, `WORLD_TO_BVH` for world ones).
     """
     poses = check_pose_array(poses_mm, name="poses_mm", dims=3, num_joints=16)
     if poses.ndim != 3 or poses.shape[0] == 0:
         raise PoseDataError(f"BVH export needs (T >= 1, 16, 3) poses, got {poses.shape}.")
     if units not in MM_PER_UNIT:
         raise PoseDataError(f"BVH units must be one of {sorted(MM_PER_UNIT)}, got '{units}'.")
-    world = camera_to_bvh_world(poses - poses[:, :1])
+    world = (poses - poses[:, :1]) @ to_bvh.T
     offsets = rest_offsets(world)
     rotations = solve_rotations(world, offsets)
     parents = np.array([max(p, 0) for p in JOINTS16_PARENTS])
@@ -183,7 +190,7 @@ def poses_to_motion(
         if trajectory.shape != (len(world), 3) or not np.isfinite(trajectory).all():
             raise PoseDataError(f"root_trajectory_mm must be ({len(world)}, 3) finite mm, got "
                                 f"shape {trajectory.shape}.")
-        root = camera_to_bvh_world(trajectory)
+        root = trajectory @ to_bvh.T
     scale = 1.0 / MM_PER_UNIT[units]
     values = np.concatenate([root * scale, euler.reshape(len(world), 48)], axis=1)
     joints = tuple(
@@ -196,14 +203,16 @@ def poses_to_motion(
     return BvhMotion(joints, end_sites, 1.0 / fps, values)
 
 
-def fill_missing_frames(result: PoseResult) -> np.ndarray:
+def fill_missing_frames(result: PoseResult, poses_mm: np.ndarray | None = None) -> np.ndarray:
     """(F, 16, 3) mm poses for every source frame from the first to the last pose.
 
-    Frames without a person are linearly interpolated between their neighbours.
+    poses_mm: (T, 16, 3) per pose of `result` (default its pose3d_mm). Frames without a person
+    are linearly interpolated between their neighbours.
     """
     indices = np.asarray(result.frame_indices, dtype=np.int64)
     order = np.argsort(indices)
-    indices, poses = indices[order], np.asarray(result.pose3d_mm, dtype=np.float64)[order]
+    source = result.pose3d_mm if poses_mm is None else poses_mm
+    indices, poses = indices[order], np.asarray(source, dtype=np.float64)[order]
     every = np.arange(indices[0], indices[-1] + 1)
     flat = poses.reshape(len(indices), -1)
     filled = np.stack([np.interp(every, indices, column) for column in flat.T], axis=1)
@@ -219,10 +228,19 @@ def write_motion_bvh(
 ) -> Path:
     """Write motion.bvh: one BVH frame per source frame (gaps interpolated), 1/fps frame time.
 
-    root_trajectory_mm: optional (F, 3) camera-frame pelvis positions, one per BVH frame.
+    A result in the world frame (`result.world.frame == 'world'`) moves through the world: its
+    root follows the world trajectory over the floor at y = 0. Otherwise the root stays in
+    place unless root_trajectory_mm, (F, 3) camera-frame pelvis positions one per BVH frame, is
+    given.
     """
     if result.num_frames == 0:
         raise PoseDataError("Cannot write a BVH file: the result holds no poses.")
+    if result.world is not None and result.world.frame == "world" and root_trajectory_mm is None:
+        joints = fill_missing_frames(result, result.world.joints_mm)
+        motion = poses_to_motion(joints, result.fps, units=units,
+                                 root_trajectory_mm=joints[:, 0], to_bvh=WORLD_TO_BVH)
+        write_bvh(motion, path)
+        return Path(path)
     poses = fill_missing_frames(result)
     motion = poses_to_motion(poses, result.fps, units=units,
                              root_trajectory_mm=root_trajectory_mm)

@@ -13,12 +13,25 @@ import numpy as np
 
 from posemachines.data.npz import load_npz
 from posemachines.errors import PoseDataError
+from posemachines.export.scene_fields import (
+    NPZ_SCENE_ARRAYS,
+    camera_from_json,
+    camera_to_json,
+    scene_csv_columns,
+    scene_from_npz,
+    scene_to_npz,
+    world_frame_to_json,
+    world_from_json,
+    world_header_to_json,
+)
 from posemachines.skeleton import JOINTS16_NAMES, JOINTS16_PARENTS
 from posemachines.structures import CorrectionInfo, PoseResult
 from posemachines.version import __version__
 
 FORMAT_NAME = "posemachines.poses3d"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+#: Versions the readers accept: 1 (no scene: trajectory, camera, world) and 2.
+READABLE_VERSIONS = (1, 2)
 JSON_NAME, NPZ_NAME, CSV_NAME = "poses3d.json", "poses3d.npz", "poses3d.csv"
 COORDINATE_FRAME = {
     "name": "camera",
@@ -65,6 +78,10 @@ def result_to_json_dict(result: PoseResult) -> dict[str, Any]:
                 "steps": int(correction.steps[t]), "kept": bool(correction.kept[t]),
                 "displacement_mm": float(correction.displacement_mm[t]),
             }
+        if result.root_translation_mm is not None:
+            frame["root_translation_mm"] = [float(v) for v in result.root_translation_mm[t]]
+        if result.world is not None:
+            frame["world"] = world_frame_to_json(result.world, t, result.joint_names)
         frames.append(frame)
     width, height = result.image_size
     return {
@@ -81,6 +98,8 @@ def result_to_json_dict(result: PoseResult) -> dict[str, Any]:
         "num_frames": result.num_frames,
         "missing_frames": [int(i) for i in result.missing_frames],
         "correction": None if correction is None else {"method": correction.method},
+        "camera": None if result.camera is None else camera_to_json(result.camera),
+        "world": None if result.world is None else world_header_to_json(result.world),
         "frames": frames,
     }
 
@@ -94,6 +113,9 @@ def write_json(result: PoseResult, path: Path | str) -> Path:
 def _result_from_json(document: dict[str, Any]) -> PoseResult:
     if document.get("format") != FORMAT_NAME:
         raise KeyError("format")
+    if document.get("version") not in READABLE_VERSIONS:
+        raise ValueError(f"version {document.get('version')} (this reader knows "
+                         f"{', '.join(map(str, READABLE_VERSIONS))})")
     names = tuple(document["joint_names"])
     frames = document["frames"]
     count = len(frames)
@@ -112,6 +134,10 @@ def _result_from_json(document: dict[str, Any]) -> PoseResult:
             displacement_mm=np.array([r["displacement_mm"] for r in records], dtype=float),
         )
     size = document["image_size"]
+    root = None
+    if frames and "root_translation_mm" in frames[0]:
+        root = np.array([f["root_translation_mm"] for f in frames], float).reshape(count, 3)
+    camera, world = document.get("camera"), document.get("world")
     return PoseResult(
         pose3d_mm=pose3d.reshape(count, num_joints, 3),
         keypoints_px=keypoints.reshape(count, num_joints, 2),
@@ -120,7 +146,9 @@ def _result_from_json(document: dict[str, Any]) -> PoseResult:
         timestamps_s=np.array([f["timestamp_s"] for f in frames], dtype=float),
         fps=float(document["fps"]), image_size=(int(size["width"]), int(size["height"])),
         source=document["source"], missing_frames=tuple(int(i) for i in document["missing_frames"]),
-        correction=correction, joint_names=names,
+        correction=correction, joint_names=names, root_translation_mm=root,
+        camera=None if camera is None else camera_from_json(camera),
+        world=None if world is None else world_from_json(world, frames, names),
     )
 
 
@@ -159,6 +187,7 @@ def write_npz(result: PoseResult, path: Path | str) -> Path:
         "missing_frames": np.array(result.missing_frames, dtype=np.int64),
         "joint_names": np.array(result.joint_names), "joint_parents": np.array(JOINTS16_PARENTS),
     }
+    arrays |= scene_to_npz(result)
     if result.correction is not None:
         arrays |= {
             "correction_method": np.array(result.correction.method),
@@ -181,6 +210,10 @@ def read_npz(path: Path | str) -> PoseResult:
                              "missing_frames", "joint_names"))
     if str(arrays["format"]) != FORMAT_NAME:
         raise PoseDataError(f"{path} is not a {FORMAT_NAME} file.")
+    version = int(arrays["version"]) if "version" in arrays else 1
+    if version not in READABLE_VERSIONS:
+        raise PoseDataError(f"{path} is {FORMAT_NAME} version {version}; this reader knows "
+                            f"{', '.join(map(str, READABLE_VERSIONS))}.")
     correction = None
     if "correction_method" in arrays:
         correction = CorrectionInfo(
@@ -191,11 +224,16 @@ def read_npz(path: Path | str) -> PoseResult:
     width, height = (int(v) for v in arrays["image_size"])
     try:
         return PoseResult(
-            **{name: arrays[name] for name in _NPZ_ARRAYS},
-            fps=float(arrays["fps"]), image_size=(width, height), source=str(arrays["source"]),
+            pose3d_mm=arrays["pose3d_mm"], keypoints_px=arrays["keypoints_px"],
+            confidence=arrays["confidence"], frame_indices=arrays["frame_indices"],
+            timestamps_s=arrays["timestamps_s"], fps=float(arrays["fps"]),
+            image_size=(width, height), source=str(arrays["source"]),
             missing_frames=tuple(int(i) for i in arrays["missing_frames"]),
             correction=correction, joint_names=tuple(str(n) for n in arrays["joint_names"]),
+            **scene_from_npz({k: arrays[k] for k in NPZ_SCENE_ARRAYS if k in arrays}),
         )
+    except (KeyError, ValueError) as error:
+        raise PoseDataError(f"{path} has an incomplete scene part ({error}).") from None
     except PoseDataError as error:
         raise PoseDataError(f"{path} holds an invalid result: {error}") from None
 
@@ -228,14 +266,16 @@ def csv_header(joint_names: tuple[str, ...] = JOINTS16_NAMES) -> list[str]:
 
 
 def write_csv(result: PoseResult, path: Path | str) -> Path:
-    """Write poses3d.csv: one row per pose, 3D mm to 0.001, px to 0.001, confidence to 1e-4."""
+    """Write poses3d.csv: one row per pose, 3D mm to 0.001, px to 0.001, confidence to 1e-4;
+    then the scene columns where the result has them (`scene_fields.scene_csv_columns`)."""
     count = result.num_frames
+    scene_names, scene_values, scene_formats = scene_csv_columns(result)
     image_part = np.concatenate([result.keypoints_px, result.confidence[..., None]], axis=-1)
     table = np.concatenate([
         result.frame_indices[:, None], result.timestamps_s[:, None],
-        result.pose3d_mm.reshape(count, 48), image_part.reshape(count, 48),
+        result.pose3d_mm.reshape(count, 48), image_part.reshape(count, 48), scene_values,
     ], axis=1)
-    formats = ["%d", "%.6f"] + ["%.3f"] * 48 + ["%.3f", "%.3f", "%.4f"] * 16
-    rows = [",".join(csv_header(result.joint_names))]
+    formats = ["%d", "%.6f"] + ["%.3f"] * 48 + ["%.3f", "%.3f", "%.4f"] * 16 + scene_formats
+    rows = [",".join(csv_header(result.joint_names) + scene_names)]
     rows += [",".join(f % v for f, v in zip(formats, row, strict=True)) for row in table.tolist()]
     return _write_text(Path(path), "\n".join(rows) + "\n", "CSV file")

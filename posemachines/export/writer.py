@@ -87,6 +87,7 @@ def write_outputs(
         elif name == "skeleton3d":
             write_skeleton3d(result, path, None if frames is None else frames())
         else:
-            write_html_viewer(result, path)
+            beside = "overlay" in formats and frames is not None
+            write_html_viewer(result, path, video=OVERLAY_NAME if beside else None)
         written.append(path)
     return written

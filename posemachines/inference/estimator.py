@@ -12,7 +12,6 @@ PoseMachine over the clip (LSTM state carried frame to frame) -> test-time corre
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
@@ -27,14 +26,20 @@ from posemachines.correction.correctors import (
 from posemachines.correction.focal import estimate_focal_px
 from posemachines.data.lifter_input import encode_lifter_input, mirror_detections
 from posemachines.errors import PoseInputError, PoseModelError
+from posemachines.inference.detection_track import DetectionTrack, PartialResultError
 from posemachines.inference.detectors import DEFAULT_DETECTOR, PoseDetector, create_detector
 from posemachines.inference.frames import Frame, FrameSource, open_frames
 from posemachines.inference.lens_metadata import focal_35mm_of
+from posemachines.inference.people import DEFAULT_MAX_PEOPLE, predict_people
+from posemachines.inference.scene import place_in_scene
+from posemachines.inference.stream import PoseStream, open_pose_stream
+from posemachines.inference.stream_sources import StreamSource
 from posemachines.models.checkpoint import load_checkpoint
 from posemachines.models.pose_machine import PoseMachine
 from posemachines.models.shipped import resolve_lifter_weights
 from posemachines.skeleton import flip_horizontal
 from posemachines.structures import Keypoints2D, PoseResult
+from posemachines.structures.people import PeopleResult
 from posemachines.threads import single_thread
 
 DEFAULT_WEIGHTS = "lifter_mocap.pt"
@@ -43,28 +48,6 @@ DEFAULT_WEIGHTS = "lifter_mocap.pt"
 def default_weights_path() -> Path:
     """The shipped default lifter, posemachines/weights/lifter_mocap.pt."""
     return Path(str(resources.files("posemachines") / "weights" / DEFAULT_WEIGHTS))
-
-
-class PartialResultError(PoseInputError):
-    """The input broke off part-way (e.g. a corrupt video); `result` holds what came before."""
-
-    def __init__(self, message: str, result: PoseResult) -> None:
-        super().__init__(message)
-        self.result = result
-
-
-@dataclass(frozen=True)
-class DetectionTrack:
-    """2D detections of one video: xy_px (T, 16, 2), confidence (T, 16) for frames with a
-    person; frame_indices / timestamps_s (T,); missing_frames without one; error: why reading
-    stopped early, if it did."""
-
-    xy_px: np.ndarray
-    confidence: np.ndarray
-    frame_indices: np.ndarray
-    timestamps_s: np.ndarray
-    missing_frames: tuple[int, ...]
-    error: str | None = None
 
 
 def detect_track(
@@ -113,6 +96,11 @@ class Estimator:
     (test-time augmentation, one more lifter pass); time_reversal: also average with the lift
     of the clip played backwards, so that every frame is lifted knowing the frames after it too
     (needs the whole clip: offline only). What each costs and gains: docs/generalisation.md.
+    max_people: how many people `predict_people` follows (1: exactly `predict_video`).
+    world: place the person in the scene — floor, gravity, camera height, foot contacts and
+    feet kept on the floor (`PoseResult.world`; docs/world.md); a moving camera is detected and
+    the result stays in the camera frame with a warning. The trajectory (`root_translation_mm`)
+    and the camera are in every result.
     """
 
     def __init__(
@@ -125,6 +113,8 @@ class Estimator:
         height_cm: float | None = None,
         flip_test: bool = True,
         time_reversal: bool = True,
+        world: bool = True,
+        max_people: int = DEFAULT_MAX_PEOPLE,
     ) -> None:
         path = resolve_lifter_weights(weights)
         model, _ = load_checkpoint(path, map_location=device)
@@ -139,6 +129,10 @@ class Estimator:
         self.height_cm = height_cm
         self.flip_test = flip_test
         self.time_reversal = time_reversal
+        if max_people < 1:
+            raise PoseInputError(f"max_people must be at least 1, got {max_people}.")
+        self.max_people = max_people
+        self.world = world
 
     @property
     def detector(self) -> PoseDetector:
@@ -163,9 +157,27 @@ class Estimator:
             raise PartialResultError(track.error, result)
         return result
 
+    def predict_people(
+        self, path: Path | str | FrameSource, on_frame: Callable[[], None] | None = None
+    ) -> PeopleResult:
+        """Everyone (up to `max_people`) in a video, image or folder, each with a stable id and
+        lifted on its own (`inference.people`, docs/people.md)."""
+        return predict_people(self, path, on_frame)
+
     def predict_image(self, path: Path | str) -> PoseResult:
         """A single image: the same pipeline as a one-frame video."""
         return self.predict_video(path)
+
+    def stream(self, source: StreamSource | Path | str | int = 0, realtime: bool = False,
+               loop: bool = False) -> PoseStream:
+        """Live, causal: iterate for one `FrameResult` per frame as it is ready, from a camera
+        index, a stream URL or a video file (`realtime`: at its own frame rate, dropping what
+        there is no time for; `loop`: again at its end). No time reversal; the correction runs
+        on a sliding window (`posemachines.inference.stream`, docs/live.md)."""
+        return open_pose_stream(
+            source, self.model, self.detector, correction=self.corrector.method,
+            focal_px=self.focal_px, height_cm=self.height_cm, flip_test=self.flip_test,
+            device=self.device, realtime=realtime, loop=loop)
 
     def predict_keypoints(
         self,
@@ -255,10 +267,16 @@ class Estimator:
         """Lift and correct a track; focal_px: the lens's, if known (else the Estimator's)."""
         if len(track.xy_px) == 0:
             raise PoseInputError(f"No person was found in {source or 'the input'}.")
-        corrected: CorrectedClip = self.corrector(
-            self.lift(track.xy_px, track.confidence, image_size, focal_px, fps))
+        lifted = self.lift(track.xy_px, track.confidence, image_size, focal_px, fps)
+        corrected: CorrectedClip = self.corrector(lifted)
         pose3d = corrected.pose3d_mm
         pose3d = pose3d - pose3d[:, :1]  # exactly root-relative (the network is only close)
+        scene = place_in_scene(
+            pose3d, corrected.root_translation_mm, track.xy_px, track.confidence,
+            track.frame_indices, fps, image_size,
+            corrected.focal_px or estimate_focal_px(image_size, focal_px=lifted.focal_px),
+            metric=self.height_cm is not None, world=self.world,
+        )
         return PoseResult(
             pose3d_mm=pose3d.astype(np.float32),
             keypoints_px=track.xy_px,
@@ -270,4 +288,7 @@ class Estimator:
             source=source,
             missing_frames=track.missing_frames,
             correction=corrected.info,
+            root_translation_mm=scene.root_translation_mm,
+            camera=scene.camera,
+            world=scene.world,
         )

@@ -20,7 +20,7 @@ from posemachines.export.bvh_export import (
     write_motion_bvh,
 )
 from posemachines.skeleton import JOINTS16_NAMES, bone_lengths
-from tests.export.sample_poses import make_result, random_poses, rest_pose
+from tests.export.sample_poses import add_scene, make_result, random_poses, rest_pose
 
 MM_PER_CM = 10.0
 
@@ -135,3 +135,22 @@ def test_blender_imports_the_file(tmp_path):
     motion = read_bvh(path)
     ours = forward_kinematics(motion).joints[1, motion.joint_index("LWrist")]
     np.testing.assert_allclose([float(v) for v in wrist], [ours[0], -ours[2], ours[1]], atol=0.01)
+
+
+def test_world_result_round_trips_with_root_motion_over_the_floor(tmp_path):
+    """A result in the world frame: the BVH root walks with it, the floor stays at y = 0, and the
+    world joints come back (x_bvh = -X, z_bvh = -Z) within text precision."""
+    poses = random_poses(12, seed=5)
+    rigid = dataclasses.replace(
+        make_result(12), pose3d_mm=poses, frame_indices=np.arange(12),
+        timestamps_s=np.arange(12) / 25.0, missing_frames=())
+    result = add_scene(rigid)
+    path = write_motion_bvh(result, tmp_path / "motion.bvh")
+    motion = read_bvh(path)
+    order = [motion.joint_index(name) for name in JOINTS16_NAMES]
+    joints_bvh = forward_kinematics(motion).joints[:, order] * MM_PER_CM
+    expected = result.world.joints_mm * np.array([-1.0, 1.0, -1.0])
+    np.testing.assert_allclose(joints_bvh, expected, atol=0.01)
+    # the root walked 10 mm a frame along world +Z, i.e. BVH -Z, 900 mm above the floor
+    np.testing.assert_allclose(joints_bvh[:, 0, 2], -10.0 * np.arange(12), atol=0.01)
+    np.testing.assert_allclose(joints_bvh[:, 0, 1], 900.0, atol=0.01)

@@ -28,9 +28,14 @@ SCHEMA_DOC = Path(__file__).resolve().parents[2] / "docs" / "poses3d_schema.md"
 TOP_LEVEL_KEYS = {
     "format", "version", "generator", "source", "fps", "image_size", "units",
     "coordinate_frame", "joint_names", "joint_parents", "num_frames", "missing_frames",
-    "correction", "frames",
+    "correction", "camera", "world", "frames",
 }
 FRAME_KEYS = {"frame_index", "timestamp_s", "joints", "correction"}
+SCENE_FRAME_KEYS = {"root_translation_mm", "world"}
+SCENE_KEYS = {"focal_px", "principal_px", "R_camera_from_world", "t_camera_mm",
+              "camera_height_mm", "pitch_deg", "roll_deg", "metric", "warnings",
+              "contact_joints", "contact_joint_indices", "joints_mm", "contacts", "in_contact",
+              "probability"}
 
 
 def assert_results_equal(loaded: PoseResult, original: PoseResult) -> None:
@@ -38,6 +43,7 @@ def assert_results_equal(loaded: PoseResult, original: PoseResult) -> None:
         np.testing.assert_array_equal(getattr(loaded, name), getattr(original, name), name)
     for name in ("fps", "image_size", "source", "missing_frames", "joint_names"):
         assert getattr(loaded, name) == getattr(original, name), name
+    assert_scenes_equal(loaded, original)
     if original.correction is None:
         assert loaded.correction is None
         return
@@ -47,10 +53,32 @@ def assert_results_equal(loaded: PoseResult, original: PoseResult) -> None:
                                       getattr(original.correction, name), name)
 
 
+def assert_scenes_equal(loaded: PoseResult, original: PoseResult) -> None:
+    for name in ("root_translation_mm", "camera", "world"):
+        assert (getattr(loaded, name) is None) == (getattr(original, name) is None), name
+    if original.root_translation_mm is not None:
+        np.testing.assert_allclose(loaded.root_translation_mm, original.root_translation_mm)
+    if original.camera is not None:
+        for name in ("R", "t_mm", "f_px", "c_px", "width", "height"):
+            np.testing.assert_allclose(getattr(loaded.camera, name),
+                                       getattr(original.camera, name), err_msg=name)
+    if original.world is None:
+        return
+    world, expected = loaded.world, original.world
+    np.testing.assert_allclose(world.joints_mm, expected.joints_mm)
+    for name in ("frame", "camera_height_mm", "pitch_deg", "roll_deg", "metric", "warnings"):
+        assert getattr(world, name) == getattr(expected, name), name
+    assert world.contacts.names == expected.contacts.names
+    assert world.contacts.joints == expected.contacts.joints
+    np.testing.assert_array_equal(world.contacts.in_contact, expected.contacts.in_contact)
+    np.testing.assert_allclose(world.contacts.probability, expected.contacts.probability)
+
+
+@pytest.mark.parametrize("with_scene", [True, False])
 @pytest.mark.parametrize("with_correction", [True, False])
 @pytest.mark.parametrize("suffix", [".json", ".npz"])
-def test_round_trip_equals_the_result(tmp_path, suffix, with_correction):
-    result = make_result(4, with_correction=with_correction)
+def test_round_trip_equals_the_result(tmp_path, suffix, with_correction, with_scene):
+    result = make_result(4, with_correction=with_correction, with_scene=with_scene)
     path = tmp_path / f"poses3d{suffix}"
     (write_json if suffix == ".json" else write_npz)(result, path)
     assert_results_equal(load_result(path), result)
@@ -70,7 +98,7 @@ def test_json_schema_keys_and_units(tmp_path):
     result = make_result(3)
     document = json.loads(write_json(result, tmp_path / "p.json").read_text())
     assert set(document) == TOP_LEVEL_KEYS
-    assert document["format"] == "posemachines.poses3d" and document["version"] == 1
+    assert document["format"] == "posemachines.poses3d" and document["version"] == 2
     assert document["units"]["joints_3d"] == "mm" and document["units"]["keypoints_2d"] == "px"
     assert document["coordinate_frame"]["y"] == "down"
     assert document["joint_names"] == list(JOINTS16_NAMES)
@@ -86,9 +114,54 @@ def test_json_schema_keys_and_units(tmp_path):
     assert set(frame["correction"]) == {"steps", "kept", "displacement_mm"}
 
 
+def test_json_scene_part_hand_checked(tmp_path):
+    result = make_result(3, with_scene=True)
+    document = json.loads(write_json(result, tmp_path / "p.json").read_text())
+    camera = document["camera"]
+    assert camera["focal_px"] == [77.0, 77.0] and camera["principal_px"] == [32.0, 24.0]
+    assert document["world"]["camera_height_mm"] == 1600.0
+    assert document["world"]["contact_joints"] == ["RFoot", "LFoot"]
+    assert document["world"]["coordinate_frame"]["floor"] == "y = 0"
+    frame = document["frames"][2]
+    assert set(frame) == FRAME_KEYS | SCENE_FRAME_KEYS
+    # the root walks 10 mm a frame along world +Z at 900 mm above the floor
+    assert frame["world"]["joints_mm"]["Hip"] == pytest.approx([0.0, 900.0, 20.0], abs=1e-6)
+    assert frame["world"]["contacts"]["RFoot"] == {"in_contact": True, "probability": 0.9}
+    assert frame["world"]["contacts"]["LFoot"]["in_contact"] is False
+
+
+def test_version_1_files_still_read_and_unknown_versions_do_not(tmp_path):
+    result = make_result(3)
+    document = json.loads(write_json(result, tmp_path / "p.json").read_text())
+    for key in ("camera", "world"):
+        del document[key]
+    document["version"] = 1
+    (tmp_path / "v1.json").write_text(json.dumps(document))
+    assert_results_equal(read_json(tmp_path / "v1.json"), result)
+    document["version"] = 3
+    (tmp_path / "v3.json").write_text(json.dumps(document))
+    with pytest.raises(PoseDataError, match="version 3"):
+        read_json(tmp_path / "v3.json")
+
+
+def test_csv_scene_columns(tmp_path):
+    result = make_result(3, with_scene=True)
+    lines = write_csv(result, tmp_path / "p.csv").read_text().splitlines()
+    header = lines[0].split(",")
+    base = len(csv_header())
+    assert header[base:base + 3] == ["root_x", "root_y", "root_z"]
+    assert header[base + 3:base + 6] == ["Hip_wx", "Hip_wy", "Hip_wz"]
+    assert header[-4:] == ["RFoot_contact", "RFoot_contact_p", "LFoot_contact", "LFoot_contact_p"]
+    row = lines[3].split(",")  # third pose: RFoot down, root 20 mm along Z
+    assert row[base + 3:base + 6] == ["0.000", "900.000", "20.000"]
+    assert row[-4:] == ["1", "0.9000", "0", "0.1000"]
+    assert len(header) == len(row) == base + 3 + 48 + 4
+
+
 def test_schema_document_names_every_key():
     text = SCHEMA_DOC.read_text()
-    for key in TOP_LEVEL_KEYS | FRAME_KEYS | {"xyz_mm", "uv_px", "confidence"}:
+    for key in (TOP_LEVEL_KEYS | FRAME_KEYS | SCENE_FRAME_KEYS | SCENE_KEYS
+                | {"xyz_mm", "uv_px", "confidence"}):
         assert f"`{key}`" in text, key
 
 

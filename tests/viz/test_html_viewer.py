@@ -15,7 +15,7 @@ import pytest
 from posemachines.errors import PoseDataError
 from posemachines.viz.drawing import LEFT_RGB, RIGHT_RGB
 from posemachines.viz.html_viewer import render_viewer_html, write_html_viewer
-from tests.export.sample_poses import make_result, random_poses
+from tests.export.sample_poses import add_scene, make_result, random_poses
 
 CHROMIUM = Path("/usr/bin/chromium")
 needs_chromium = pytest.mark.skipif(
@@ -79,3 +79,41 @@ def test_chromium_runs_the_page_and_draws_the_skeleton(result, tmp_path):
     assert image.shape == (480, 640, 3)
     for colour in (LEFT_RGB, RIGHT_RGB):
         assert (np.abs(image - colour).max(axis=-1) < 8).sum() > 50, colour
+
+
+@pytest.fixture(scope="module")
+def world_result(result):
+    return add_scene(result)
+
+
+def test_world_page_inlines_the_walk_and_its_footprints(world_result):
+    data = inlined_data(render_viewer_html(world_result, video="overlay.mp4"))
+    display = np.array(data["world"]["poses"]).reshape(12, 16, 3)
+    # world (Y up) -> display (y down, floor y = 0): a half turn about Z
+    np.testing.assert_allclose(display, world_result.world.joints_mm * [-1, -1, 1], atol=0.05)
+    prints = data["world"]["footprints"]
+    # add_scene puts RFoot down on even frames and LFoot on odd ones: 6 one-frame prints each
+    assert len(prints) == 12
+    first = prints[0]
+    assert (first["start"], first["stop"]) == (0, 1)
+    np.testing.assert_allclose(first["xyz"], world_result.world.joints_mm[0, 3] * [-1, -1, 1],
+                               atol=0.05)
+    assert data["video"] == "overlay.mp4"
+    assert data["scene_text"].startswith("camera 1.60 m above the floor, pitch -10 deg")
+    assert "A test warning." in data["scene_text"]
+
+
+def test_camera_frame_fallback_draws_no_floor_path(world_result):
+    fallback = dataclasses.replace(world_result, world=dataclasses.replace(
+        world_result.world, frame="camera", contacts=None))
+    data = inlined_data(render_viewer_html(fallback))
+    assert data["world"] is None and data["video"] is None
+    assert data["scene_text"] == "A test warning."
+
+
+@needs_chromium
+def test_chromium_draws_the_world_page(world_result, tmp_path):
+    page = write_html_viewer(world_result, tmp_path / "viewer.html")
+    dom = run_chromium(tmp_path, "--dump-dom", page.as_uri() + "#pose=6").stdout
+    assert re.search(r'id="frame-number">(\d+)<', dom).group(1) == "6"
+    assert int(re.search(r'id="skeleton-pixels">(\d+)<', dom).group(1)) > 200
