@@ -1,0 +1,223 @@
+"""Several people per frame with BlazePose: every detection, one landmark pass per person.
+
+Per frame: run the landmark model on each region tracked from the previous frame's landmarks
+(as the single-person `BlazePoseDetector` does for one); re-run the person detector (all of
+its detections, MediaPipe's weighted NMS) every `redetect_every` frames, whenever a tracked
+region was lost and while nobody is tracked, so that newcomers are found; start a region for
+each detection not already covered; drop a region that converged onto someone already found
+(two people crossing). Up to `max_people` people.
+
+BlazePose's detector sees the whole frame at 224 x 224 px and misses people much smaller than
+the frame (a mall or a street seen from afar). Each detector pass therefore also looks at
+`tiles_per_pass` square tiles (half the frame's short side, overlapping by a quarter), taking
+the tiles in turn: every part of the frame is searched at twice the scale within a few passes,
+at a bounded cost per pass. The regions carry no identity: that is the
+job of `posemachines.tracking`. Landmark smoothing is not offered here (it would need a filter
+per person, that is per identity).
+
+`appearance_features` gives each person a colour descriptor (hue/saturation histograms of the
+torso and the legs) that helps the tracker tell apart people who cross.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from posemachines.errors import PoseInputError
+from posemachines.inference.detectors.base import Detection2D, Roi, check_frame
+from posemachines.inference.detectors.blazepose import (
+    AUX_HIP_CENTER,
+    AUX_SCALE_POINT,
+    MIN_ROI_SIZE_PX,
+    NUM_LANDMARKS,
+    BlazePoseDetector,
+    RoiLandmarks,
+)
+from posemachines.inference.detectors.blazepose_anchors import DETECTOR_INPUT_SIZE
+from posemachines.inference.detectors.blazepose_geometry import roi_from_alignment_points
+from posemachines.skeleton import to_joints16
+from posemachines.tracking.similarity import boxes_from_keypoints, iou_matrix
+
+#: Person-detector runs at least this often (frames) while people are tracked: a newcomer is
+#: found within 1/3 s at 30 fps for one extra detector pass per 10 frames (~0.4 ms/frame).
+REDETECT_EVERY = 10
+#: A detection whose region overlaps a tracked person's region this much is that person.
+SAME_REGION_IOU = 0.4
+#: Two people whose joint boxes overlap this much are one person found twice.
+DUPLICATE_IOU = 0.6
+#: Detector tiles per pass (see the module docstring), and tile side / frame short side.
+TILES_PER_PASS = 3
+TILE_FRACTION = 0.5
+#: Hue x saturation bins of the colour histograms, per body part.
+HUE_BINS, SATURATION_BINS = 8, 4
+FEATURE_DIM = 2 * HUE_BINS * SATURATION_BINS
+#: JOINTS16 indices bounding the torso (hips, shoulders) and the legs (hips, knees, feet).
+TORSO_JOINTS = (1, 4, 10, 13)
+LEG_JOINTS = (1, 2, 3, 4, 5, 6)
+
+
+def detection_from_landmarks(found: RoiLandmarks, roi: Roi) -> Detection2D:
+    """The landmark model's output in `roi` as a Detection2D (33 landmarks and 16 joints)."""
+    points = found.points_px[:NUM_LANDMARKS]
+    visibility = found.visibility[:NUM_LANDMARKS]
+    presence = found.presence[:NUM_LANDMARKS]
+    joints16, confidence16 = to_joints16(points, "blazepose33", np.minimum(visibility, presence))
+    return Detection2D(
+        landmarks_px=points, landmarks_z=found.z_px[:NUM_LANDMARKS], visibility=visibility,
+        presence=presence, joints16_px=joints16, confidence16=confidence16, roi=roi,
+        score=found.pose_presence,
+    )
+
+
+def region_box(roi: Roi) -> np.ndarray:
+    """(4,) cx, cy, w, h px of the axis-aligned square around an (unrotated) ROI."""
+    return np.array([*roi.center_px, roi.size_px, roi.size_px])
+
+
+def detection_tiles(width: int, height: int, fraction: float = TILE_FRACTION
+                    ) -> list[tuple[int, int, int]]:
+    """Square tiles (x0, y0, side) px covering a width x height frame, overlapping by at least
+    a quarter; side = `fraction` of the short side. Row-major. None (an empty list) when a tile
+    would be smaller than the detector's input (it would be upsampled: no new detail)."""
+    side = int(round(min(width, height) * fraction))
+    if side < DETECTOR_INPUT_SIZE:
+        return []
+
+    def starts(extent: int) -> np.ndarray:
+        count = int(np.ceil((extent - side) / (0.75 * side))) + 1
+        return np.linspace(0, extent - side, count).round().astype(int)
+
+    return [(int(x), int(y), side) for y in starts(height) for x in starts(width)]
+
+
+def shifted(roi: Roi, dx: float, dy: float) -> Roi:
+    """`roi` moved by (dx, dy) px (from a tile's pixels to the frame's)."""
+    return Roi((roi.center_px[0] + dx, roi.center_px[1] + dy), roi.size_px, roi.rotation_rad)
+
+
+def next_region(found: RoiLandmarks) -> Roi | None:
+    """Where the person of `found` should be cropped in the next frame (alignment points)."""
+    roi = roi_from_alignment_points(found.points_px[AUX_HIP_CENTER],
+                                    found.points_px[AUX_SCALE_POINT])
+    return roi if roi.size_px >= MIN_ROI_SIZE_PX else None
+
+
+def joint_boxes(people: list[Detection2D]) -> np.ndarray:
+    """(K, 4) cx, cy, w, h px around each person's seen joints."""
+    return boxes_from_keypoints(np.array([p.joints16_px for p in people]).reshape(-1, 16, 2),
+                                np.array([p.confidence16 for p in people]).reshape(-1, 16))
+
+
+class MultiPersonDetector:
+    """Up to `max_people` people per RGB frame from one `BlazePoseDetector`'s two networks.
+
+    redetect_every: frames between person-detector runs while people are tracked;
+    tiles_per_pass: detector tiles searched per pass besides the whole frame (0: whole frame
+    only). `detector.counts` tells how often each network ran. One instance per video stream.
+    """
+
+    def __init__(self, detector: BlazePoseDetector, max_people: int,
+                 redetect_every: int = REDETECT_EVERY, tiles_per_pass: int = TILES_PER_PASS
+                 ) -> None:
+        if max_people < 1 or redetect_every < 1:
+            raise PoseInputError(
+                f"max_people and redetect_every must be at least 1, got {max_people} and "
+                f"{redetect_every}.")
+        self.detector = detector
+        self.max_people = max_people
+        self.redetect_every = redetect_every
+        self.tiles_per_pass = max(int(tiles_per_pass), 0)
+        self.reset()
+
+    def reset(self) -> None:
+        """Forget the tracked regions; call before the first frame of a new video."""
+        self._rois: list[Roi] = []
+        self._since_detection = 0
+        self._next_tile = 0
+
+    def detect_people(self, frame_rgb: np.ndarray) -> list[Detection2D]:
+        """The people in an (H, W, 3) uint8 RGB frame, in no particular order."""
+        frame = check_frame(frame_rgb)
+        people: list[Detection2D] = []
+        next_rois: list[Roi | None] = []
+        lost = False
+        for roi in self._rois:
+            found = self.detector.landmarks_in_roi(frame, roi)
+            if found is None:
+                lost = True
+            else:
+                self._add(people, next_rois, found, roi)
+        self._since_detection += 1
+        due = lost or not people or self._since_detection >= self.redetect_every
+        if due and len(people) < self.max_people:
+            self._since_detection = 0
+            self._add_newcomers(frame, people, next_rois)
+        self._rois = [roi for roi in next_rois if roi is not None]
+        return people
+
+    def _add_newcomers(self, frame: np.ndarray, people: list[Detection2D],
+                       next_rois: list[Roi | None]) -> None:
+        """Run the person detector; add each detection that no tracked person covers."""
+        for roi in self._candidate_rois(frame):
+            if len(people) >= self.max_people:
+                return
+            if roi.size_px < MIN_ROI_SIZE_PX:
+                continue
+            if people:
+                covered = iou_matrix(region_box(roi)[None],
+                                     np.array([region_box(p.roi) for p in people]))
+                if covered.max() > SAME_REGION_IOU:
+                    continue
+            found = self.detector.landmarks_in_roi(frame, roi)
+            if found is not None:
+                self._add(people, next_rois, found, roi)
+
+    def _candidate_rois(self, frame: np.ndarray) -> list[Roi]:
+        """The detector's people on the whole frame, then on this pass's tiles."""
+        rois = self.detector.find_person_rois(frame)
+        tiles = detection_tiles(frame.shape[1], frame.shape[0]) if self.tiles_per_pass else []
+        if len(tiles) <= 1:
+            return rois
+        for _ in range(min(self.tiles_per_pass, len(tiles))):
+            x0, y0, side = tiles[self._next_tile % len(tiles)]
+            self._next_tile += 1
+            tile = np.ascontiguousarray(frame[y0:y0 + side, x0:x0 + side])
+            rois += [shifted(roi, x0, y0) for roi in self.detector.find_person_rois(tile)]
+        return rois
+
+    @staticmethod
+    def _add(people: list[Detection2D], next_rois: list[Roi | None], found: RoiLandmarks,
+             roi: Roi) -> None:
+        """Append the person of `found`, unless someone already found is the same person (then
+        the one with the higher pose-presence score stays)."""
+        candidate = detection_from_landmarks(found, roi)
+        if people:
+            overlap = iou_matrix(joint_boxes([candidate]), joint_boxes(people))[0]
+            same = int(np.argmax(overlap))
+            if overlap[same] > DUPLICATE_IOU:
+                if candidate.score > people[same].score:
+                    people[same], next_rois[same] = candidate, next_region(found)
+                return
+        people.append(candidate)
+        next_rois.append(next_region(found))
+
+
+def appearance_features(frame_rgb: np.ndarray, people: list[Detection2D]) -> np.ndarray:
+    """(K, FEATURE_DIM) colour descriptors: hue x saturation histograms (each summing to 1) of
+    each person's torso (shoulders to hips) and legs (hips to feet) boxes, from the frame."""
+    hsv = cv2.cvtColor(check_frame(frame_rgb), cv2.COLOR_RGB2HSV)
+    height, width = hsv.shape[:2]
+    features = np.zeros((len(people), FEATURE_DIM), dtype=np.float32)
+    parts = (TORSO_JOINTS, LEG_JOINTS)
+    for row, person in enumerate(people):
+        for part, joints in enumerate(parts):
+            xy = person.joints16_px[list(joints)]
+            low = np.clip(np.floor(xy.min(axis=0)), 0, [width - 1, height - 1]).astype(int)
+            high = np.clip(np.ceil(xy.max(axis=0)), 0, [width, height]).astype(int)
+            patch = hsv[low[1]:max(high[1], low[1] + 1), low[0]:max(high[0], low[0] + 1)]
+            hist = cv2.calcHist([np.ascontiguousarray(patch)], [0, 1], None,
+                                [HUE_BINS, SATURATION_BINS], [0, 180, 0, 256]).ravel()
+            size = HUE_BINS * SATURATION_BINS
+            features[row, part * size:(part + 1) * size] = hist / max(float(hist.sum()), 1.0)
+    return features

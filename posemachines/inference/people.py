@@ -1,0 +1,144 @@
+"""Several people per video: detect everyone, give each a stable id, lift each on its own.
+
+`predict_people(estimator, path)` (what `Estimator.predict_people` runs): frames ->
+`MultiPersonDetector` (BlazePose, every person) -> `PersonTracker` (ids through crossings and
+occlusions up to 2 s) -> one `DetectionTrack` per id -> the Estimator's single-person
+`lift_track` per person (its own LSTM pass, skeleton, trajectory and correction) ->
+`PeopleResult`. With `max_people == 1` it is exactly `predict_video` (one person, id 1).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+from posemachines.correction.focal import estimate_focal_px
+from posemachines.errors import PoseInputError, PoseModelError
+from posemachines.inference.detection_track import DetectionTrack, PartialResultError
+from posemachines.inference.detectors import BlazePoseDetector, PoseDetector
+from posemachines.inference.detectors.multi_person import (
+    MultiPersonDetector,
+    appearance_features,
+)
+from posemachines.inference.frames import Frame, FrameSource, open_frames
+from posemachines.inference.lens_metadata import focal_35mm_of
+from posemachines.structures import PoseResult
+from posemachines.structures.people import PeopleResult
+from posemachines.tracking import FramePeople, PersonTracker, TrackerConfig
+
+#: Default --max-people: one person, today's single-person path (its speed, its outputs).
+DEFAULT_MAX_PEOPLE = 1
+
+
+class PartialPeopleError(PoseInputError):
+    """The input broke off part-way; `result` holds the people found before."""
+
+    def __init__(self, message: str, result: PeopleResult) -> None:
+        super().__init__(message)
+        self.result = result
+
+
+class PeopleLifter(Protocol):
+    """What `predict_people` needs of an `Estimator`."""
+
+    max_people: int
+    focal_px: float | None
+
+    @property
+    def detector(self) -> PoseDetector: ...
+
+    def predict_video(self, path: Path | str | FrameSource,
+                      on_frame: Callable[[], None] | None = None) -> PoseResult: ...
+
+    def lift_track(self, track: DetectionTrack, fps: float, image_size: tuple[int, int],
+                   source: str, focal_px: float | None = None) -> PoseResult: ...
+
+
+def track_people(detector: MultiPersonDetector, tracker: PersonTracker,
+                 frames: Iterable[Frame], on_frame: Callable[[], None] | None = None
+                 ) -> tuple[dict[int, DetectionTrack], int]:
+    """Detect and track everyone over `frames`: {id: that person's DetectionTrack} and the
+    number of frames read. A read error after the first frame ends the tracks early (each
+    track's `error` says why); before it, it is raised."""
+    detector.reset()
+    tracker.reset()
+    per_frame: list[FramePeople] = []
+    indices: list[int] = []
+    times: list[float] = []
+    error = None
+    try:
+        for frame in frames:
+            people = detector.detect_people(frame.rgb)
+            per_frame.append(FramePeople(
+                xy_px=np.array([p.joints16_px for p in people]).reshape(-1, 16, 2),
+                confidence=np.array([p.confidence16 for p in people]).reshape(-1, 16),
+                scores=np.array([p.score for p in people], dtype=np.float64),
+                features=appearance_features(frame.rgb, people),
+            ))
+            tracker.update(per_frame[-1])
+            indices.append(frame.index)
+            times.append(frame.timestamp_s)
+            if on_frame is not None:
+                on_frame()
+    except PoseInputError as failure:
+        if not per_frame:
+            raise
+        error = str(failure)
+    tracks = {}
+    for person_id, history in tracker.histories().items():
+        positions = [position for position, _ in history]
+        seen = {indices[position] for position in positions}
+        first, last = indices[positions[0]], indices[positions[-1]]
+        tracks[person_id] = DetectionTrack(
+            xy_px=np.array([per_frame[p].xy_px[i] for p, i in history], dtype=np.float32),
+            confidence=np.array([per_frame[p].confidence[i] for p, i in history],
+                                dtype=np.float32),
+            frame_indices=np.array([indices[p] for p in positions], dtype=np.int64),
+            timestamps_s=np.array([times[p] for p in positions], dtype=np.float64),
+            missing_frames=tuple(i for i in indices if first <= i <= last and i not in seen),
+            error=error,
+        )
+    return tracks, len(indices)
+
+
+def predict_people(estimator: PeopleLifter, path: Path | str | FrameSource,
+                   on_frame: Callable[[], None] | None = None) -> PeopleResult:
+    """Everyone in a video, image or image folder (up to `estimator.max_people`), each lifted
+    by the estimator's single-person pipeline. Raises PartialPeopleError (holding the people
+    found) when the input breaks off part-way, PoseInputError when nobody is found."""
+    source = path if isinstance(path, FrameSource) else open_frames(Path(path))
+    size = (source.width, source.height)
+    if estimator.max_people == 1:
+        try:
+            single = estimator.predict_video(source, on_frame)
+        except PartialResultError as failure:
+            raise PartialPeopleError(str(failure), _one_person(failure.result, source)) from None
+        return _one_person(single, source)
+    blazepose = estimator.detector
+    if not isinstance(blazepose, BlazePoseDetector):
+        raise PoseModelError("Several people need the BlazePose detector (its person detector "
+                             f"finds everyone), not {type(blazepose).__name__}.")
+    detector = MultiPersonDetector(blazepose, estimator.max_people)
+    tracker = PersonTracker(TrackerConfig(fps=source.fps))
+    tracks, num_frames = track_people(detector, tracker, source, on_frame)
+    if not tracks:
+        raise PoseInputError(f"No person was found in {source.path}.")
+    focal = estimator.focal_px
+    if focal is None and (lens_35mm := focal_35mm_of(source)) is not None:
+        focal = estimate_focal_px(size, focal_35mm=lens_35mm)
+    people = {person_id: estimator.lift_track(track, source.fps, size, str(source.path), focal)
+              for person_id, track in tracks.items()}
+    result = PeopleResult(people, num_frames, source.fps, size, str(source.path))
+    errors = [track.error for track in tracks.values() if track.error is not None]
+    if errors:
+        raise PartialPeopleError(errors[0], result)
+    return result
+
+
+def _one_person(result: PoseResult, source: FrameSource) -> PeopleResult:
+    """The single-person result as a PeopleResult with id 1."""
+    num_frames = result.num_frames + len(result.missing_frames)
+    return PeopleResult({1: result}, num_frames, result.fps, result.image_size, str(source.path))
