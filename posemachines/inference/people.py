@@ -27,8 +27,11 @@ from posemachines.inference.frames import Frame, FrameSource, open_frames
 from posemachines.inference.lens_metadata import focal_35mm_of
 from posemachines.structures import PoseResult
 from posemachines.structures.people import PeopleResult
-from posemachines.tracking import FramePeople, PersonTracker, TrackerConfig
+from posemachines.tracking import FramePeople, PersonTracker, TrackerConfig, boxes_from_keypoints
 
+#: Seconds between person-detector passes while people are tracked: a newcomer is found
+#: within a third of a second.
+REDETECT_S = 1.0 / 3.0
 #: Default --max-people: one person, today's single-person path (its speed, its outputs).
 DEFAULT_MAX_PEOPLE = 1
 
@@ -72,11 +75,15 @@ def track_people(detector: MultiPersonDetector, tracker: PersonTracker,
     try:
         for frame in frames:
             people = detector.detect_people(frame.rgb)
+            xy = np.array([p.joints16_px for p in people]).reshape(-1, 16, 2)
             per_frame.append(FramePeople(
-                xy_px=np.array([p.joints16_px for p in people]).reshape(-1, 16, 2),
+                xy_px=xy,
                 confidence=np.array([p.confidence16 for p in people]).reshape(-1, 16),
                 scores=np.array([p.score for p in people], dtype=np.float64),
                 features=appearance_features(frame.rgb, people),
+                # BlazePose places every joint, seen or not: the whole body's box keeps its
+                # size when legs leave the frame or hide behind someone.
+                boxes=boxes_from_keypoints(xy, np.ones(xy.shape[:2])),
             ))
             tracker.update(per_frame[-1])
             indices.append(frame.index)
@@ -121,7 +128,8 @@ def predict_people(estimator: PeopleLifter, path: Path | str | FrameSource,
     if not isinstance(blazepose, BlazePoseDetector):
         raise PoseModelError("Several people need the BlazePose detector (its person detector "
                              f"finds everyone), not {type(blazepose).__name__}.")
-    detector = MultiPersonDetector(blazepose, estimator.max_people)
+    detector = MultiPersonDetector(blazepose, estimator.max_people,
+                                   redetect_every=max(1, round(source.fps * REDETECT_S)))
     tracker = PersonTracker(TrackerConfig(fps=source.fps))
     tracks, num_frames = track_people(detector, tracker, source, on_frame)
     if not tracks:

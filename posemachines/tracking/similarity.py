@@ -31,13 +31,16 @@ class FramePeople:
 
     xy_px: (K, 16, 2) px, JOINTS16 order; confidence: (K, 16) in [0, 1]; scores: (K,)
     detection confidence in [0, 1]; features: optional (K, D) appearance descriptors
-    (compared by cosine similarity), None when the detector gives none.
+    (compared by cosine similarity), None when the detector gives none; boxes: optional (K, 4)
+    cx, cy, w, h px of each whole person (e.g. around joints the detector placed though it
+    could not see them), else `boxes_from_keypoints` around the seen joints.
     """
 
     xy_px: np.ndarray
     confidence: np.ndarray
     scores: np.ndarray
     features: np.ndarray | None = None
+    boxes: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         count = len(self.scores)
@@ -47,6 +50,14 @@ class FramePeople:
                 f"scores, got {np.shape(self.xy_px)} and {np.shape(self.confidence)}.")
         if self.features is not None and len(self.features) != count:
             raise PoseDataError(f"FramePeople needs one feature row per person ({count}).")
+        if self.boxes is not None and np.shape(self.boxes) != (count, 4):
+            raise PoseDataError(f"FramePeople boxes must be ({count}, 4).")
+
+    def person_boxes(self) -> np.ndarray:
+        """(K, 4) cx, cy, w, h px: `boxes` if given, else around the seen joints."""
+        if self.boxes is not None:
+            return np.asarray(self.boxes, dtype=np.float64)
+        return boxes_from_keypoints(self.xy_px, self.confidence)
 
     def __len__(self) -> int:
         return len(self.scores)

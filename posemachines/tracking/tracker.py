@@ -5,8 +5,9 @@ Per frame (after a constant-velocity Kalman prediction of every track's box):
    (IoU of the predicted and the measured box), keypoint similarity (OKS of the last pose moved
    with the predicted box) and, where the detector gives them, appearance; pairs outside the
    Kalman gate (Mahalanobis) cannot match;
-2. tracks lost for a while (occluded, or out of the frame) are matched to the people left by
-   motion alone: the gated distance to the predicted box or to where the track was last seen
+2. confirmed tracks still unmatched (lost for a while, occluded or out of the frame, or whose
+   person just changed shape) are matched to the people left by motion alone: the gated
+   distance to the predicted box or to where the track was last seen
    (a person who stopped behind someone or turned back at the image edge), and box height;
 3. people still unmatched start tentative tracks, confirmed after `min_hits` frames in a row;
    a confirmed track lives on unmatched for up to `max_lost_s` seconds (an occlusion or a
@@ -28,7 +29,6 @@ from posemachines.errors import PoseDataError
 from posemachines.tracking.kalman import CHI2_95_4DOF, BoxKalmanFilter
 from posemachines.tracking.similarity import (
     FramePeople,
-    boxes_from_keypoints,
     cosine_matrix,
     iou_matrix,
     oks_matrix,
@@ -110,7 +110,7 @@ class PersonTracker:
         self._frame += 1
         for track in self._tracks:
             track.mean, track.covariance = self.kalman.predict(track.mean, track.covariance)
-        boxes = boxes_from_keypoints(people.xy_px, people.confidence)
+        boxes = people.person_boxes()
         matches, free = self._match_seen(people, boxes, range(len(people)))
         matches += self._match_lost(boxes, free, {track.key for track, _ in matches})
         matched = {index for _, index in matches}
@@ -163,9 +163,10 @@ class PersonTracker:
 
     def _match_lost(self, boxes: np.ndarray, indices: list[int], taken: set[int]
                     ) -> list[tuple[_Track, int]]:
-        """Stage 2: confirmed tracks not seen last frame (and not matched in stage 1) against
-        the people left, by gated distance to the predicted or last-seen box and by height."""
-        tracks = [t for t in self._tracks if t.lost > 0 and t.confirmed and t.key not in taken]
+        """Stage 2: confirmed tracks not matched in stage 1 (lost, or just now unlike their
+        last pose: a person half out of the frame) against the people left, by gated
+        distance to the predicted or last-seen box and by height."""
+        tracks = [t for t in self._tracks if t.confirmed and t.key not in taken]
         if not tracks or not indices:
             return []
         candidates = boxes[indices]

@@ -9,11 +9,13 @@ each detection not already covered; drop a region that converged onto someone al
 
 BlazePose's detector sees the whole frame at 224 x 224 px and misses people much smaller than
 the frame (a mall or a street seen from afar). Each detector pass therefore also looks at
-`tiles_per_pass` square tiles (half the frame's short side, overlapping by a quarter), taking
-the tiles in turn: every part of the frame is searched at twice the scale within a few passes,
-at a bounded cost per pass. The regions carry no identity: that is the
-job of `posemachines.tracking`. Landmark smoothing is not offered here (it would need a filter
-per person, that is per identity).
+`tiles_per_pass` square tiles (half the frame's short side, at least the detector's 224 px,
+overlapping by a quarter; on a wide frame they also undo the letterbox), taking the tiles in
+turn: every part of the frame is searched at up to twice the scale within a few passes, at a
+bounded cost per pass. The regions carry no identity: that is the job of
+`posemachines.tracking`. Landmark smoothing is not offered here (it would need a filter per
+person, that is per identity), nor the single-person detector's filtering of the hand-off
+points.
 
 `appearance_features` gives each person a colour descriptor (hue/saturation histograms of the
 torso and the legs) that helps the tracker tell apart people who cross.
@@ -42,8 +44,9 @@ from posemachines.tracking.similarity import boxes_from_keypoints, iou_matrix
 #: Person-detector runs at least this often (frames) while people are tracked: a newcomer is
 #: found within 1/3 s at 30 fps for one extra detector pass per 10 frames (~0.4 ms/frame).
 REDETECT_EVERY = 10
-#: A detection whose region overlaps a tracked person's region this much is that person.
-SAME_REGION_IOU = 0.4
+#: A detection whose hip centre lies this close to a tracked person's (fraction of the
+#: region's side) is that person.
+SAME_PERSON_DISTANCE = 0.15
 #: Two people whose joint boxes overlap this much are one person found twice.
 DUPLICATE_IOU = 0.6
 #: Detector tiles per pass (see the module docstring), and tile side / frame short side.
@@ -70,18 +73,26 @@ def detection_from_landmarks(found: RoiLandmarks, roi: Roi) -> Detection2D:
     )
 
 
-def region_box(roi: Roi) -> np.ndarray:
-    """(4,) cx, cy, w, h px of the axis-aligned square around an (unrotated) ROI."""
-    return np.array([*roi.center_px, roi.size_px, roi.size_px])
+def covers(tracked: Roi, candidate: Roi) -> bool:
+    """Whether a detected region is the tracked person's: hip centres closer than
+    SAME_PERSON_DISTANCE of the larger region, sizes within a factor of 2. (Regions of people
+    side by side overlap a lot: their centres tell them apart.)"""
+    larger = max(tracked.size_px, candidate.size_px)
+    distance = np.hypot(tracked.center_px[0] - candidate.center_px[0],
+                        tracked.center_px[1] - candidate.center_px[1])
+    return bool(distance < SAME_PERSON_DISTANCE * larger
+                and min(tracked.size_px, candidate.size_px) > 0.5 * larger)
 
 
 def detection_tiles(width: int, height: int, fraction: float = TILE_FRACTION
                     ) -> list[tuple[int, int, int]]:
     """Square tiles (x0, y0, side) px covering a width x height frame, overlapping by at least
-    a quarter; side = `fraction` of the short side. Row-major. None (an empty list) when a tile
-    would be smaller than the detector's input (it would be upsampled: no new detail)."""
-    side = int(round(min(width, height) * fraction))
-    if side < DETECTOR_INPUT_SIZE:
+    a quarter; side = `fraction` of the short side but at least the detector's input size
+    (smaller tiles would only be upsampled), at most the short side. Row-major; empty when
+    the short side is under the detector's input size."""
+    short = min(width, height)
+    side = min(short, max(int(round(short * fraction)), DETECTOR_INPUT_SIZE))
+    if short < DETECTOR_INPUT_SIZE:
         return []
 
     def starts(extent: int) -> np.ndarray:
@@ -164,11 +175,8 @@ class MultiPersonDetector:
                 return
             if roi.size_px < MIN_ROI_SIZE_PX:
                 continue
-            if people:
-                covered = iou_matrix(region_box(roi)[None],
-                                     np.array([region_box(p.roi) for p in people]))
-                if covered.max() > SAME_REGION_IOU:
-                    continue
+            if any(covers(person.roi, roi) for person in people):
+                continue
             found = self.detector.landmarks_in_roi(frame, roi)
             if found is not None:
                 self._add(people, next_rois, found, roi)
