@@ -1,4 +1,8 @@
-"""Our mocap protocols: held-out Bandai Namco takes (mocap-heldout) and LAFAN1 (cross-mocap).
+"""Our mocap protocols: held-out takes of one source (mocap-heldout: Bandai Namco;
+lafan1-heldout; cmu-heldout) and whole unseen datasets (cross-mocap: Bandai Namco -> LAFAN1;
+cross-mocap-cmu: Bandai Namco + CMU -> LAFAN1; cross-cmu-dance: Bandai Namco + LAFAN1 -> CMU's
+dance takes). `select_takes` picks the test takes; a protocol that names a content no take has
+fails instead of scoring the rest, and the report lists every take scored.
 
 Every test take is seen by `cameras_per_take` virtual cameras drawn with a fixed seed from the
 training camera distribution (`VirtualCameraConfig()`; `camera_shift`: cameras 2.2-3.5 m high
@@ -26,7 +30,12 @@ from tqdm import tqdm
 
 from posemachines.correction.skeleton_fit import standing_height_mm
 from posemachines.data.mocap import MocapClip, load_mocap_npz
-from posemachines.data.splits import VALIDATION_RULE, is_validation_take
+from posemachines.data.splits import (
+    CMU_VALIDATION_RULE,
+    LAFAN1_VALIDATION_RULE,
+    VALIDATION_RULE,
+    is_validation_take,
+)
 from posemachines.data.virtual_cameras import VirtualCameraConfig, sample_virtual_cameras
 from posemachines.errors import PoseDataError, PoseInputError
 from posemachines.evaluation.fixture_frames import default_fixtures_dir, score_fixture_frames
@@ -51,13 +60,30 @@ COLUMNS = ("MPJPE (mm)", "PA-MPJPE (mm)", "Bone length error (mm)", "Bone length
 #: Row suffix of the streamed take scaled to the true height.
 HEIGHT_SCALED = "whole take, scaled to the true height"
 BONE_NAMES = tuple(f"{JOINTS16_NAMES[p]}-{JOINTS16_NAMES[c]}" for p, c in JOINTS16.bones)
+#: Which takes of a source are held out (`data.splits`), in words for the report.
+HELD_OUT_RULES = {
+    "bandai-namco-1": VALIDATION_RULE, "bandai-namco-2": VALIDATION_RULE,
+    "lafan1": LAFAN1_VALIDATION_RULE, "cmu": CMU_VALIDATION_RULE,
+}
 
 
 def select_takes(clips: list[MocapClip], protocol: MocapProtocol) -> list[MocapClip]:
-    """The protocol's test takes: held-out takes of its sources, or all of them."""
-    return [clip for clip in clips if clip.source in protocol.test_sources
-            and (not protocol.held_out
-                 or is_validation_take(clip.source, clip.style, clip.take))]
+    """The protocol's test takes, in npz order: the takes of its test sources (only the
+    held-out ones when `held_out`; only those of `test_contents` when it names any). Raises
+    PoseDataError when a content the protocol names has no such take."""
+    takes = [clip for clip in clips if clip.source in protocol.test_sources
+             and (not protocol.held_out
+                  or is_validation_take(clip.source, clip.style, clip.take))]
+    if not protocol.test_contents:
+        return takes
+    found = {clip.content for clip in takes}
+    missing = [content for content in protocol.test_contents if content not in found]
+    if missing:
+        raise PoseDataError(f"Protocol {protocol.name} scores the contents "
+                            f"{', '.join(protocol.test_contents)}, but the data has no "
+                            f"{', '.join(protocol.test_sources)} takes of "
+                            f"{', '.join(missing)}.")
+    return [clip for clip in takes if clip.content in protocol.test_contents]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -211,8 +237,11 @@ def _describe(
     protocol: MocapProtocol, options: EvaluationOptions, takes: list[MocapClip],
     table: MetricTable,
 ) -> tuple[str, ...]:
-    which = (f"held-out takes ({VALIDATION_RULE})" if protocol.held_out
+    rules = dict.fromkeys(HELD_OUT_RULES.get(source, source) for source in protocol.test_sources)
+    which = (f"held-out takes ({'; '.join(rules)})" if protocol.held_out
              else f"all {', '.join(protocol.test_sources)} takes")
+    if protocol.test_contents:
+        which += f" of {', '.join(protocol.test_contents)}"
     cameras = ("shifted cameras (2.2-3.5 m high, focal 2.0-3.0x width)" if options.camera_shift
                else "cameras drawn as in training")
     frames = sum(take.num_frames for take in takes)
@@ -230,4 +259,5 @@ def _describe(
            else "")
         + (" Time reversal: every lift averaged with that of the take played backwards."
            if options.time_reversal else ""),
+        f"Takes scored: {', '.join(take.name for take in takes)}.",
     )

@@ -10,7 +10,8 @@ Human3.6M (VideoPose3D npz layout, 16 joints, 50 fps):
 HumanEva-I (VideoPose3D's humaneva15 npz, 60 fps): PA-MPJPE; train Train/S1-S3; test
 Validate/S1-S3, actions Walk, Jog, Box, all 3 cameras, every frame; VideoPose3D's validation
 chunks ('Walk 1 chunk0', ...) are scored as separate sequences, rows per action and subject.
-Mocap (`posemachines.evaluation.mocap_protocols`): mocap-heldout and cross-mocap.
+Mocap (`posemachines.evaluation.mocap_protocols`): mocap-heldout, lafan1-heldout, cmu-heldout,
+cross-mocap, cross-mocap-cmu and cross-cmu-dance.
 """
 
 from __future__ import annotations
@@ -72,8 +73,9 @@ class DatasetProtocol:
 @dataclass(frozen=True)
 class MocapProtocol:
     """A protocol on our mocap npz: the takes of `test_sources` (held out by
-    `is_validation_take` when `held_out`) seen through seeded virtual cameras; with
-    `fixture_frames`, also the real Human3.6M / MPI-INF-3DHP fixture frames."""
+    `is_validation_take` when `held_out`; only those whose content is in `test_contents`
+    when it names any) seen through seeded virtual cameras; with `fixture_frames`, also the
+    real Human3.6M / MPI-INF-3DHP fixture frames."""
 
     name: str
     title: str
@@ -81,11 +83,14 @@ class MocapProtocol:
     test_sources: tuple[str, ...]
     held_out: bool
     fixture_frames: bool = False
+    test_contents: tuple[str, ...] = ()
 
 
 Protocol = DatasetProtocol | MocapProtocol
 
 BANDAI_NAMCO = ("bandai-namco-1", "bandai-namco-2")
+#: CMU's dance takes: ballet (subject 05) and the acRNN salsa, Indian and martial-arts dances.
+CMU_DANCE = ("dance", "salsa-dance", "indian-dance", "martial-dance")
 
 PROTOCOLS: dict[str, Protocol] = {
     "h36m-1": DatasetProtocol(
@@ -120,6 +125,21 @@ PROTOCOLS: dict[str, Protocol] = {
     "lafan1-heldout": MocapProtocol(
         "lafan1-heldout", "Held-out LAFAN1 actor (subject 2)", (*BANDAI_NAMCO, "lafan1"),
         ("lafan1",), held_out=True,
+    ),
+    # Held-out CMU subjects and dances (CMU_VALIDATION_RULE): for lifters trained on CMU's
+    # other takes (configs/lifter_cmu.yaml) or on all mocap.
+    "cmu-heldout": MocapProtocol(
+        "cmu-heldout", "Held-out CMU takes (subjects 08 and 14, one take per dance style)",
+        ("cmu",), ("cmu",), held_out=True,
+    ),
+    "cross-mocap-cmu": MocapProtocol(
+        "cross-mocap-cmu",
+        "Cross-dataset: Bandai Namco + CMU -> LAFAN1, Human3.6M, MPI-INF-3DHP",
+        (*BANDAI_NAMCO, "cmu"), ("lafan1",), held_out=False, fixture_frames=True,
+    ),
+    "cross-cmu-dance": MocapProtocol(
+        "cross-cmu-dance", "Cross-dataset: Bandai Namco + LAFAN1 -> CMU dance",
+        (*BANDAI_NAMCO, "lafan1"), ("cmu",), held_out=False, test_contents=CMU_DANCE,
     ),
 }
 PROTOCOL_NAMES: tuple[str, ...] = tuple(PROTOCOLS)

@@ -28,7 +28,8 @@ H36M_AVAILABLE = {
 
 def test_the_protocols_are_named_as_the_command_line_offers_them():
     assert PROTOCOL_NAMES == ("h36m-1", "h36m-2", "h36m-3", "humaneva", "mocap-heldout",
-                              "cross-mocap", "lafan1-heldout")
+                              "cross-mocap", "lafan1-heldout", "cmu-heldout", "cross-mocap-cmu",
+                              "cross-cmu-dance")
     with pytest.raises(PoseInputError, match="Unknown protocol 'h36m-4'"):
         get_protocol("h36m-4")
 
