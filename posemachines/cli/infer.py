@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
+from posemachines.cli.infer_people import run_infer_people
 from posemachines.cli.progress import FrameProgress
 from posemachines.errors import PoseDataError, PoseInputError
 from posemachines.structures import PoseResult
@@ -53,6 +54,9 @@ def _add_pipeline_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-world", dest="world", action="store_false",
                         help="skip the floor, contacts and world frame (the trajectory and "
                              "camera stay in the outputs; docs/world.md)")
+    parser.add_argument("--max-people", type=int, default=1, metavar="N",
+                        help="follow up to N people, each with an id (default 1: the "
+                             "single-person path, its speed and outputs; docs/people.md)")
     parser.add_argument("--analyze", action="store_true",
                         help="also run joint-angle and fall analysis and label the overlay")
     parser.add_argument("--device", default="cpu")
@@ -101,6 +105,10 @@ def run_infer(args: argparse.Namespace) -> int:
     name = (args.input or args.keypoints).stem
     out_dir = args.out or Path("posemachines_out") / name
     formats = _formats(args.format)
+    if args.max_people < 1:
+        raise PoseInputError(f"--max-people must be at least 1, got {args.max_people}.")
+    if args.max_people > 1:
+        return run_infer_people(args, out_dir, formats)
     estimator = Estimator(
         weights=args.weights, detector=args.detector, correction=args.correction,
         device=args.device, focal_px=args.focal_px, height_cm=args.height_cm,

@@ -1,0 +1,62 @@
+"""`posemachines infer --max-people N` (N > 1): everyone in the video, each with an id.
+
+Writes people3d.json / .npz / .csv, motion_<id>.bvh and an overlay.mp4 with each person in its
+own colour (docs/people.md); skeleton3d.mp4 and viewer.html show one person and are skipped
+with a note. N = 1 is the single-person path of `infer`, unchanged.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import time
+from pathlib import Path
+
+from posemachines.cli.progress import FrameProgress
+from posemachines.errors import PoseInputError
+
+logger = logging.getLogger(__name__)
+
+
+def run_infer_people(args: argparse.Namespace, out_dir: Path, formats: tuple[str, ...]) -> int:
+    """The `infer` handler for several people (args as `infer` parses them)."""
+    from posemachines.export.people import PEOPLE_FORMATS, write_people_outputs
+    from posemachines.inference.estimator import Estimator
+    from posemachines.inference.frames import open_frames
+    from posemachines.inference.people import PartialPeopleError
+    from posemachines.structures.people import PeopleResult
+    from posemachines.viz.people_overlay import write_people_overlay
+
+    if args.keypoints is not None or args.input is None:
+        raise PoseInputError("--max-people above 1 needs a video, image or folder as INPUT "
+                             "(keypoint files hold one person).")
+    estimator = Estimator(
+        weights=args.weights, detector=args.detector, correction=args.correction,
+        device=args.device, focal_px=args.focal_px, height_cm=args.height_cm,
+        flip_test=args.flip_test, time_reversal=args.time_reversal, world=args.world,
+        max_people=args.max_people,
+    )
+    started = time.perf_counter()
+    source = open_frames(args.input)
+    failure: PartialPeopleError | None = None
+    with FrameProgress(len(source), args.input.stem) as bar:
+        try:
+            people: PeopleResult = estimator.predict_people(source, on_frame=bar.update)
+        except PartialPeopleError as error:
+            failure, people = error, error.result
+    written = write_people_outputs(people, out_dir, [f for f in formats if f in PEOPLE_FORMATS])
+    if "overlay" in formats:
+        written.append(write_people_overlay((frame.rgb for frame in source), people,
+                                            out_dir / "overlay.mp4"))
+    skipped = [f for f in formats if f not in PEOPLE_FORMATS and f != "overlay"]
+    if skipped:
+        logger.warning("%s skipped: they show one person; several people are in "
+                       "people3d.* and overlay.mp4.", ", ".join(skipped))
+    wall = time.perf_counter() - started
+    seen = ", ".join(f"{person_id}: {person.num_frames}" for person_id, person in people)
+    print(f"{people.num_frames} frames, {len(people)} people (frames per id: {seen}), "
+          f"{wall:.1f} s ({people.num_frames / max(wall, 1e-9):.1f} FPS) -> {out_dir} "
+          f"({len(written)} files)")
+    if failure is not None:
+        raise PoseInputError(f"{failure} (the {people.num_frames} frames before were written)")
+    return 0

@@ -1,0 +1,91 @@
+"""overlay.mp4 for several people: each person's 2D skeleton in its own colour, with its id.
+
+Bones take the person's colour (joints under the confidence threshold dimmed, as in the
+single-person overlay); the id is written above the head in that colour; the top-left label
+counts the people in the frame.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from posemachines.skeleton import JOINTS16
+from posemachines.structures.people import PeopleResult
+from posemachines.viz.drawing import MIN_CONFIDENCE, Colour, dimmed, draw_label
+from posemachines.viz.overlay import FrameItem, indexed_frames
+from posemachines.viz.video import write_video
+
+#: Distinct, saturated RGB colours (Tableau 10 without its grey), cycled by person id.
+PERSON_COLOURS: tuple[Colour, ...] = (
+    (31, 119, 180), (255, 127, 14), (44, 160, 44), (214, 39, 40), (148, 103, 189),
+    (140, 86, 75), (227, 119, 194), (188, 189, 34), (23, 190, 207),
+)
+
+
+def person_colour(person_id: int) -> Colour:
+    """The RGB colour of person `person_id` (ids from 1)."""
+    return PERSON_COLOURS[(person_id - 1) % len(PERSON_COLOURS)]
+
+
+def draw_person(image: np.ndarray, person_id: int, points_px: np.ndarray,
+                confidence: np.ndarray, *, min_confidence: float = MIN_CONFIDENCE,
+                thickness: int = 2, radius: int = 3, font_scale: float = 0.6) -> np.ndarray:
+    """Draw one person's (16, 2) px skeleton and id in place on an (H, W, 3) RGB image."""
+    colour = person_colour(person_id)
+    confident = np.asarray(confidence) >= min_confidence
+    finite = np.isfinite(points_px).all(axis=1)
+    pixels = np.round(np.where(finite[:, None], points_px, 0.0)).astype(np.int32)
+    for parent, child in JOINTS16.bones:
+        if finite[parent] and finite[child]:
+            shade = colour if confident[parent] and confident[child] else dimmed(colour)
+            cv2.line(image, tuple(pixels[parent]), tuple(pixels[child]), shade, thickness,
+                     cv2.LINE_AA)
+    for joint in np.flatnonzero(finite):
+        shade = colour if confident[joint] else dimmed(colour)
+        cv2.circle(image, tuple(pixels[joint]), radius, shade, -1, cv2.LINE_AA)
+    if finite.any():
+        text = str(person_id)
+        font, weight = cv2.FONT_HERSHEY_SIMPLEX, max(1, round(font_scale * 2))
+        (width, height), baseline = cv2.getTextSize(text, font, font_scale, weight)
+        top = pixels[finite]
+        x = int(top[:, 0].mean() - width / 2)
+        y = int(top[:, 1].min() - 2 * radius - height - baseline)
+        y = max(y, 0)
+        cv2.rectangle(image, (x - 3, y), (x + width + 3, y + height + baseline + 4), (0, 0, 0), -1)
+        cv2.putText(image, text, (x, y + height + 2), font, font_scale, colour, weight,
+                    cv2.LINE_AA)
+    return image
+
+
+def people_overlay_frames(frames: Iterable[FrameItem], people: PeopleResult, *,
+                          min_confidence: float = MIN_CONFIDENCE) -> Iterator[np.ndarray]:
+    """Yield every frame with everyone found in it drawn."""
+    rows: dict[int, list[tuple[int, int]]] = {}
+    for person_id, person in people:
+        for row, index in enumerate(np.asarray(person.frame_indices)):
+            rows.setdefault(int(index), []).append((person_id, row))
+    for index, frame in indexed_frames(frames):
+        image = np.array(frame, dtype=np.uint8, copy=True)
+        scale = max(image.shape[:2]) / 720.0
+        here = rows.get(index, [])
+        for person_id, row in here:
+            person = people[person_id]
+            draw_person(image, person_id, person.keypoints_px[row], person.confidence[row],
+                        min_confidence=min_confidence, thickness=max(1, round(3 * scale)),
+                        radius=max(2, round(4 * scale)), font_scale=max(0.4, 0.7 * scale))
+        count = len(here)
+        draw_label(image, f"{count} {'person' if count == 1 else 'people'}",
+                   scale=max(0.4, 0.6 * scale))
+        yield image
+
+
+def write_people_overlay(frames: Iterable[FrameItem], people: PeopleResult, path: Path | str,
+                         *, min_confidence: float = MIN_CONFIDENCE) -> Path:
+    """Write the several-people overlay.mp4 (H.264, the video's fps); return its path."""
+    write_video(people_overlay_frames(frames, people, min_confidence=min_confidence), path,
+                people.fps)
+    return Path(path)
