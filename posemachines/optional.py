@@ -12,6 +12,7 @@ EXTRAS: dict[str, str] = {
     "onnx": "onnx",
     "onnxruntime": "onnx",
     "torch.utils.tensorboard": "train",
+    "moderngl": "ar",
 }
 
 

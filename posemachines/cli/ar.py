@@ -1,0 +1,134 @@
+"""`posemachines ar INPUT --effect crown,cape`: 3D props attached to the person, as ar.mp4."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from posemachines.cli.progress import FrameProgress
+from posemachines.errors import PoseInputError
+from posemachines.structures import PoseResult
+
+if TYPE_CHECKING:
+    from posemachines.ar import BodyMask
+
+DEFAULT_EFFECTS = "crown,cape"
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    from posemachines.inference.detectors import DEFAULT_DETECTOR, DETECTOR_NAMES
+
+    parser = subparsers.add_parser(
+        "ar", help="AR: 3D props attached to the person (crown, cape, flames ...) -> ar.mp4")
+    parser.add_argument("input", type=Path, nargs="?", default=None,
+                        help="video, image or image folder")
+    parser.add_argument("--effect", default=DEFAULT_EFFECTS,
+                        help=f"comma-separated effects (default {DEFAULT_EFFECTS}); "
+                             "'list' prints them")
+    parser.add_argument("--out", type=Path, default=None,
+                        help="output folder (default: ./posemachines_out/<input name>)")
+    parser.add_argument("--detector", choices=DETECTOR_NAMES, default=DEFAULT_DETECTOR)
+    parser.add_argument("--focal-px", type=float, default=None,
+                        help="camera focal length in px, if known")
+    parser.add_argument("--height-cm", type=float, default=None,
+                        help="the person's height, if known (fixes the metric scale)")
+    parser.add_argument("--no-mask", dest="mask", action="store_false",
+                        help="hide props behind the body proxy only, not the person's mask")
+    parser.set_defaults(func=run_ar)
+
+
+def run_ar(args: argparse.Namespace) -> int:
+    from posemachines.ar import AR_NAME, describe_effects, effect_names, write_ar_video
+    from posemachines.inference.estimator import Estimator, PartialResultError
+    from posemachines.inference.frames import open_frames
+
+    if args.effect.strip() == "list":
+        print(describe_effects())
+        return 0
+    effects = effect_names(args.effect)
+    if args.input is None:
+        raise PoseInputError("Give an INPUT video, image or image folder.")
+    out_dir = args.out or Path("posemachines_out") / args.input.stem
+    source = open_frames(args.input)
+    estimator = Estimator(detector=args.detector, focal_px=args.focal_px,
+                          height_cm=args.height_cm)
+    started = time.perf_counter()
+    failure: PartialResultError | None = None
+    with FrameProgress(len(source), f"{args.input.stem} poses") as bar:
+        try:
+            result = estimator.predict_video(source, on_frame=bar.update)
+        except PartialResultError as error:
+            failure, result = error, error.result
+    result = with_camera(result, args.focal_px)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    path = out_dir / AR_NAME
+    masks = person_masks(args.detector) if args.mask else None
+    with FrameProgress(len(source), f"{args.input.stem} AR") as bar:
+        count = write_ar_video((frame.rgb for frame in source), result, path, effects,
+                               masks=masks, num_frames=len(source) or None,
+                               on_frame=bar.update)
+    wall = time.perf_counter() - started
+    print(f"{count} frames, person found in {result.num_frames}, effects "
+          f"{','.join(effects)}, {wall:.1f} s -> {path}")
+    if failure is not None:
+        raise PoseInputError(f"{failure} (the {result.num_frames} frames before were written)")
+    return 0
+
+
+def with_camera(result: PoseResult, focal_px: float | None = None) -> PoseResult:
+    """`result` with a camera and a root translation: its own where the Estimator solved them,
+    else a pinhole at the image centre (focal from `focal_px` or the default guess) and the
+    translation that projects each pose onto its keypoints."""
+    from posemachines.camera import Camera
+    from posemachines.correction.focal import estimate_focal_px
+    from posemachines.correction.root_translation import solve_root_translation
+
+    if result.camera is not None and result.root_translation_mm is not None:
+        return result
+    camera = result.camera
+    if camera is None:
+        width, height = result.image_size
+        focal = estimate_focal_px(result.image_size, focal_px=focal_px)
+        camera = Camera(R=np.eye(3), t_mm=np.zeros(3), f_px=np.array([focal, focal]),
+                        c_px=np.array([width / 2.0, height / 2.0]), k=np.zeros(3), p=np.zeros(2),
+                        width=width, height=height)
+    translation = result.root_translation_mm
+    if translation is None:
+        translation = solve_root_translation(result.pose3d_mm, result.keypoints_px,
+                                             result.confidence, camera.f_px, camera.c_px)
+        translation = fill_missing_rows(np.asarray(translation, np.float64))
+    return dataclasses.replace(result, camera=camera, root_translation_mm=translation)
+
+
+def fill_missing_rows(values: np.ndarray) -> np.ndarray:
+    """(T, 3) with NaN rows (too few joints seen) filled from the nearest solved rows."""
+    solved = np.flatnonzero(np.isfinite(values).all(axis=1))
+    if not len(solved):
+        raise PoseInputError("The person's place in the camera could not be solved.")
+    rows = np.arange(len(values))
+    return np.stack([np.interp(rows, solved, values[solved, k]) for k in range(3)], axis=1)
+
+
+def person_masks(detector_name: str) -> Callable[[int, np.ndarray], BodyMask | None]:
+    """(frame index, frame) -> the person's mask from BlazePose's segmentation output, run as
+    a second tracked pass while the AR frames are drawn (streams: no clip of masks in memory)."""
+    from posemachines.ar import mask_from_crop
+    from posemachines.inference.detectors import create_detector
+    from posemachines.inference.detectors.blazepose_geometry import image_to_crop_matrix
+
+    detector = create_detector(detector_name, segmentation=True)
+
+    def mask_of(index: int, frame: np.ndarray) -> BodyMask | None:
+        detection = detector.detect(frame)
+        if detection is None or detection.segmentation is None:
+            return None
+        crop = detection.segmentation
+        return mask_from_crop(crop, image_to_crop_matrix(detection.roi, crop.shape[0]))
+
+    return mask_of
