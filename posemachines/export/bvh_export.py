@@ -219,6 +219,25 @@ def fill_missing_frames(result: PoseResult, poses_mm: np.ndarray | None = None) 
     return filled.reshape(len(every), 16, 3)
 
 
+def result_motion(result: PoseResult, units: str = "cm",
+                  root_trajectory_mm: np.ndarray | None = None) -> BvhMotion:
+    """The motion of `result` as one frame per source frame (gaps interpolated), 1/fps apart.
+
+    A result in the world frame (`result.world.frame == 'world'`) moves through the world: its
+    root follows the world trajectory over the floor at y = 0. Otherwise the root stays in
+    place unless root_trajectory_mm, (F, 3) camera-frame pelvis positions one per frame, is
+    given. Also the source of the glTF export (`gltf_export`).
+    """
+    if result.num_frames == 0:
+        raise PoseDataError("Cannot export motion: the result holds no poses.")
+    if result.world is not None and result.world.frame == "world" and root_trajectory_mm is None:
+        joints = fill_missing_frames(result, result.world.joints_mm)
+        return poses_to_motion(joints, result.fps, units=units, root_trajectory_mm=joints[:, 0],
+                               to_bvh=WORLD_TO_BVH)
+    return poses_to_motion(fill_missing_frames(result), result.fps, units=units,
+                           root_trajectory_mm=root_trajectory_mm)
+
+
 def write_motion_bvh(
     result: PoseResult,
     path: Path | str,
@@ -226,23 +245,9 @@ def write_motion_bvh(
     units: str = "cm",
     root_trajectory_mm: np.ndarray | None = None,
 ) -> Path:
-    """Write motion.bvh: one BVH frame per source frame (gaps interpolated), 1/fps frame time.
-
-    A result in the world frame (`result.world.frame == 'world'`) moves through the world: its
-    root follows the world trajectory over the floor at y = 0. Otherwise the root stays in
-    place unless root_trajectory_mm, (F, 3) camera-frame pelvis positions one per BVH frame, is
-    given.
-    """
+    """Write motion.bvh (`result_motion`): with root motion over the floor for a result in the
+    world frame."""
     if result.num_frames == 0:
         raise PoseDataError("Cannot write a BVH file: the result holds no poses.")
-    if result.world is not None and result.world.frame == "world" and root_trajectory_mm is None:
-        joints = fill_missing_frames(result, result.world.joints_mm)
-        motion = poses_to_motion(joints, result.fps, units=units,
-                                 root_trajectory_mm=joints[:, 0], to_bvh=WORLD_TO_BVH)
-        write_bvh(motion, path)
-        return Path(path)
-    poses = fill_missing_frames(result)
-    motion = poses_to_motion(poses, result.fps, units=units,
-                             root_trajectory_mm=root_trajectory_mm)
-    write_bvh(motion, path)
+    write_bvh(result_motion(result, units, root_trajectory_mm), path)
     return Path(path)

@@ -16,6 +16,7 @@ from posemachines.export.formats import (
     write_json,
     write_npz,
 )
+from posemachines.export.gltf_export import GLB_NAME, write_glb
 from posemachines.structures import PoseResult
 from posemachines.viz.html_viewer import HTML_NAME, write_html_viewer
 from posemachines.viz.overlay import OVERLAY_NAME, FrameItem, write_overlay
@@ -23,9 +24,10 @@ from posemachines.viz.skeleton3d import SKELETON3D_NAME, write_skeleton3d
 
 logger = logging.getLogger(__name__)
 
-OUTPUT_FORMATS: tuple[str, ...] = ("json", "npz", "csv", "bvh", "overlay", "skeleton3d", "html")
+OUTPUT_FORMATS: tuple[str, ...] = ("json", "npz", "csv", "bvh", "glb", "overlay", "skeleton3d",
+                                   "html")
 OUTPUT_NAMES = {
-    "json": JSON_NAME, "npz": NPZ_NAME, "csv": CSV_NAME, "bvh": BVH_NAME,
+    "json": JSON_NAME, "npz": NPZ_NAME, "csv": CSV_NAME, "bvh": BVH_NAME, "glb": GLB_NAME,
     "overlay": OVERLAY_NAME, "skeleton3d": SKELETON3D_NAME, "html": HTML_NAME,
 }
 #: A callable returning a fresh iterable of frames (bare RGB arrays or FrameSource items) each
@@ -37,7 +39,7 @@ def _skip_reason(name: str, result: PoseResult, frames: FrameFactory | None) -> 
     """Why output `name` cannot be made ("" when it can)."""
     if name == "overlay" and frames is None:
         return "there are no video frames to draw on."
-    if name == "bvh" and result.num_frames == 0:
+    if name in ("bvh", "glb") and result.num_frames == 0:
         return "no person was found in any frame."
     if name == "skeleton3d" and frames is None and result.num_frames == 0:
         return "there are neither video frames nor poses to show."
@@ -82,6 +84,8 @@ def write_outputs(
             write_csv(result, path)
         elif name == "bvh":
             write_motion_bvh(result, path)
+        elif name == "glb":
+            write_glb(result, path)
         elif name == "overlay" and frames is not None:
             write_overlay(frames(), result, path, labels)
         elif name == "skeleton3d":

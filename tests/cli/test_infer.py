@@ -20,8 +20,8 @@ def test_demo_writes_every_output(random_lite_weights, tmp_path, capsys):
     out = tmp_path / "demo"
     assert main(["demo", "--weights", str(random_lite_weights), "--out", str(out)]) == 0
     names = {p.name for p in out.iterdir()}
-    assert {"poses3d.json", "poses3d.npz", "poses3d.csv", "motion.bvh", "overlay.mp4",
-            "skeleton3d.mp4", "viewer.html"} <= names
+    assert {"poses3d.json", "poses3d.npz", "poses3d.csv", "motion.bvh", "motion.glb",
+            "overlay.mp4", "skeleton3d.mp4", "viewer.html"} <= names
     summary = capsys.readouterr().out
     assert "5 frames, person found in" in summary
     document = json.loads((out / "poses3d.json").read_text())

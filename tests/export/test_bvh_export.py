@@ -137,6 +137,23 @@ def test_blender_imports_the_file(tmp_path):
     np.testing.assert_allclose([float(v) for v in wrist], [ours[0], -ours[2], ours[1]], atol=0.01)
 
 
+@pytest.mark.skipif(shutil.which("blender") is None, reason="Blender is not installed")
+def test_blender_shows_the_world_walk_crossing_the_floor(tmp_path):
+    result = add_scene(dataclasses.replace(make_result(12), fps=30.0))
+    path = write_motion_bvh(result, tmp_path / "motion.bvh")
+    script = tmp_path / "import_bvh.py"
+    script.write_text(BLENDER_SCRIPT.replace('scene.frame_set(2)', 'scene.frame_set(13)')
+                      .replace('pose.bones["LWrist"]', 'pose.bones["Hip"]'))
+    completed = subprocess.run(
+        ["blender", "-b", "--factory-startup", "--python", str(script), "--", str(path)],
+        capture_output=True, text=True, timeout=120, check=False)
+    line = next(x for x in completed.stdout.splitlines() if x.startswith("RESULT"))
+    hip = [float(v) for v in line.split()[4:]]
+    # the last of 13 BVH frames (12 poses, one gap): the root walked 130 mm along world +Z
+    # (BVH -Z, Blender +Y) at 90 cm above the floor
+    np.testing.assert_allclose(hip, [0.0, 13.0, 90.0], atol=0.01)
+
+
 def test_world_result_round_trips_with_root_motion_over_the_floor(tmp_path):
     """A result in the world frame: the BVH root walks with it, the floor stays at y = 0, and the
     world joints come back (x_bvh = -X, z_bvh = -Z) within text precision."""

@@ -244,7 +244,7 @@ def test_write_outputs_writes_every_format_from_a_frame_factory(tmp_path):
 
     written = write_outputs(result, tmp_path / "out", frames=frames)
     assert [p.name for p in written] == [
-        "poses3d.json", "poses3d.npz", "poses3d.csv", "motion.bvh", "overlay.mp4",
-        "skeleton3d.mp4", "viewer.html"]
+        "poses3d.json", "poses3d.npz", "poses3d.csv", "motion.bvh", "motion.glb",
+        "overlay.mp4", "skeleton3d.mp4", "viewer.html"]
     assert all(p.stat().st_size > 0 for p in written)
     assert_results_equal(load_result(tmp_path / "out"), result)
