@@ -13,6 +13,8 @@ EXTRAS: dict[str, str] = {
     "onnxruntime": "onnx",
     "torch.utils.tensorboard": "train",
     "moderngl": "ar",
+    "starlette": "live",
+    "uvicorn": "live",
 }
 
 

@@ -1,0 +1,253 @@
+"""The geometric correction run causally, frame by frame, for live use.
+
+The offline correction (`geometric`) optimises a whole clip at once: its skeleton, focal length
+and temporal prior all see the future. Here every frame is corrected as it arrives, from the
+past only, in about a millisecond:
+1. The person's model, refitted every `refit_every` frames from the last `history_frames`
+   frames (`geometric.build_problem` on that history, the same estimators as offline): focal
+   length (refined when not given), one skeleton (bone lengths, scaled by `height_cm`), the 2D
+   jitter and, per joint, how far the network's poses miss the 2D (the pose prior's sigma).
+   Until the first fit (`first_fit` frames) frames keep the network's bone lengths.
+2. Each new frame is re-posed with that skeleton (bone directions kept), placed by its root
+   translation (`root_translation`), then its joints are solved against the same energy as
+   offline, restricted to a sliding window of three frames: soft-L1 reprojection error through
+   the pinhole, the prior around the network's joints (looser in depth), and the acceleration
+   prior against the two frames already output (which stay as they were output: causal).
+   Gauss-Newton on the linearised projection (per joint a 3x3 solve, IRLS weights for the
+   soft-L1), then re-posed with the skeleton again.
+3. The offline safety rules: no joint moves more than `max_displacement_mm`, and a frame that
+   re-projects worse than `reprojection_slack` times the network's error keeps the network's.
+What each step costs in accuracy against the offline correction: docs/live.md.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+
+from posemachines.correction.focal import estimate_focal_px
+from posemachines.correction.geometric import (
+    REFERENCE_FPS,
+    GeometricCorrectionConfig,
+    build_problem,
+)
+from posemachines.correction.root_translation import MIN_DEPTH_MM, project, solve_root_translation
+from posemachines.correction.skeleton_fit import BONE_CHILDREN, BONE_PARENTS, ancestry_matrix
+from posemachines.errors import PoseInputError
+from posemachines.threads import single_thread
+
+#: (16, 15): joint j = sum of the bone vectors on its path from the root.
+_ANCESTRY = ancestry_matrix(torch.float64).numpy()
+
+
+@dataclass(frozen=True)
+class CausalCorrectionConfig:
+    """history_frames: frames the person's model is fitted on; refit_every: frames between
+    fits; first_fit: frames before the first fit; gauss_newton_steps per frame; geometric: the
+    energy's weights and safety rules, shared with the offline correction."""
+
+    history_frames: int = 300
+    refit_every: int = 30
+    first_fit: int = 10
+    gauss_newton_steps: int = 2
+    geometric: GeometricCorrectionConfig = field(default_factory=GeometricCorrectionConfig)
+
+
+@dataclass(frozen=True)
+class CausalFrame:
+    """One corrected frame: pose3d_mm (16, 3) mm camera frame, root-relative;
+    root_translation_mm (3,) camera frame (NaN when fewer than two joints were seen); kept:
+    False where the network's pose was kept; displacement_mm: largest joint move from it."""
+
+    pose3d_mm: np.ndarray
+    root_translation_mm: np.ndarray
+    kept: bool
+    displacement_mm: float
+
+
+def repose(pose_mm: np.ndarray, lengths_mm: np.ndarray) -> np.ndarray:
+    """(..., 16, 3) root-relative poses with their bone directions and `lengths_mm` (15,)."""
+    vectors = pose_mm[..., BONE_CHILDREN, :] - pose_mm[..., BONE_PARENTS, :]
+    norm = np.linalg.norm(vectors, axis=-1, keepdims=True).clip(min=1e-9)
+    return _ANCESTRY @ (vectors / norm * lengths_mm[:, None])
+
+
+class CausalGeometricCorrector:
+    """Corrects one person's poses frame by frame (module doc); `update` per frame with a person,
+    `break_motion` after a gap (no person, dropped frames are fine), `reset` for a new person.
+
+    image_size: (width, height) px; focal_px / height_cm: as `correct_geometric`'s; fps: the
+    source's nominal frame rate (the acceleration prior is per second^2 through it).
+    """
+
+    def __init__(self, image_size: tuple[int, int], focal_px: float | None = None,
+                 height_cm: float | None = None, fps: float | None = None,
+                 config: CausalCorrectionConfig | None = None) -> None:
+        if fps is not None and not (np.isfinite(fps) and fps > 0):
+            raise PoseInputError(f"fps must be a positive frame rate, got {fps}.")
+        self.config = config or CausalCorrectionConfig()
+        self.image_size = (int(image_size[0]), int(image_size[1]))
+        self.user_focal_px = focal_px
+        self.height_cm = height_cm
+        self.fps = float(fps or REFERENCE_FPS)
+        self.centre_px = np.array(self.image_size, dtype=np.float64) / 2.0
+        self.reset()
+
+    def reset(self) -> None:
+        """Forget the person: history, skeleton, focal refinement and motion."""
+        self._history: deque[tuple[np.ndarray, np.ndarray, np.ndarray]] = deque(
+            maxlen=self.config.history_frames)
+        self.focal_px = estimate_focal_px(self.image_size, focal_px=self.user_focal_px)
+        self.bone_lengths_mm: np.ndarray | None = None
+        self.scale = 1.0
+        self.noise_px = 0.0
+        self.pose_sigma_mm = np.full(16, self.config.geometric.min_pose_sigma_mm)
+        self._since_fit = 0
+        self.break_motion()
+
+    def break_motion(self) -> None:
+        """The next frame does not continue the last ones (the acceleration prior restarts)."""
+        self._recent: deque[tuple[float, np.ndarray]] = deque(maxlen=2)
+
+    def update(self, pose3d_mm: np.ndarray, keypoints_px: np.ndarray, confidence: np.ndarray,
+               timestamp_s: float) -> CausalFrame:
+        """Correct one frame: the network's pose (16, 3) mm, the 2D it came from (16, 2) px and
+        its confidence (16,); timestamp_s orders the frames (gaps from dropped frames allowed)."""
+        network = np.asarray(pose3d_mm, dtype=np.float64)
+        network = network - network[:1]
+        uv = np.asarray(keypoints_px, dtype=np.float64)
+        seen = np.isfinite(uv).all(-1) & (np.asarray(confidence) > 0)
+        weights = np.where(seen, np.clip(confidence, 0.0, 1.0), 0.0)
+        uv = np.where(seen[:, None], uv, 0.0)
+        self._history.append((network, uv, weights))
+        self._since_fit += 1
+        due = self.bone_lengths_mm is None and len(self._history) >= self.config.first_fit
+        if due or self._since_fit >= self.config.refit_every:
+            self._refit()
+        with single_thread():
+            return self._correct(network, uv, weights, float(timestamp_s))
+
+    def _refit(self) -> None:
+        """Focal length, skeleton, scale, jitter and pose sigma from the history."""
+        poses, uv, weights = (np.stack(column) for column in zip(*self._history, strict=True))
+        visible = weights > 0
+        if visible.sum(-1).max(initial=0) < 2:
+            return
+        with single_thread():
+            problem = build_problem(poses, uv, weights, self.image_size, self.user_focal_px,
+                                    self.height_cm, self.fps, self.config.geometric)
+        self.focal_px = float(problem.f[0])
+        self.bone_lengths_mm = problem.lengths.numpy()
+        self.scale = problem.scale
+        self.noise_px = problem.noise_px
+        self.pose_sigma_mm = _network_sigma_mm(problem.reference.numpy(),
+                                               problem.translation.numpy(), uv, weights,
+                                               self.focal_px, self.centre_px, self.noise_px,
+                                               self.config.geometric)
+        self._since_fit = 0
+
+    def _correct(self, network: np.ndarray, uv: np.ndarray, weights: np.ndarray,
+                 time_s: float) -> CausalFrame:
+        config = self.config.geometric
+        reference = self.scale * network
+        if self.bone_lengths_mm is not None and config.per_video_skeleton:
+            reference = repose(reference, self.bone_lengths_mm)
+        f = np.array([self.focal_px, self.focal_px])
+        translation = solve_root_translation(reference[None], uv[None], weights[None], f,
+                                             self.centre_px, config.gauss_newton_steps)[0]
+        if not np.isfinite(translation).all():
+            self.break_motion()
+            return CausalFrame(reference.astype(np.float32), translation, False, 0.0)
+        anchor = reference + translation
+        points = self._solve(anchor, uv, weights, f, time_s)
+        pose = points - points[:1]
+        if self.bone_lengths_mm is not None and config.per_video_skeleton:
+            pose = repose(pose, self.bone_lengths_mm)
+        delta = pose - reference
+        largest = float(np.linalg.norm(delta, axis=-1).max())
+        if largest > config.max_displacement_mm:
+            pose = reference + delta * (config.max_displacement_mm / largest)
+        placed = solve_root_translation(pose[None], uv[None], weights[None], f, self.centre_px,
+                                        config.gauss_newton_steps)[0]
+        error_after = _pixel_error(pose + placed, uv, weights, f, self.centre_px)
+        error_before = _pixel_error(anchor, uv, weights, f, self.centre_px)
+        allowed = config.reprojection_slack * max(error_before, 1.2533 * self.noise_px)
+        kept = bool(np.isfinite(pose).all() and error_after < allowed)
+        if not kept:
+            pose, placed = reference, translation
+        self._recent.append((time_s, pose + placed))
+        return CausalFrame(pose.astype(np.float32), placed,
+                           kept, float(np.linalg.norm(pose - reference, axis=-1).max()))
+
+    def _solve(self, anchor: np.ndarray, uv: np.ndarray, weights: np.ndarray, f: np.ndarray,
+               time_s: float) -> np.ndarray:
+        """Joints (16, 3) mm, camera frame, minimising the window's energy (module doc)."""
+        config = self.config.geometric
+        seen = weights > 0
+        size = np.linalg.norm(np.ptp(uv[seen], axis=0)) if seen.sum() > 1 else 1.0
+        sigma_px = max(config.keypoint_sigma_frac * max(float(size), 1.0), self.noise_px)
+        ratio = np.array([1.0, 1.0, config.depth_sigma_ratio])
+        inv_var_pose = (ratio[None] * self.pose_sigma_mm[:, None]) ** -2.0  # (16, 3)
+        prediction, accel_weight = self._prediction(time_s)
+        points = anchor.copy()
+        centred = uv - self.centre_px
+        for _ in range(self.config.gauss_newton_steps):
+            depth = points[:, 2].clip(min=MIN_DEPTH_MM)
+            residual = f * points[:, :2] / depth[:, None] - centred  # (16, 2) px
+            squared = (residual**2).sum(-1) / sigma_px**2
+            irls = weights / np.sqrt(1.0 + squared) / sigma_px**2  # soft-L1 as reweighted L2
+            jac = np.zeros((16, 2, 3))
+            jac[:, 0, 0] = f[0] / depth
+            jac[:, 1, 1] = f[1] / depth
+            jac[:, :, 2] = -f * points[:, :2] / depth[:, None] ** 2
+            normal = irls[:, None, None] * jac.transpose(0, 2, 1) @ jac
+            gradient = irls[:, None] * (jac.transpose(0, 2, 1) @ residual[..., None])[..., 0]
+            normal = normal + inv_var_pose[:, :, None] * np.eye(3)
+            gradient = gradient + inv_var_pose * (points - anchor)
+            if prediction is not None:
+                normal = normal + accel_weight * np.eye(3)
+                gradient = gradient + accel_weight * (points - prediction)
+            points = points - np.linalg.solve(normal, gradient[..., None])[..., 0]
+        return points
+
+    def _prediction(self, time_s: float) -> tuple[np.ndarray | None, float]:
+        """Where the last two outputs' motion puts the joints at time_s, and the acceleration
+        prior's weight (its sigma, per second^2 as offline, spread over the frame gaps)."""
+        config = self.config.geometric
+        if len(self._recent) < 2 or config.temporal_weight <= 0:
+            return None, 0.0
+        (t2, x2), (t1, x1) = self._recent
+        gap1, gap2 = time_s - t1, t1 - t2
+        if gap1 <= 0 or gap2 <= 0:
+            return None, 0.0
+        accel_sigma = config.accel_sigma_mm * REFERENCE_FPS**2  # mm / s^2
+        sigma = accel_sigma * gap1 * (gap1 + gap2) / 2.0  # mm: deviation from the prediction
+        return x1 + (x1 - x2) * (gap1 / gap2), config.temporal_weight / sigma**2
+
+
+def _pixel_error(points: np.ndarray, uv: np.ndarray, weights: np.ndarray, f: np.ndarray,
+                 c: np.ndarray) -> float:
+    """Weighted mean pixel distance of points (16, 3) mm from uv (16, 2) px."""
+    projected = project(torch.from_numpy(points), torch.from_numpy(f), torch.from_numpy(c))
+    distance = np.linalg.norm(projected.numpy() - uv, axis=-1)
+    total = weights.sum()
+    return float((distance * weights).sum() / total) if total > 0 else float("nan")
+
+
+def _network_sigma_mm(reference: np.ndarray, translation: np.ndarray, uv: np.ndarray,
+                      weights: np.ndarray, focal_px: float, c: np.ndarray, noise_px: float,
+                      config: GeometricCorrectionConfig) -> np.ndarray:
+    """(16,) the pose prior's sigma per joint, mm, as the offline correction sets it: the
+    robust spread of the network's re-projection miss beyond the jitter, in mm at its depth."""
+    if config.pose_sigma_xy_mm is not None:
+        return np.full(16, float(config.pose_sigma_xy_mm))
+    points = reference + np.nan_to_num(translation)[:, None]
+    depth = points[..., 2].clip(min=MIN_DEPTH_MM)
+    squared = ((focal_px * points[..., :2] / depth[..., None] + c - uv) ** 2).sum(-1)
+    spread = np.array([np.median(squared[weights[:, joint] > 0, joint]) / 1.386
+                       if (weights[:, joint] > 0).any() else 0.0 for joint in range(16)])
+    sigma = np.sqrt(np.clip(spread - noise_px**2, 0.0, None)) * np.median(depth) / focal_px
+    return np.nan_to_num(sigma, nan=config.min_pose_sigma_mm).clip(min=config.min_pose_sigma_mm)
