@@ -65,6 +65,22 @@ def render_overlay_frame(
     return image
 
 
+def overlay_frame(
+    frame: np.ndarray,
+    result: PoseResult,
+    row: int | None,
+    labels: Sequence[str] | None = None,
+    *,
+    min_confidence: float = MIN_CONFIDENCE,
+) -> np.ndarray:
+    """A copy of `frame` with pose `row` of `result` and its label drawn (None: no person)."""
+    if row is None:
+        return render_overlay_frame(frame, None, None)
+    label = labels[row] if labels is not None else ""
+    return render_overlay_frame(frame, result.keypoints_px[row], result.confidence[row], label,
+                                min_confidence=min_confidence)
+
+
 def overlay_frames(
     frames: Iterable[FrameItem],
     result: PoseResult,
@@ -76,13 +92,7 @@ def overlay_frames(
     check_labels(labels, result)
     rows = pose_rows(result)
     for index, frame in indexed_frames(frames):
-        row = rows.get(index)
-        if row is None:
-            yield render_overlay_frame(frame, None, None)
-            continue
-        label = labels[row] if labels is not None else ""
-        yield render_overlay_frame(frame, result.keypoints_px[row], result.confidence[row],
-                                   label, min_confidence=min_confidence)
+        yield overlay_frame(frame, result, rows.get(index), labels, min_confidence=min_confidence)
 
 
 def write_overlay(

@@ -1,10 +1,12 @@
-"""skeleton3d.mp4: the 3D skeleton from a fixed front view and an orbiting view beside the video.
+"""skeleton3d.mp4: the 3D skeleton from a front view and an orbiting view beside the video.
 
-Drawn with our own orthographic projection and cv2 (matplotlib's Agg renders ~10x slower).
-Views look at the root-relative pose in the camera frame (x right, y down, z forward): the
-front view is the camera's own direction of view, tilted `elevation_deg` down; the orbiting
-view turns about the camera's vertical (y) axis once every `orbit_period_s` seconds. The ground
-grid lies at the lowest joint's typical height (the camera frame's y is taken as vertical).
+Drawn with numpy projection and cv2 (matplotlib's Agg renders ~10x slower). With
+`result.world` in the 'world' frame the views show the person walking over the floor
+(`world_view.WorldViewRenderer`: grid at y = 0, root trail, footprints, a camera following
+smoothly). Otherwise they look at the root-relative pose in the camera frame (x right, y down,
+z forward) with our orthographic `SkeletonViewRenderer`: the front view is the camera's own
+direction of view, tilted `elevation_deg` down, the ground grid at the lowest joint's typical
+height. The orbiting view turns about the vertical once every `orbit_period_s` seconds.
 """
 
 from __future__ import annotations
@@ -20,11 +22,11 @@ from posemachines.structures import PoseResult
 from posemachines.viz.drawing import draw_label, draw_skeleton_2d
 from posemachines.viz.overlay import FrameItem, indexed_frames, pose_rows
 from posemachines.viz.video import write_video
+from posemachines.viz.world_view import BACKGROUND_RGB, GRID_RGB, GRID_STEP_MM, WorldViewRenderer
 
 SKELETON3D_NAME = "skeleton3d.mp4"
-BACKGROUND_RGB = (24, 24, 28)
-GRID_RGB = (90, 90, 96)
-GRID_STEP_MM = 500.0
+__all__ = ["BACKGROUND_RGB", "GRID_RGB", "SKELETON3D_NAME", "Skeleton3DComposer",
+           "SkeletonViewRenderer", "skeleton3d_frames", "view_rotation", "write_skeleton3d"]
 _BONES = np.array(JOINTS16.bones)
 
 
@@ -109,6 +111,57 @@ def _fit_height(frame: np.ndarray, height: int) -> np.ndarray:
     return cv2.resize(frame, (width, height), interpolation=cv2.INTER_AREA)
 
 
+class Skeleton3DComposer:
+    """Builds the skeleton3d.mp4 frame of each source frame: [video |] front view | orbit view.
+
+    Uses the world view when `result.world` is in the 'world' frame, else the root-relative one.
+    """
+
+    def __init__(self, result: PoseResult, *, panel_px: int = 360, elevation_deg: float = 15.0,
+                 orbit_period_s: float = 8.0) -> None:
+        self.result, self.panel_px, self.orbit_period_s = result, panel_px, orbit_period_s
+        self.rows = pose_rows(result)
+        world = result.world
+        self.world_view = None
+        self.plain_view = None
+        if world is not None and world.frame == "world" and result.num_frames:
+            self.world_view = WorldViewRenderer(world, result.fps, panel_px,
+                                                elevation_deg=max(elevation_deg, 20.0))
+        else:
+            self.plain_view = SkeletonViewRenderer(
+                np.asarray(result.pose3d_mm, dtype=np.float64), panel_px, elevation_deg)
+        self._label_scale = max(0.35, panel_px / 900)
+        self._indices = np.asarray(result.frame_indices)
+
+    def _views(self, row: int | None, index: int, time_s: float
+               ) -> tuple[np.ndarray, np.ndarray]:
+        result, orbit_deg = self.result, 360.0 * time_s / self.orbit_period_s
+        confidence = None if row is None else result.confidence[row]
+        if self.world_view is not None:
+            # Frames without a person keep the camera of the pose before them.
+            nearest = row if row is not None else max(
+                0, int(np.searchsorted(self._indices, index, side="right")) - 1)
+            return (self.world_view.render(nearest, confidence, 0.0, row is not None),
+                    self.world_view.render(nearest, confidence, orbit_deg, row is not None))
+        assert self.plain_view is not None
+        pose = None if row is None else result.pose3d_mm[row]
+        return (self.plain_view.render(pose, confidence, 0.0),
+                self.plain_view.render(pose, confidence, orbit_deg))
+
+    def compose(self, index: int, frame: np.ndarray | None) -> np.ndarray:
+        """(panel_px, W, 3) uint8 RGB for source frame `index` (its video frame, if any)."""
+        row = self.rows.get(index)
+        time_s = self.result.timestamps_s[row] if row is not None else index / self.result.fps
+        front, orbit = self._views(row, index, time_s)
+        draw_label(front, "front", scale=self._label_scale)
+        draw_label(orbit, "orbit" if row is not None else "orbit - no person",
+                   scale=self._label_scale)
+        panels = [front, orbit]
+        if frame is not None:
+            panels.insert(0, _fit_height(np.asarray(frame, dtype=np.uint8), self.panel_px))
+        return np.concatenate(panels, axis=1)
+
+
 def skeleton3d_frames(
     result: PoseResult,
     frames: Iterable[FrameItem] | None = None,
@@ -122,28 +175,14 @@ def skeleton3d_frames(
     Without `frames`, one frame per pose with the two views only; with them, one per source
     frame (views left empty where no person was found).
     """
-    renderer = SkeletonViewRenderer(np.asarray(result.pose3d_mm, dtype=np.float64), panel_px,
-                                    elevation_deg)
-    rows = pose_rows(result)
+    composer = Skeleton3DComposer(result, panel_px=panel_px, elevation_deg=elevation_deg,
+                                  orbit_period_s=orbit_period_s)
     if frames is None:
-        items: Iterable[tuple[int, np.ndarray | None]] = (
-            (int(index), None) for index in result.frame_indices)
-    else:
-        items = indexed_frames(frames)
-    for index, frame in items:
-        row = rows.get(index)
-        pose = None if row is None else result.pose3d_mm[row]
-        confidence = None if row is None else result.confidence[row]
-        time_s = result.timestamps_s[row] if row is not None else index / result.fps
-        front = renderer.render(pose, confidence, 0.0)
-        orbit = renderer.render(pose, confidence, 360.0 * time_s / orbit_period_s)
-        label_scale = max(0.35, panel_px / 900)
-        draw_label(front, "front", scale=label_scale)
-        draw_label(orbit, "orbit" if pose is not None else "orbit - no person", scale=label_scale)
-        panels = [front, orbit]
-        if frame is not None:
-            panels.insert(0, _fit_height(np.asarray(frame, dtype=np.uint8), panel_px))
-        yield np.concatenate(panels, axis=1)
+        for index in result.frame_indices:
+            yield composer.compose(int(index), None)
+        return
+    for index, frame in indexed_frames(frames):
+        yield composer.compose(index, frame)
 
 
 def write_skeleton3d(

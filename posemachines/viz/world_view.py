@@ -1,0 +1,230 @@
+"""The 3D view of a person in the world: floor grid, root trail, footprints, following camera.
+
+Input is a `WorldPose` in the 'world' frame (Y up, floor at y = 0, X = Y x Z, +Z the filming
+camera's forward direction on the floor; docs/world.md). A virtual pinhole camera looks at the
+person from `elevation_deg` above the floor and follows the root's path smoothed over
+`follow_s` (zero-phase, so it neither lags nor jumps). Everything is numpy projection and cv2
+drawing: one frame of one panel costs about a millisecond.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import cv2
+import numpy as np
+
+from posemachines.arrays import true_runs
+from posemachines.skeleton import JOINTS16
+from posemachines.structures import WorldPose
+from posemachines.viz.drawing import (
+    LEFT_RGB,
+    RIGHT_RGB,
+    Colour,
+    dimmed,
+    draw_skeleton_2d,
+    joint_side,
+)
+
+BACKGROUND_RGB: Colour = (24, 24, 28)
+GRID_RGB: Colour = (90, 90, 96)
+TRAIL_RGB: Colour = (230, 200, 60)
+SHADOW_RGB: Colour = (48, 48, 54)
+GRID_STEP_MM = 500.0
+#: Grid lines reach this many steps from the followed point; farther ones fade out.
+GRID_STEPS = 7
+FOOTPRINT_RADIUS_MM = 70.0
+#: Vertical field of view of the virtual camera.
+FOV_DEG = 40.0
+NEAR_MM = 100.0
+#: The trail and the footprints show this much of the past (bounds the work per frame).
+MEMORY_S = 30.0
+#: Trail points closer than this to the previous one are dropped.
+TRAIL_STEP_MM = 30.0
+_BONES = np.array(JOINTS16.bones)
+_CIRCLE = np.stack([np.cos(np.linspace(0, 2 * np.pi, 12, endpoint=False)),
+                    np.sin(np.linspace(0, 2 * np.pi, 12, endpoint=False))], axis=1)
+
+
+def smooth_path(path: np.ndarray, sigma_frames: float) -> np.ndarray:
+    """(T, D) -> (T, D): Gaussian smoothing along time, edges held (zero phase)."""
+    if sigma_frames <= 0 or len(path) < 2:
+        return np.array(path, dtype=np.float64)
+    half = int(np.ceil(3 * sigma_frames))
+    kernel = np.exp(-0.5 * (np.arange(-half, half + 1) / sigma_frames) ** 2)
+    kernel /= kernel.sum()
+    padded = np.pad(np.asarray(path, dtype=np.float64), ((half, half), (0, 0)), mode="edge")
+    return np.stack([np.convolve(padded[:, d], kernel, mode="valid")
+                     for d in range(path.shape[1])], axis=1)
+
+
+def look_at(eye: np.ndarray, target: np.ndarray) -> np.ndarray:
+    """(3, 3) world -> view rotation (rows: right, down, forward) for Y-up world coordinates."""
+    forward = (target - eye) / np.linalg.norm(target - eye)
+    right = np.cross(forward, [0.0, 1.0, 0.0])
+    right /= np.linalg.norm(right)
+    return np.stack([right, np.cross(forward, right), forward])
+
+
+def footprints(world: WorldPose) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """One print per contact run: floor positions (P, 2) x, z mm, first frame (P,) and
+    colour (P, 3); empty without contacts."""
+    centres, starts, colours = [], [], []
+    joints = np.asarray(world.joints_mm)
+    if world.contacts is not None:
+        in_contact = np.asarray(world.contacts.in_contact, dtype=bool)
+        for column, (joint, name) in enumerate(zip(world.contacts.joints, world.contacts.names,
+                                                   strict=True)):
+            colour = LEFT_RGB if joint_side(name) == "left" else RIGHT_RGB
+            for start, stop in zip(*true_runs(in_contact[:, column]), strict=True):
+                centres.append(joints[start:stop, joint][:, [0, 2]].mean(axis=0))
+                starts.append(start)
+                colours.append(dimmed(colour, 0.6))
+    return (np.reshape(centres, (-1, 2)), np.asarray(starts, dtype=np.int64),
+            np.reshape(colours, (-1, 3)))
+
+
+def trail_rows(path: np.ndarray, step_mm: float) -> np.ndarray:
+    """Rows of a (T, 3) path kept for drawing it: each at least `step_mm` along the floor
+    (x, z) from the previous kept one."""
+    kept, last = [], None
+    for row, point in enumerate(np.asarray(path)[:, [0, 2]]):
+        if last is None or np.hypot(*(point - last)) >= step_mm:
+            kept.append(row)
+            last = point
+    return np.asarray(kept, dtype=np.int64)
+
+
+class WorldViewRenderer:
+    """Square perspective views of one `WorldPose` (frame 'world') following the person.
+
+    fps: the poses' frame rate (for the camera's smoothing); panel_px: side of a view;
+    elevation_deg: how far above the horizontal the camera looks down.
+    """
+
+    def __init__(self, world: WorldPose, fps: float, panel_px: int = 360,
+                 elevation_deg: float = 20.0, follow_s: float = 0.8) -> None:
+        self.joints = np.asarray(world.joints_mm, dtype=np.float64)
+        self.panel_px, self.elevation_deg = panel_px, elevation_deg
+        self.focal_px = 0.5 * panel_px / np.tan(np.radians(FOV_DEG / 2))
+        root = self.joints[:, 0]
+        height = float(np.percentile(np.ptp(self.joints[..., 1], axis=-1), 90)) if len(
+            root) else 1700.0
+        height = max(height, 500.0)
+        # The person (and a step around them) fills ~60 % of the panel height.
+        self.distance_mm = self.focal_px * height / (0.6 * panel_px)
+        self.target = smooth_path(root, follow_s * fps)
+        self.target[:, 1] = 0.5 * height  # look at mid-body height, not the bobbing root
+        self.memory_rows = max(1, int(round(MEMORY_S * fps)))
+        self.trail_rows = trail_rows(root, TRAIL_STEP_MM)
+        self.trail = np.stack([root[:, 0], np.zeros(len(root)), root[:, 2]], axis=1)
+        centres, self.print_start, self.print_rgb = footprints(world)
+        ring = FOOTPRINT_RADIUS_MM * _CIRCLE
+        self.print_polygons = np.stack([centres[:, None, 0] + ring[None, :, 0],
+                                        np.zeros((len(centres), len(ring))),
+                                        centres[:, None, 1] + ring[None, :, 1]], axis=-1)
+        self._blank = np.full((panel_px, panel_px, 3), BACKGROUND_RGB, dtype=np.uint8)
+        self._thickness = max(1, round(panel_px / 120))
+        self._radius = max(2, round(panel_px / 100))
+
+    def camera(self, row: int, azimuth_deg: float) -> tuple[np.ndarray, np.ndarray]:
+        """(rotation (3, 3) world -> view, eye (3,) mm) of the camera for pose `row`; azimuth 0
+        looks along +Z (the filming camera's direction), positive turns the viewer to the
+        person's left as the filming camera sees it."""
+        a, e = np.radians(azimuth_deg), np.radians(self.elevation_deg)
+        target = self.target[row]
+        back = np.array([np.sin(a), 0.0, -np.cos(a)]) * np.cos(e) + np.array([0, np.sin(e), 0])
+        eye = target + self.distance_mm * back
+        return look_at(eye, target), eye
+
+    def project(self, points_mm: np.ndarray, rotation: np.ndarray, eye: np.ndarray
+                ) -> tuple[np.ndarray, np.ndarray]:
+        """(..., 3) world mm -> (..., 2) panel px and (...,) depth mm along the view."""
+        view = (points_mm - eye) @ rotation.T
+        depth = view[..., 2]
+        pixels = self.focal_px * view[..., :2] / np.maximum(depth, NEAR_MM)[..., None]
+        return pixels + self.panel_px / 2.0, depth
+
+    def _segments(self, starts: np.ndarray, ends: np.ndarray, rotation: np.ndarray,
+                  eye: np.ndarray, with_kept: bool = False) -> Any:
+        """World segments (N, 3) -> (M, 2, 2) int32 px (1/16 px units), clipped to the near
+        plane; with_kept also returns which of the N segments are in front of it (N,) bool."""
+        view_a, view_b = (starts - eye) @ rotation.T, (ends - eye) @ rotation.T
+        za, zb = view_a[:, 2], view_b[:, 2]
+        keep = (za > NEAR_MM) | (zb > NEAR_MM)
+        view_a, view_b, za, zb = view_a[keep], view_b[keep], za[keep], zb[keep]
+        cut = np.clip((NEAR_MM - za) / np.where(zb == za, 1.0, zb - za), 0.0, 1.0)[:, None]
+        view_a = np.where((za < NEAR_MM)[:, None], view_a + cut * (view_b - view_a), view_a)
+        view_b = np.where((zb < NEAR_MM)[:, None], view_b + cut * (view_a - view_b), view_b)
+        ends_view = np.stack([view_a, view_b], axis=1)
+        pixels = self.focal_px * ends_view[..., :2] / np.maximum(ends_view[..., 2:], NEAR_MM)
+        pixels = np.clip(pixels + self.panel_px / 2.0, -1e4, 1e4)
+        pixels = np.round(pixels * 16).astype(np.int32)  # 4 fractional bits for cv2's shift
+        return (pixels, keep) if with_kept else pixels
+
+    def _draw_grid(self, image: np.ndarray, row: int, rotation: np.ndarray,
+                   eye: np.ndarray) -> None:
+        """Floor lines every GRID_STEP_MM around the followed point, fading with distance."""
+        centre = np.round(self.target[row, [0, 2]] / GRID_STEP_MM) * GRID_STEP_MM
+        ticks = np.arange(-GRID_STEPS, GRID_STEPS + 1) * GRID_STEP_MM
+        a, b = np.meshgrid(ticks, ticks[:-1], indexing="ij")  # a: line, b: piece along it
+        a, b = a.ravel(), b.ravel()
+        zeros = np.zeros_like(a)
+        starts = np.concatenate([np.stack([a, zeros, b], 1), np.stack([b, zeros, a], 1)])
+        ends = starts + np.concatenate([np.tile([0, 0, GRID_STEP_MM], (len(a), 1)),
+                                        np.tile([GRID_STEP_MM, 0, 0], (len(a), 1))])
+        starts[:, [0, 2]] += centre
+        ends[:, [0, 2]] += centre
+        middle = 0.5 * (starts + ends)[:, [0, 2]] - self.target[row, [0, 2]]
+        closeness = 1.0 - np.linalg.norm(middle, axis=1) / (GRID_STEPS * GRID_STEP_MM)
+        shown = closeness > 0
+        lines, kept = self._segments(starts[shown], ends[shown], rotation, eye, with_kept=True)
+        levels = np.ceil(closeness[shown][kept] * 4)  # 1 (far) .. 4 (near)
+        for level in range(1, 5):
+            shade = (level - 0.5) / 4
+            colour = tuple(int(round(bg + shade * (g - bg)))
+                           for bg, g in zip(BACKGROUND_RGB, GRID_RGB, strict=True))
+            cv2.polylines(image, list(lines[levels == level]), False, colour, 1, cv2.LINE_AA,
+                          shift=4)
+
+    def _draw_floor_marks(self, image: np.ndarray, row: int, rotation: np.ndarray,
+                          eye: np.ndarray) -> None:
+        """Footprints of contacts begun by `row`, the root's trail so far, the pose's shadow."""
+        since = row - self.memory_rows
+        shown = np.flatnonzero((self.print_start <= row) & (self.print_start > since))
+        if len(shown):
+            pixels, depth = self.project(self.print_polygons[shown], rotation, eye)
+            polygons = np.round(pixels * 16).astype(np.int32)
+            visible = (depth > NEAR_MM).all(axis=1)
+            for colour in np.unique(self.print_rgb[shown], axis=0):
+                chosen = visible & (self.print_rgb[shown] == colour).all(axis=1)
+                cv2.fillPoly(image, list(polygons[chosen]), tuple(int(c) for c in colour),
+                             cv2.LINE_AA, shift=4)
+        path = self.trail_rows[(self.trail_rows < row) & (self.trail_rows > since)]
+        if len(path):
+            points = self.trail[np.append(path, row)]
+            trail = self._segments(points[:-1], points[1:], rotation, eye)
+            cv2.polylines(image, list(trail), False, TRAIL_RGB, self._thickness, cv2.LINE_AA,
+                          shift=4)
+        shadow = self.joints[row].copy()
+        shadow[:, 1] = 0.0
+        lines = self._segments(shadow[_BONES[:, 0]], shadow[_BONES[:, 1]], rotation, eye)
+        cv2.polylines(image, list(lines), False, SHADOW_RGB, self._thickness + 2, cv2.LINE_AA,
+                      shift=4)
+
+    def render(self, row: int, confidence: np.ndarray | None, azimuth_deg: float,
+               with_pose: bool = True) -> np.ndarray:
+        """(panel, panel, 3) uint8 RGB: the scene around pose `row`; with_pose False draws the
+        floor only (frames where nobody was found, seen from the nearest pose's camera)."""
+        image = self._blank.copy()
+        rotation, eye = self.camera(row, azimuth_deg)
+        self._draw_grid(image, row, rotation, eye)
+        if not with_pose:
+            return image
+        self._draw_floor_marks(image, row, rotation, eye)
+        points_px, depth = self.project(self.joints[row], rotation, eye)
+        bone_depth = depth[_BONES].mean(axis=1)
+        draw_skeleton_2d(image, points_px, confidence, thickness=self._thickness,
+                         radius=self._radius, bone_order=np.argsort(-bone_depth))
+        return image
+
