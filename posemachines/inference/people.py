@@ -32,6 +32,10 @@ from posemachines.tracking import FramePeople, PersonTracker, TrackerConfig, box
 #: Seconds between person-detector passes while people are tracked: a newcomer is found
 #: within a third of a second.
 REDETECT_S = 1.0 / 3.0
+#: Pose-presence score a person needs to start a track (one already tracked needs BlazePose's
+#: 0.5): people score 0.95-1.0, while furniture taken for a person (a bar table seen from
+#: above in people_one_by_one_back_intel.mp4) scores 0.5-0.65.
+NEWCOMER_MIN_SCORE = 0.8
 #: Default --max-people: one person, today's single-person path (its speed, its outputs).
 DEFAULT_MAX_PEOPLE = 1
 
@@ -130,7 +134,7 @@ def predict_people(estimator: PeopleLifter, path: Path | str | FrameSource,
                              f"finds everyone), not {type(blazepose).__name__}.")
     detector = MultiPersonDetector(blazepose, estimator.max_people,
                                    redetect_every=max(1, round(source.fps * REDETECT_S)))
-    tracker = PersonTracker(TrackerConfig(fps=source.fps))
+    tracker = PersonTracker(TrackerConfig(fps=source.fps, min_score=NEWCOMER_MIN_SCORE))
     tracks, num_frames = track_people(detector, tracker, source, on_frame)
     if not tracks:
         raise PoseInputError(f"No person was found in {source.path}.")

@@ -86,16 +86,27 @@ def corners(boxes: np.ndarray) -> np.ndarray:
     return np.concatenate([boxes[:, :2] - boxes[:, 2:] / 2, boxes[:, :2] + boxes[:, 2:] / 2], 1)
 
 
-def iou_matrix(boxes_a: np.ndarray, boxes_b: np.ndarray) -> np.ndarray:
-    """IoU (A, B) between boxes (A, 4) and (B, 4), both cx, cy, w, h."""
+def _overlaps(boxes_a: np.ndarray, boxes_b: np.ndarray
+              ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Intersection areas (A, B) and the areas (A,), (B,) of cx, cy, w, h boxes."""
     a, b = corners(boxes_a), corners(boxes_b)
     top_left = np.maximum(a[:, None, :2], b[None, :, :2])
     bottom_right = np.minimum(a[:, None, 2:], b[None, :, 2:])
     inter = np.prod(np.clip(bottom_right - top_left, 0.0, None), axis=2)
-    area_a = np.prod(a[:, 2:] - a[:, :2], axis=1)
-    area_b = np.prod(b[:, 2:] - b[:, :2], axis=1)
+    return inter, np.prod(a[:, 2:] - a[:, :2], axis=1), np.prod(b[:, 2:] - b[:, :2], axis=1)
+
+
+def iou_matrix(boxes_a: np.ndarray, boxes_b: np.ndarray) -> np.ndarray:
+    """IoU (A, B) between boxes (A, 4) and (B, 4), both cx, cy, w, h."""
+    inter, area_a, area_b = _overlaps(boxes_a, boxes_b)
     union = area_a[:, None] + area_b[None, :] - inter
     return inter / np.maximum(union, 1e-9)
+
+
+def containment_matrix(boxes_a: np.ndarray, boxes_b: np.ndarray) -> np.ndarray:
+    """(A, B) intersection over the smaller box's area: 1 when one box lies inside the other."""
+    inter, area_a, area_b = _overlaps(boxes_a, boxes_b)
+    return inter / np.maximum(np.minimum(area_a[:, None], area_b[None, :]), 1e-9)
 
 
 def oks_matrix(xy_a: np.ndarray, conf_a: np.ndarray, xy_b: np.ndarray, conf_b: np.ndarray,

@@ -39,7 +39,11 @@ from posemachines.inference.detectors.blazepose import (
 from posemachines.inference.detectors.blazepose_anchors import DETECTOR_INPUT_SIZE
 from posemachines.inference.detectors.blazepose_geometry import roi_from_alignment_points
 from posemachines.skeleton import to_joints16
-from posemachines.tracking.similarity import boxes_from_keypoints, iou_matrix
+from posemachines.tracking.similarity import (
+    boxes_from_keypoints,
+    containment_matrix,
+    iou_matrix,
+)
 
 #: Person-detector runs at least this often (frames) while people are tracked: a newcomer is
 #: found within 1/3 s at 30 fps for one extra detector pass per 10 frames (~0.4 ms/frame).
@@ -47,8 +51,12 @@ REDETECT_EVERY = 10
 #: A detection whose hip centre lies this close to a tracked person's (fraction of the
 #: region's side) is that person.
 SAME_PERSON_DISTANCE = 0.15
-#: Two people whose joint boxes overlap this much are one person found twice.
+#: Two people whose joint boxes overlap this much (IoU), or one of whose boxes lies this much
+#: inside the other, are one person found twice (e.g. a second, misplaced skeleton over a
+#: person seen from the back); the stronger (score, then mean joint confidence) stays. A
+#: person mostly hidden behind another is dropped too: the detector could not see them.
 DUPLICATE_IOU = 0.6
+DUPLICATE_CONTAINMENT = 0.8
 #: Detector tiles per pass (see the module docstring), and tile side / frame short side.
 TILES_PER_PASS = 3
 TILE_FRACTION = 0.5
@@ -105,6 +113,10 @@ def detection_tiles(width: int, height: int, fraction: float = TILE_FRACTION
 def shifted(roi: Roi, dx: float, dy: float) -> Roi:
     """`roi` moved by (dx, dy) px (from a tile's pixels to the frame's)."""
     return Roi((roi.center_px[0] + dx, roi.center_px[1] + dy), roi.size_px, roi.rotation_rad)
+
+
+def _strength(person: Detection2D) -> tuple[float, float]:
+    return (round(person.score, 2), float(np.mean(person.confidence16)))
 
 
 def next_region(found: RoiLandmarks) -> Roi | None:
@@ -201,10 +213,12 @@ class MultiPersonDetector:
         the one with the higher pose-presence score stays)."""
         candidate = detection_from_landmarks(found, roi)
         if people:
-            overlap = iou_matrix(joint_boxes([candidate]), joint_boxes(people))[0]
-            same = int(np.argmax(overlap))
-            if overlap[same] > DUPLICATE_IOU:
-                if candidate.score > people[same].score:
+            mine, theirs = joint_boxes([candidate]), joint_boxes(people)
+            duplicate = ((iou_matrix(mine, theirs)[0] > DUPLICATE_IOU)
+                         | (containment_matrix(mine, theirs)[0] > DUPLICATE_CONTAINMENT))
+            if duplicate.any():
+                same = int(np.flatnonzero(duplicate)[0])
+                if _strength(candidate) > _strength(people[same]):
                     people[same], next_rois[same] = candidate, next_region(found)
                 return
         people.append(candidate)
