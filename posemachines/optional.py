@@ -15,6 +15,7 @@ EXTRAS: dict[str, str] = {
     "moderngl": "ar",
     "starlette": "live",
     "uvicorn": "live",
+    "ray": "ray",
 }
 
 
