@@ -87,7 +87,8 @@ class StreamSource:
         self.fps = fps
         self.height, self.width = first.shape[:2]
         self.error: str | None = None
-        self._capture, self._first, self._reopen = capture, first, reopen
+        self._capture, self._reopen = capture, reopen
+        self._first: np.ndarray | None = first
         self._stop = threading.Event()
         self._mailbox = _NewestFrame()
         self._thread: threading.Thread | None = None
