@@ -1,0 +1,57 @@
+"""Estimator.predict_people and PeopleResult: one person reproduces predict_video exactly;
+several people each get a PoseResult of their own."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from posemachines.errors import PoseDataError, PoseInputError
+from posemachines.inference.estimator import Estimator
+from posemachines.structures.people import PeopleResult
+from tests.export.people_samples import sample_people
+
+
+def test_max_people_1_reproduces_predict_video(shared_data: Path) -> None:
+    clip = shared_data / "media" / "two_people_walking_toward_intel.gif"
+    today = Estimator().predict_video(clip)
+    people = Estimator(max_people=1).predict_people(clip)
+    assert people.ids == (1,) and people.num_frames == 35
+    single = people.single
+    for name in ("pose3d_mm", "keypoints_px", "confidence", "frame_indices", "timestamps_s"):
+        np.testing.assert_array_equal(getattr(single, name), getattr(today, name), err_msg=name)
+    assert single.missing_frames == today.missing_frames
+
+
+def test_several_people_are_lifted_one_by_one(shared_data: Path) -> None:
+    clip = shared_data / "media" / "two_people_walking_toward_intel.gif"
+    people = Estimator(max_people=4, world=False).predict_people(clip)
+    assert people.ids == (1, 2) and people.num_frames == 35
+    for _, person in people:
+        assert person.pose3d_mm.shape == (person.num_frames, 16, 3)
+        np.testing.assert_allclose(person.pose3d_mm[:, 0], 0.0, atol=1e-4)  # root-relative
+    first, second = people[1], people[2]
+    assert not np.allclose(first.keypoints_px[-1], second.keypoints_px[-1])
+    with pytest.raises(PoseDataError, match="2 people"):
+        _ = people.single
+
+
+def test_max_people_below_1_is_refused() -> None:
+    with pytest.raises(PoseInputError, match="max_people"):
+        Estimator(max_people=0)
+
+
+def test_people_result_rows_presence_and_checks() -> None:
+    people = sample_people()
+    assert people.ids == (1, 3)
+    assert people.rows_in_frame(0) == {1: 0} and people.rows_in_frame(5) == {1: 5, 3: 2}
+    presence = people.presence()
+    assert presence.shape == (2, 12) and presence.sum(axis=1).tolist() == [10, 6]
+    with pytest.raises(PoseDataError, match="No person 2"):
+        _ = people[2]
+    with pytest.raises(PoseDataError, match="outside"):
+        PeopleResult(dict(people), 4, people.fps, people.image_size)
+    with pytest.raises(PoseDataError, match="positive"):
+        PeopleResult({0: people[1]}, 12, people.fps, people.image_size)
