@@ -19,6 +19,7 @@ import numpy as np
 from posemachines.analysis.action_report import action_row_labels, actions_section
 from posemachines.analysis.angles import joint_angles, resolve_angle_name
 from posemachines.analysis.falls import FallEvent, detect_falls
+from posemachines.analysis.gait_report import FLOOR_METHOD, gait_section, world_up
 from posemachines.analysis.reps import count_repetitions
 from posemachines.analysis.vertical import VERTICAL_JOINTS, estimate_up
 from posemachines.errors import PoseDataError
@@ -150,28 +151,34 @@ def analyze_result(
     actions: bool = False,
     action_weights: Path | str | None = None,
     strict: bool = False,
+    gait: bool = True,
 ) -> AnalysisReport:
     """The AnalysisReport of `result` (write it with `report_json.write_analysis`).
 
     reps: an angle name (or a joint like 'LKnee') whose repetitions to count, or None.
     min_fall_confidence: report falls at or above this confidence, 0..1.
     actions: recognise actions (`analysis.actions`) with `action_weights` (a path; default
-    shipped). strict: raise PoseDataError when an analysis cannot run (too few frames, missing
-    joints) instead of recording it as Skipped(reason).
+    shipped). gait: cadence, steps and speed from the foot contacts (for a result with a
+    `world`; none without). Up (against gravity) is the floor's normal when the result is in
+    the world frame, else estimated from the body (`analysis.vertical`). strict: raise
+    PoseDataError when an analysis cannot run (too few frames, missing joints) instead of
+    recording it as Skipped(reason).
     """
     if result.num_frames == 0:
         raise PoseDataError("The result holds no poses to analyse.")
     poses, confidence = poses_in_joint_order(result)
     seen = confidence[:, [JOINTS16_NAMES.index(j) for j in VERTICAL_JOINTS]] >= MIN_CONFIDENCE
     vertical = estimate_up(poses[seen.all(axis=1)])
-    up = vertical.up
+    floor_up = world_up(result)
+    up = vertical.up if floor_up is None else floor_up
+    method = vertical.method if floor_up is None else FLOOR_METHOD
     return AnalysisReport(
         generator=f"posemachines {__version__}", source=result.source,
         fps=float(result.fps),
         frame_indices=tuple(int(i) for i in result.frame_indices),
         timestamps_s=tuple(round(float(t), 4) for t in result.timestamps_s),
         vertical=VerticalSection(
-            up_camera=tuple(round(float(v), 4) for v in vertical.up), method=vertical.method,
+            up_camera=tuple(round(float(v), 4) for v in up), method=method,
             upright_fraction=round(vertical.upright_fraction, 3),
             spread_deg=None if math.isnan(vertical.spread_deg)
             else round(vertical.spread_deg, 2),
@@ -183,6 +190,8 @@ def analyze_result(
             poses, confidence, result, up, reps)),
         actions=_run(strict, lambda: actions_section(poses, result, up, action_weights))
         if actions else None,
+        gait=_run(strict, lambda: gait_section(result))
+        if gait and result.world is not None else None,
     )
 
 

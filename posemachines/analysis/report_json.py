@@ -2,7 +2,7 @@
 
 The document holds the shared fields ("format", "version", "generator", "source", "fps",
 "num_frames", "frame_indices", "timestamps_s", "vertical") and one key per analysis that ran
-("angles", "falls", "reps", "actions"); an analysis that was skipped holds
+("angles", "falls", "reps", "actions", "gait"); an analysis that was skipped holds
 {"skipped": "<reason>"}. docs/analysis.md and docs/actions.md document the fields; the key
 order below is the order in the file.
 """
@@ -25,6 +25,7 @@ from posemachines.structures.analysis import (
     AngleSummary,
     FallEventReport,
     FallsSection,
+    GaitSection,
     RepsSection,
     Skipped,
     VerticalSection,
@@ -49,7 +50,8 @@ def report_to_json(report: AnalysisReport) -> dict[str, Any]:
     }
     sections: tuple[tuple[str, object, Callable[[Any], dict[str, Any]]], ...] = (
         ("angles", report.angles, _angles_json), ("falls", report.falls, _falls_json),
-        ("reps", report.reps, _reps_json), ("actions", report.actions, _actions_json))
+        ("reps", report.reps, _reps_json), ("actions", report.actions, _actions_json),
+        ("gait", report.gait, _gait_json))
     for key, section, to_json in sections:
         if isinstance(section, Skipped):
             document[key] = {"skipped": section.reason}
@@ -107,6 +109,15 @@ def _actions_json(section: ActionsSection) -> dict[str, Any]:
     }
 
 
+def _gait_json(section: GaitSection) -> dict[str, Any]:
+    return {
+        "num_steps": section.num_steps, "cadence_steps_per_min": section.cadence_steps_per_min,
+        "step_length": section.step_length, "stride_length": section.stride_length,
+        "walking_speed": section.walking_speed, "length_unit": section.length_unit,
+        "stance_fraction": dict(section.stance_fraction),
+    }
+
+
 def report_from_json(document: dict[str, Any]) -> AnalysisReport:
     """The AnalysisReport of an analysis.json document; PoseDataError if it is not one."""
     if not isinstance(document, dict) or document.get("format") != FORMAT_NAME:
@@ -125,6 +136,7 @@ def report_from_json(document: dict[str, Any]) -> AnalysisReport:
             falls=_section(document.get("falls"), _falls_from_json),
             reps=_section(document.get("reps"), _reps_from_json),
             actions=_section(document.get("actions"), _actions_from_json),
+            gait=_section(document.get("gait"), lambda value: GaitSection(**value)),
         )
     except (KeyError, TypeError) as error:
         raise PoseDataError(f"The {FORMAT_NAME} document has a bad or missing field "

@@ -149,6 +149,23 @@ class ActionsSection:
 
 
 @dataclass(frozen=True)
+class GaitSection:
+    """Gait from the foot contacts in the world frame (`world.gait`): num_steps (heel strikes);
+    cadence_steps_per_min; step_length and stride_length in `length_unit`; walking_speed in
+    `length_unit` per second; length_unit: 'm' when the person's height was given, else 'leg
+    lengths'; stance_fraction: per contact joint, the share of a gait cycle in contact. None
+    where fewer than two strikes (or a whole cycle) were seen. Values to 3 decimals."""
+
+    num_steps: int
+    cadence_steps_per_min: float | None
+    step_length: float | None
+    stride_length: float | None
+    walking_speed: float | None
+    length_unit: str
+    stance_fraction: Mapping[str, float | None]
+
+
+@dataclass(frozen=True)
 class AnalysisReport:
     """The analyses of one PoseResult; a section is None when not asked for, Skipped when it
     could not run.
@@ -167,6 +184,7 @@ class AnalysisReport:
     falls: FallsSection | Skipped | None = None
     reps: RepsSection | Skipped | None = None
     actions: ActionsSection | Skipped | None = None
+    gait: GaitSection | Skipped | None = None
 
     @property
     def num_frames(self) -> int:

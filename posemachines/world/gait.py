@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from posemachines.arrays import true_runs
 from posemachines.errors import PoseInputError
 from posemachines.world.contacts import Contacts
 
@@ -53,13 +54,25 @@ def gait_metrics(
     contacts: Contacts, joints_world_mm: np.ndarray, metric: bool = False,
 ) -> GaitMetrics:
     """Gait of world joints (T, J, 3) mm (Y up; joint 0 the root) with their `contacts`."""
+    return gait_from_flags(contacts.in_contact, contacts.joints, contacts.names, joints_world_mm,
+                           contacts.fps, contacts.leg_length_mm, metric)
+
+
+def gait_from_flags(
+    in_contact: np.ndarray, contact_joints: tuple[int, ...], names: tuple[str, ...],
+    joints_world_mm: np.ndarray, fps: float, leg_length_mm: float, metric: bool = False,
+) -> GaitMetrics:
+    """Gait of world joints (T, J, 3) mm from contact flags (T, F) of `contact_joints` (their
+    `names`); fps of the frames; leg_length_mm: the length unit when not `metric`."""
     joints = np.asarray(joints_world_mm, dtype=np.float64)
-    if joints.ndim != 3 or len(joints) != len(contacts.in_contact):
+    flags = np.asarray(in_contact, dtype=bool)
+    if joints.ndim != 3 or flags.ndim != 2 or len(joints) != len(flags):
         raise PoseInputError("gait_metrics needs world joints (T, J, 3) matching the contacts.")
-    fps, root = contacts.fps, joints[:, 0]
+    root = joints[:, 0]
     strikes = []  # (frame, column, footprint xz)
-    for column, joint in enumerate(contacts.joints):
-        for start, stop in contacts.spans(column):
+    for column, joint in enumerate(contact_joints):
+        starts, stops = true_runs(flags[:, column])
+        for start, stop in zip(starts, stops, strict=True):
             if start > 0:
                 spot = np.median(joints[start:stop, joint][:, [0, 2]], axis=0)
                 strikes.append((start, column, spot))
@@ -75,18 +88,18 @@ def gait_metrics(
             steps.append(float(abs((p1 - p0) @ travel) / np.linalg.norm(travel)))
     stride_lengths, stride_times = [], []
     stance, swing = {}, {}
-    for column, name in enumerate(contacts.names):
+    for column, name in enumerate(names):
         own = [s for s in strikes if s[1] == column]
         for (f0, _, p0), (f1, _, p1) in zip(own[:-1], own[1:], strict=True):
             stride_lengths.append(float(np.linalg.norm(p1 - p0)))
             stride_times.append((f1 - f0) / fps)
         if len(own) >= 2:
-            stance[name] = float(contacts.in_contact[own[0][0]:own[-1][0], column].mean())
+            stance[name] = float(flags[own[0][0]:own[-1][0], column].mean())
         else:
             stance[name] = float("nan")
         swing[name] = 1.0 - stance[name]
 
-    scale = 1000.0 if metric else contacts.leg_length_mm
+    scale = 1000.0 if metric else leg_length_mm
     unit = "m" if metric else "leg lengths"
     stride = _nan_median(stride_lengths)
     stride_time = _nan_median(stride_times)
