@@ -11,9 +11,12 @@ import pytest
 from posemachines.batch import VideoOptions
 from posemachines.cli.infer import sample_video_path
 
-#: JSON only and no test-time correction: the batch machinery is under test, not the poses.
-FAST = VideoOptions(formats=("json",), correction="none")
-FAST_ARGS = ["--format", "json", "--correction", "none"]
+#: JSON only, the lite detector, no test-time correction: the batch machinery is under test,
+#: not the poses.
+FAST = VideoOptions(formats=("json",), correction="none", detector="blazepose-lite")
+FAST_ARGS = ["--format", "json", "--correction", "none", "--detector", "blazepose-lite"]
+#: Frames of each clip in `sample_clips`.
+SAMPLE_FRAMES = 6
 
 
 def cut_clip(source: Path, target: Path, frames: int, scale: float = 0.5) -> Path:
@@ -37,10 +40,11 @@ def cut_clip(source: Path, target: Path, frames: int, scale: float = 0.5) -> Pat
 
 @pytest.fixture(scope="session")
 def sample_clips(tmp_path_factory) -> Path:
-    """A folder with the shipped 5-frame sample twice (a.mp4, b.mp4)."""
+    """A folder with the first SAMPLE_FRAMES frames of the shipped sample, at half size, twice
+    (a.mp4, b.mp4)."""
     folder = tmp_path_factory.mktemp("clips")
-    for name in ("a.mp4", "b.mp4"):
-        shutil.copy(sample_video_path(), folder / name)
+    cut_clip(sample_video_path(), folder / "a.mp4", SAMPLE_FRAMES)
+    shutil.copy(folder / "a.mp4", folder / "b.mp4")
     return folder
 
 

@@ -18,7 +18,7 @@ import pytest
 from posemachines.batch import STATUS_NAME, run_batch
 from posemachines.batch.status import VideoRecord
 from posemachines.cli import main
-from tests.batch.conftest import FAST, FAST_ARGS
+from tests.batch.conftest import FAST, FAST_ARGS, SAMPLE_FRAMES
 
 
 def status_rows(out: Path) -> dict[str, dict[str, str]]:
@@ -58,7 +58,7 @@ def test_corrupt_video_fails_alone_and_the_rest_complete(mixed_batch, capsys):
     assert rows["broken"]["error"] in captured.err
     assert "3 videos: 2 done, 1 failed" in captured.out
     for name in ("a", "b"):
-        assert rows[name]["frames"] == "5" and rows[name]["attempts"] == "1"
+        assert rows[name]["frames"] == str(SAMPLE_FRAMES) and rows[name]["attempts"] == "1"
         assert rows[name]["worker"].startswith("pid ")
         assert json_frames(out / name) == int(rows[name]["poses"]) > 0
     assert sorted(p.name for p in out.iterdir() if not p.name.startswith(".")) == [
