@@ -50,6 +50,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--time-reversal", action="store_true",
                         help="average every lift with that of the clip played backwards "
                              "(test-time augmentation; twice the lifting time)")
+    parser.add_argument("--causal", action="store_true",
+                        help="mocap protocols: the live (causal) pipeline against the offline "
+                             "one, row by row (docs/live.md)")
     parser.add_argument("--out", type=Path, default=Path("report.md"),
                         help="report path; .md, .csv and .json are written (default report.md)")
     parser.add_argument("--device", default="cpu")
@@ -76,6 +79,7 @@ def _run(args: argparse.Namespace) -> int:
         input_source=args.input_source, correction=args.correction, stride=args.stride,
         camera_shift=args.camera_shift, cameras_per_take=args.cameras_per_take, seed=args.seed,
         fixtures=args.fixtures, flip_test=args.flip_test, time_reversal=args.time_reversal,
+        causal=args.causal,
         device=args.device, progress=args.progress, weights_label=str(weights),
     )
     report = evaluate(model, args.protocol, args.data, options)

@@ -162,7 +162,7 @@ class CausalGeometricCorrector:
             self.break_motion()
             return CausalFrame(reference.astype(np.float32), translation, False, 0.0)
         anchor = reference + translation
-        points = self._solve(anchor, uv, weights, f, time_s)
+        points = self._solve(anchor, translation, uv, weights, f, time_s)
         pose = points - points[:1]
         if self.bone_lengths_mm is not None and config.per_video_skeleton:
             pose = repose(pose, self.bone_lengths_mm)
@@ -178,13 +178,15 @@ class CausalGeometricCorrector:
         kept = bool(np.isfinite(pose).all() and error_after < allowed)
         if not kept:
             pose, placed = reference, translation
-        self._recent.append((time_s, pose + placed))
+        self._recent.append((time_s, pose))
         return CausalFrame(pose.astype(np.float32), placed,
                            kept, float(np.linalg.norm(pose - reference, axis=-1).max()))
 
-    def _solve(self, anchor: np.ndarray, uv: np.ndarray, weights: np.ndarray, f: np.ndarray,
-               time_s: float) -> np.ndarray:
-        """Joints (16, 3) mm, camera frame, minimising the window's energy (module doc)."""
+    def _solve(self, anchor: np.ndarray, translation: np.ndarray, uv: np.ndarray,
+               weights: np.ndarray, f: np.ndarray, time_s: float) -> np.ndarray:
+        """Joints (16, 3) mm, camera frame, minimising the window's energy (module doc); the
+        acceleration prior acts on the root-relative pose placed at this frame's `translation`
+        (the root's own depth jitters from frame to frame, which is not the body's motion)."""
         config = self.config.geometric
         seen = weights > 0
         size = np.linalg.norm(np.ptp(uv[seen], axis=0)) if seen.sum() > 1 else 1.0
@@ -192,6 +194,8 @@ class CausalGeometricCorrector:
         ratio = np.array([1.0, 1.0, config.depth_sigma_ratio])
         inv_var_pose = (ratio[None] * self.pose_sigma_mm[:, None]) ** -2.0  # (16, 3)
         prediction, accel_weight = self._prediction(time_s)
+        if prediction is not None:
+            prediction = prediction + translation
         points = anchor.copy()
         centred = uv - self.centre_px
         for _ in range(self.config.gauss_newton_steps):
@@ -214,8 +218,8 @@ class CausalGeometricCorrector:
         return points
 
     def _prediction(self, time_s: float) -> tuple[np.ndarray | None, float]:
-        """Where the last two outputs' motion puts the joints at time_s, and the acceleration
-        prior's weight (its sigma, per second^2 as offline, spread over the frame gaps)."""
+        """Where the last two outputs' motion puts the root-relative joints at time_s, and the
+        acceleration prior's weight (its sigma, per second^2 as offline, over the frame gaps)."""
         config = self.config.geometric
         if len(self._recent) < 2 or config.temporal_weight <= 0:
             return None, 0.0

@@ -13,7 +13,9 @@ class EvaluationOptions:
     mocap protocols' camera_shift / cameras_per_take / seed; fixtures: the folder of real lab
     frames for cross-mocap (None = `default_fixtures_dir()`, skipped when absent); flip_test /
     time_reversal: average every lift with that of the mirrored 2D / of the clip played
-    backwards (`lifting.lift_detections`); weights_label for the report."""
+    backwards (`lifting.lift_detections`); causal: on a mocap protocol, score the live (causal)
+    pipeline against the offline one instead (`evaluation.causal`); weights_label for the
+    report."""
 
     input_source: str = "gt"
     correction: str = "none"
@@ -24,6 +26,7 @@ class EvaluationOptions:
     fixtures: Path | None = None
     flip_test: bool = False
     time_reversal: bool = False
+    causal: bool = False
     device: str = "cpu"
     progress: bool = True
     weights_label: str | None = None

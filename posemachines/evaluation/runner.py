@@ -27,6 +27,7 @@ from posemachines.data.videopose3d import (
     read_videopose3d_2d_raw,
 )
 from posemachines.errors import PoseDataError, PoseInputError
+from posemachines.evaluation.causal import evaluate_causal
 from posemachines.evaluation.lifting import check_pose_lifter, lift_detections
 from posemachines.evaluation.metrics import mpjpe, pa_mpjpe
 from posemachines.evaluation.mocap_protocols import evaluate_mocap
@@ -64,6 +65,10 @@ def evaluate(
     create_corrector(options.correction, model)  # an unknown method fails before any work
     check_pose_lifter(model, "The model")
     protocol = get_protocol(protocol_name)
+    if options.causal:
+        if not isinstance(protocol, MocapProtocol):
+            raise PoseInputError(f"--causal runs on the mocap protocols, not {protocol.name}.")
+        return evaluate_causal(model, protocol, Path(data), options)
     if isinstance(protocol, MocapProtocol):
         return evaluate_mocap(model, protocol, Path(data), options)
     return evaluate_dataset(model, protocol, Path(data), options)
