@@ -14,11 +14,19 @@ from posemachines.cli.progress import FrameProgress
 from posemachines.errors import PoseDataError, PoseInputError
 from posemachines.structures import PoseResult
 
-SAMPLE_VIDEO = "mmpose_demo.mp4"
+SAMPLE_VIDEO = "squat_front_gmdcsa.mp4"
+#: What `demo` writes, in the order a newcomer should open it: file name -> what it shows.
+DEMO_GUIDE: tuple[tuple[str, str], ...] = (
+    ("overlay.mp4", "the video with the detected 2D skeleton drawn on it"),
+    ("skeleton3d.mp4", "the video beside the 3D skeleton, seen from the front and orbiting"),
+    ("viewer.html", "the 3D motion in any browser, offline: drag to turn, scroll to zoom"),
+    ("poses3d.json", "the numbers: 16 joints per frame in mm (docs/poses3d_schema.md)"),
+    ("motion.bvh", "the motion as an animation for Blender and other 3D tools"),
+)
 
 
 def sample_video_path() -> Path:
-    """The short street clip shipped for the demo (Apache-2.0, see assets/sample/README.md)."""
+    """The 3.4 s squat clip shipped for the demo (MIT, see assets/sample/README.md)."""
     return Path(str(resources.files("posemachines") / "assets" / "sample" / SAMPLE_VIDEO))
 
 
@@ -74,7 +82,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     _add_pipeline_options(infer)
     infer.set_defaults(func=run_infer)
 
-    demo = subparsers.add_parser("demo", help="run `infer` on the shipped sample video")
+    demo = subparsers.add_parser(
+        "demo", help="run `infer` on the shipped sample video (a man squatting, 3 s)")
     _add_pipeline_options(demo)
     demo.set_defaults(func=run_demo, input=None, keypoints=None, fps=30.0)
 
@@ -89,7 +98,19 @@ def _formats(spec: str) -> tuple[str, ...]:
 
 def run_demo(args: argparse.Namespace) -> int:
     args.input = sample_video_path()
-    return run_infer(args)
+    args.out = args.out or Path("posemachines_out") / args.input.stem
+    code = run_infer(args)
+    print(demo_guide(args.out))
+    return code
+
+
+def demo_guide(out_dir: Path) -> str:
+    """Which of the files in `out_dir` to open, and what each shows (those that exist)."""
+    lines = [f"Open in {out_dir}:"]
+    lines += [f"  {name:<15} {what}" for name, what in DEMO_GUIDE if (out_dir / name).is_file()]
+    lines.append("Your own video: posemachines infer VIDEO (--analyze adds joint angles and "
+                 "actions)")
+    return "\n".join(lines)
 
 
 def run_infer(args: argparse.Namespace) -> int:

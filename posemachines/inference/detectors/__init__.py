@@ -1,7 +1,10 @@
 """2D pose detectors behind one interface (`PoseDetector`), made by name with `create_detector`.
 
-Names: blazepose-lite (default, bundled), blazepose-full (bundled), blazepose-heavy (not
-bundled: pass model_dir=... or set $POSEMACHINES_BLAZEPOSE_HEAVY).
+Names: blazepose-full (default, bundled), blazepose-lite (bundled), blazepose-heavy (not
+bundled: pass model_dir=... or set $POSEMACHINES_BLAZEPOSE_HEAVY). The default was chosen by
+measurement (benchmarks/bench_detector.py, docs/detector.md): full scores best on the annotated
+people and agrees best with MediaPipe's own pipeline; lite is ~30 % faster but folds hard poses
+(a woman seen from behind, shoulders into one line); heavy is 3x slower and no more accurate.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from posemachines.inference.detectors.base import Detection2D, PoseDetector, Roi
 from posemachines.inference.detectors.blazepose import BlazePoseDetector
 
 DETECTOR_NAMES: tuple[str, ...] = ("blazepose-lite", "blazepose-full", "blazepose-heavy")
-DEFAULT_DETECTOR = "blazepose-lite"
+DEFAULT_DETECTOR = "blazepose-full"
 
 __all__ = [
     "DEFAULT_DETECTOR",
