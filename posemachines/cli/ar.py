@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -17,6 +17,7 @@ from posemachines.structures import PoseResult
 
 if TYPE_CHECKING:
     from posemachines.ar import BodyMask
+    from posemachines.inference.frames import FrameSource
 
 DEFAULT_EFFECTS = "crown,cape"
 
@@ -44,7 +45,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run_ar(args: argparse.Namespace) -> int:
-    from posemachines.ar import AR_NAME, describe_effects, effect_names, write_ar_video
+    from posemachines.ar import describe_effects, effect_names
     from posemachines.inference.estimator import Estimator, PartialResultError
     from posemachines.inference.frames import open_frames
 
@@ -65,20 +66,31 @@ def run_ar(args: argparse.Namespace) -> int:
             result = estimator.predict_video(source, on_frame=bar.update)
         except PartialResultError as error:
             failure, result = error, error.result
-    result = with_camera(result, args.focal_px)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    path = out_dir / AR_NAME
-    masks = person_masks(args.detector) if args.mask else None
-    with FrameProgress(len(source), f"{args.input.stem} AR") as bar:
-        count = write_ar_video((frame.rgb for frame in source), result, path, effects,
-                               masks=masks, num_frames=len(source) or None,
-                               on_frame=bar.update)
+    path = write_ar_output(with_camera(result, args.focal_px), source, out_dir,
+                           args.detector if args.mask else None, effects)
     wall = time.perf_counter() - started
-    print(f"{count} frames, person found in {result.num_frames}, effects "
+    print(f"{len(source)} frames, person found in {result.num_frames}, effects "
           f"{','.join(effects)}, {wall:.1f} s -> {path}")
     if failure is not None:
         raise PoseInputError(f"{failure} (the {result.num_frames} frames before were written)")
     return 0
+
+
+def write_ar_output(result: PoseResult, source: FrameSource, out_dir: Path,
+                    detector_name: str | None, effects: str | Sequence[str] = DEFAULT_EFFECTS
+                    ) -> Path:
+    """ar.mp4 in `out_dir`: `effects` on the video `source`, hidden by the person mask of a
+    second pass of BlazePose `detector_name` (None: by the body proxy alone); its path."""
+    from posemachines.ar import AR_NAME, write_ar_video
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    path = out_dir / AR_NAME
+    with FrameProgress(len(source), "AR") as bar:
+        write_ar_video((frame.rgb for frame in source), with_camera(result), path, effects,
+                       masks=person_masks(detector_name) if detector_name else None,
+                       num_frames=len(source) or None,
+                       on_frame=bar.update)
+    return path
 
 
 def with_camera(result: PoseResult, focal_px: float | None = None) -> PoseResult:

@@ -38,7 +38,8 @@ def _add_pipeline_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", type=Path, default=None,
                         help="output folder (default: ./posemachines_out/<input name>)")
     parser.add_argument("--format", default="all",
-                        help=f"comma-separated outputs: {','.join(OUTPUT_FORMATS)} (default all)")
+                        help=f"comma-separated outputs: {','.join(OUTPUT_FORMATS)},ar (default all "
+                             "but ar: AR props, `posemachines ar`)")
     parser.add_argument("--detector", choices=DETECTOR_NAMES, default=DEFAULT_DETECTOR)
     parser.add_argument("--weights", default=None,
                         help="lifter: a shipped name, 'mocap' (default; non-commercial terms) "
@@ -126,6 +127,8 @@ def run_infer(args: argparse.Namespace) -> int:
     name = (args.input or args.keypoints).stem
     out_dir = args.out or Path("posemachines_out") / name
     formats = _formats(args.format)
+    ar_video = "ar" in formats
+    formats = tuple(name for name in formats if name != "ar")
     if args.max_people < 1:
         raise PoseInputError(f"--max-people must be at least 1, got {args.max_people}.")
     if args.max_people > 1:
@@ -153,6 +156,12 @@ def run_infer(args: argparse.Namespace) -> int:
     labels = _analysis_labels(result, out_dir) if args.analyze else None
     frames = (lambda: (frame.rgb for frame in source)) if source is not None else None
     written = write_outputs(result, out_dir, formats, frames=frames, labels=labels)
+    if ar_video:
+        from posemachines.cli.ar import write_ar_output
+
+        if source is None:
+            raise PoseInputError("--format ar draws on the video: give it as INPUT.")
+        written = [*written, write_ar_output(result, source, out_dir, args.detector)]
     wall = time.perf_counter() - started
     total = result.num_frames + len(result.missing_frames)
     correction = describe(result.correction) if result.correction else "no correction"

@@ -1,0 +1,87 @@
+"""AR rendering speed at 720p: props built, rasterised, occluded by the mask and composited.
+
+The clip (default: the shipped 1280x720 squat clip) is run through the Estimator and BlazePose's
+person masks first (not timed); its frames are decoded into memory. Then, per frame:
+
+- baseline: numpy's alpha composite of one full-frame premultiplied RGBA layer onto the frame
+  (float32, the least a software rasteriser written in numpy must do after drawing), no
+  triangle drawn;
+- `ArCompositor.render` (moderngl on Mesa's llvmpipe) for the effect sets below, with the mask.
+
+The table gives ms per frame, frames per second and the time as a ratio of the baseline's.
+
+    python benchmarks/bench_ar.py [--data ../shared/data] [--frames 60]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import time
+from pathlib import Path
+
+import numpy as np
+
+from posemachines.ar import ArCompositor
+from posemachines.cli.ar import person_masks, with_camera
+from posemachines.inference.estimator import Estimator
+from posemachines.inference.frames import open_frames
+
+CLIP = "media/squat_sit_stand_front_gmdcsa.mp4"
+EFFECT_SETS = ("crown,cape", "glasses,gloves", "glow,footprints", "wings,flames",
+               "helmet,armour,trail")
+
+
+def numpy_composite(frame: np.ndarray, layer: np.ndarray) -> np.ndarray:
+    """frame (H, W, 3) uint8 <- premultiplied layer (H, W, 4) uint8, in float32."""
+    rgba = layer.astype(np.float32) / 255.0
+    out = rgba[..., :3] * 255.0 + frame.astype(np.float32) * (1.0 - rgba[..., 3:])
+    return np.clip(out, 0, 255).astype(np.uint8)
+
+
+def time_per_frame(step, frames: list[tuple[int, np.ndarray]], repeats: int = 2) -> float:
+    """Best of `repeats` passes over the frames, ms per frame."""
+    best = np.inf
+    for _ in range(repeats):
+        started = time.perf_counter()
+        for index, frame in frames:
+            step(index, frame)
+        best = min(best, (time.perf_counter() - started) / len(frames) * 1000.0)
+    return best
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, default=Path(os.environ.get(
+        "POSEMACHINES_SHARED_DATA", Path(__file__).resolve().parents[2] / "shared" / "data")))
+    parser.add_argument("--frames", type=int, default=60)
+    args = parser.parse_args()
+    path = args.data / CLIP
+    source = open_frames(path)
+    result = with_camera(Estimator().predict_video(source))
+    mask_of = person_masks("blazepose-lite")
+    frames, masks = [], {}
+    for frame in source:
+        masks[frame.index] = mask_of(frame.index, frame.rgb)
+        if frame.index < args.frames:
+            frames.append((frame.index, frame.rgb))
+    height, width = frames[0][1].shape[:2]
+    layer = np.random.default_rng(0).integers(0, 255, (height, width, 4), dtype=np.uint8)
+    baseline = time_per_frame(lambda i, f: numpy_composite(f, layer), frames)
+    print(f"{path.name}: {width}x{height}, {len(frames)} frames, llvmpipe threads "
+          f"{os.environ.get('LP_NUM_THREADS', 'all cores')}")
+    print(f"| {'what':<46} | ms/frame | frames/s | vs baseline |")
+    print(f"|{'-' * 48}|---------:|---------:|------------:|")
+    print(f"| {'numpy float composite of a 720p layer (baseline)':<46} | {baseline:8.1f} | "
+          f"{1000 / baseline:8.1f} | {1.0:11.2f} |")
+    for effects in EFFECT_SETS:
+        compositor = ArCompositor(result, effects, len(source))
+        compositor.render(frames[0][0], frames[0][1], masks.get(frames[0][0]))  # GL warm-up
+        ms = time_per_frame(lambda i, f, c=compositor: c.render(i, f, masks.get(i)), frames)
+        compositor.close()
+        label = f"ArCompositor.render: {effects}"
+        print(f"| {label:<46} | {ms:8.1f} | {1000 / ms:8.1f} | {ms / baseline:11.2f} |")
+
+
+if __name__ == "__main__":
+    main()
