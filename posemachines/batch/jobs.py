@@ -21,6 +21,8 @@ from posemachines.export.writer import OUTPUT_FORMATS
 from posemachines.inference.detectors import DEFAULT_DETECTOR, DETECTOR_NAMES
 from posemachines.inference.frames import VIDEO_EXTENSIONS
 
+#: Where the workers run: local processes, or actors on Ray (`batch.ray_pool`).
+BACKENDS: tuple[str, ...] = ("local", "ray")
 _GLOB_CHARS = re.compile(r"[*?\[]")
 _UNSAFE_NAME_CHARS = re.compile(r"[^A-Za-z0-9._-]+")
 

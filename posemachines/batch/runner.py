@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from posemachines.batch.events import BatchProgress
-from posemachines.batch.jobs import VideoJob, VideoOptions, collect_jobs
+from posemachines.batch.jobs import BACKENDS, VideoJob, VideoOptions, collect_jobs
 from posemachines.batch.local_pool import LocalPool
 from posemachines.batch.ray_pool import run_ray
 from posemachines.batch.status import (
@@ -42,7 +42,6 @@ from posemachines.batch.video import (
 )
 from posemachines.errors import PoseDataError, PoseInputError
 
-BACKENDS: tuple[str, ...] = ("local", "ray")
 LOCK_NAME = ".batch.lock"
 
 

@@ -14,14 +14,14 @@ from typing import TYPE_CHECKING
 
 from tqdm import tqdm
 
-if TYPE_CHECKING:  # the batch package loads torch: imported by the handler, on use
-    from posemachines.batch import VideoRecord
+if TYPE_CHECKING:  # the pipeline loads on use, in the handler
+    from posemachines.batch.status import VideoRecord
 
 EXIT_SOME_FAILED = 1
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    from posemachines.batch.runner import BACKENDS
+    from posemachines.batch.jobs import BACKENDS
     from posemachines.correction.correctors import CORRECTION_METHODS
     from posemachines.export.writer import OUTPUT_FORMATS
     from posemachines.inference.detectors import DEFAULT_DETECTOR, DETECTOR_NAMES
@@ -108,8 +108,9 @@ class BatchBars:
 
 
 def run_batch_command(args: argparse.Namespace) -> int:
-    from posemachines.batch import VideoOptions, run_batch
+    from posemachines.batch.jobs import VideoOptions
     from posemachines.batch.manifest import parse_formats
+    from posemachines.batch.runner import run_batch
 
     options = VideoOptions(
         detector=args.detector, correction=args.correction, focal_px=args.focal_px,
