@@ -93,7 +93,7 @@ def add_scene(result: PoseResult) -> PoseResult:
         probability=np.stack([np.where(right_down, 0.9, 0.2), np.where(right_down, 0.1, 0.8)],
                              axis=1))
     world = WorldPose(frame="world", joints_mm=joints_world, contacts=contacts,
-                      camera_height_mm=1600.0, pitch_deg=-10.0, roll_deg=0.0,
+                      camera_height_mm=1600.0, pitch_deg=10.0, roll_deg=0.0,
                       warnings=("A test warning.",))
     return dataclasses.replace(result, root_translation_mm=root_camera, camera=camera,
                                world=world)

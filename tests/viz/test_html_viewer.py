@@ -99,7 +99,7 @@ def test_world_page_inlines_the_walk_and_its_footprints(world_result):
     np.testing.assert_allclose(first["xyz"], world_result.world.joints_mm[0, 3] * [-1, -1, 1],
                                atol=0.05)
     assert data["video"] == "overlay.mp4"
-    assert data["scene_text"].startswith("camera 1.60 m above the floor, pitch -10 deg")
+    assert data["scene_text"].startswith("camera 1.60 m above the floor, pitch +10 deg")
     assert "A test warning." in data["scene_text"]
 
 
