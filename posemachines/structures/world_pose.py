@@ -53,8 +53,9 @@ class WorldPose:
     when the camera moves, see `warnings`); joints_mm (T, 16, 3) mm absolute in that frame
     (feet locked to the floor while in contact); contacts: None in the camera frame;
     camera_height_mm, pitch_deg (> 0: looking down), roll_deg (> 0: the scene turned clockwise in
-    the image): the static camera above the floor (NaN in the camera frame); metric: lengths are true mm (the person's height was given), not the lifter's scale;
-    warnings: sentences for the user (moving camera, uncertain floor, gaps filled).
+    the image): the static camera above the floor (NaN in the camera frame); metric: lengths
+    are true mm (the person's height was given), not the lifter's scale; warnings: sentences
+    for the user (moving camera, uncertain floor, gaps filled).
     """
 
     frame: str
