@@ -15,6 +15,8 @@ import numpy as np
 STATE_DIM, MEASUREMENT_DIM = 8, 4
 #: 95 % quantile of the chi-square distribution with 4 degrees of freedom (gating).
 CHI2_95_4DOF = 9.4877
+#: The same with 2 degrees of freedom (box centre only).
+CHI2_95_2DOF = 5.9915
 
 
 class BoxKalmanFilter:
@@ -76,4 +78,13 @@ class BoxKalmanFilter:
         projected, projected_cov = self.project(mean, covariance)
         factor = np.linalg.cholesky(projected_cov)
         residual = np.linalg.solve(factor, (boxes - projected).T)
+        return np.sum(residual**2, axis=0)
+
+    def position_distance(self, mean: np.ndarray, covariance: np.ndarray, centres: np.ndarray
+                          ) -> np.ndarray:
+        """Squared Mahalanobis distance (K,) of box centres (K, 2) from the predicted centre
+        (compare with CHI2_95_2DOF)."""
+        projected, projected_cov = self.project(mean, covariance)
+        factor = np.linalg.cholesky(projected_cov[:2, :2])
+        residual = np.linalg.solve(factor, (centres - projected[:2]).T)
         return np.sum(residual**2, axis=0)

@@ -26,7 +26,7 @@ import numpy as np
 from scipy.optimize import linear_sum_assignment
 
 from posemachines.errors import PoseDataError
-from posemachines.tracking.kalman import CHI2_95_4DOF, BoxKalmanFilter
+from posemachines.tracking.kalman import CHI2_95_2DOF, CHI2_95_4DOF, BoxKalmanFilter
 from posemachines.tracking.similarity import (
     FramePeople,
     cosine_matrix,
@@ -41,10 +41,12 @@ class TrackerConfig:
     track waits for its person to come back; min_hits: frames in a row before a new track is
     confirmed (and gets an id); min_score: detection score a person needs to start a track;
     min_similarity: the least IoU/OKS/appearance blend a seen track and a person must reach to
-    match; iou_weight / oks_weight / appearance_weight: the blend (appearance only where both
-    sides have features); duplicate_iou: an unmatched person overlapping a matched one this much
-    is the same person seen twice and starts no track; feature_momentum: how slowly a track's
-    appearance follows new frames."""
+    match; iou_weight / oks_weight / motion_weight / appearance_weight: the blend (motion:
+    exp(-d2 / 8) of the Kalman gating distance d2, about 0.6 for a typical true match;
+    appearance only where both sides have features); duplicate_iou: an unmatched person
+    overlapping a matched one, or the predicted box of a confirmed track that missed this
+    frame, this much starts no track (the same person seen twice, or a track about to take
+    its person back); feature_momentum: how slowly a track's appearance follows new frames."""
 
     fps: float = 30.0
     max_lost_s: float = 2.0
@@ -53,6 +55,7 @@ class TrackerConfig:
     min_similarity: float = 0.15
     iou_weight: float = 0.4
     oks_weight: float = 0.6
+    motion_weight: float = 0.4
     appearance_weight: float = 0.3
     duplicate_iou: float = 0.7
     feature_momentum: float = 0.9
@@ -143,6 +146,7 @@ class PersonTracker:
                                   / (1.0 + cfg.appearance_weight))
         for row, track in enumerate(tracks):
             gate = self.kalman.gating_distance(track.mean, track.covariance, boxes[indices])
+            score[row] += cfg.motion_weight * np.exp(-gate / 8.0)
             score[row, gate > CHI2_95_4DOF] = -1.0
         return score
 
@@ -164,21 +168,23 @@ class PersonTracker:
     def _match_lost(self, boxes: np.ndarray, indices: list[int], taken: set[int]
                     ) -> list[tuple[_Track, int]]:
         """Stage 2: confirmed tracks not matched in stage 1 (lost, or just now unlike their
-        last pose: a person half out of the frame) against the people left, by gated
-        distance to the predicted or last-seen box and by height."""
+        last pose: a person half out of the frame) against the people left, by the gated
+        distance of the box centre to the predicted or last-seen one (the size is left to a
+        height-ratio check: a box changes size abruptly when limbs hide or leave the frame)."""
         tracks = [t for t in self._tracks if t.confirmed and t.key not in taken]
         if not tracks or not indices:
             return []
         candidates = boxes[indices]
         cost = np.full((len(tracks), len(indices)), np.inf)
         for row, track in enumerate(tracks):
-            to_predicted = self.kalman.gating_distance(track.mean, track.covariance, candidates)
+            to_predicted = self.kalman.position_distance(track.mean, track.covariance,
+                                                         candidates[:, :2])
             parked = np.concatenate([track.last_box, np.zeros(4)])
-            to_last = self.kalman.gating_distance(parked, track.covariance, candidates)
+            to_last = self.kalman.position_distance(parked, track.covariance, candidates[:, :2])
             distance = np.minimum(to_predicted, to_last)
             heights = candidates[:, 3] / max(track.last_box[3], 1.0)
             similar_size = (heights > 0.67) & (heights < 1.5)
-            cost[row] = np.where((distance <= CHI2_95_4DOF) & similar_size, distance, np.inf)
+            cost[row] = np.where((distance <= CHI2_95_2DOF) & similar_size, distance, np.inf)
         finite = np.isfinite(cost)
         if not finite.any():
             return []
@@ -206,10 +212,14 @@ class PersonTracker:
     def _start_tracks(self, people: FramePeople, boxes: np.ndarray, free: list[int],
                       matched: list[int]) -> None:
         """Tentative tracks for the unmatched people scoring at least min_score, unless they
-        duplicate a matched person."""
+        duplicate a matched person or sit where a confirmed track that missed this frame is
+        predicted."""
         if not free:
             return
-        overlap = (iou_matrix(boxes[free], boxes[matched]).max(axis=1) if matched
+        taken = [boxes[matched]] + [track.mean[None, :4] for track in self._tracks
+                                    if track.confirmed and track.lost > 0]
+        others = np.concatenate(taken)
+        overlap = (iou_matrix(boxes[free], others).max(axis=1) if len(others)
                    else np.zeros(len(free)))
         for index, duplicate in zip(free, overlap, strict=True):
             weak = people.scores[index] < self.config.min_score

@@ -1,0 +1,270 @@
+"""Several people: identities and 3D on synthetic crowds from real mocap, and frames/s.
+
+    python benchmarks/bench_people.py [--people 2 4 6] [--seeds 3] [--speed-frames 40]
+
+1. Synthetic crowds: N actors from held-out mocap walks (`data.splits`), each turned to walk
+   across a fixed 1280x720 camera (1.6 m high, f = 1000 px), starting alternately left and
+   right (1.5 m out, then every 1.2 m) at depths 4-8 m, so that they cross in front of and
+   behind each other. Their joints
+   are projected to 2D with detector-like noise (`training.augment.add_detector_noise`:
+   jitter, outliers, dropped joints, limb occlusions), 3 % of person-frames missed outright,
+   one-frame ghost detections (2 % of frames), and occlusion: a joint inside the box of a
+   nearer actor is hidden (confidence 0, placed 15 % of the body size off, as a detector
+   guesses) and an actor with over 60 % of the joints hidden is not detected. People are
+   handed to `PersonTracker` in shuffled order without appearance features (pose and motion
+   only). Truth: every actor whose pelvis is in the image and not hidden that way. Reported:
+   IDF1, ID switches, misses, false positives, MOTA (`tracking.metrics`), and per-person MPJPE
+   (mm, root-relative, camera frame) of the several-people pipeline (the tracker's tracks,
+   each lifted by `Estimator.lift_track`) against the single-person pipeline given the same
+   actor's own detections (perfect association), on the frames both hold.
+2. Speed at 720p with 1, 3 and 6 people: frames built from the shipped squat clip's person
+   side by side (one strip per person), through `MultiPersonDetector` + the tracker, and the
+   lift of every track, beside today's single-person `BlazePoseDetector` on the 1-person
+   frames (the baseline, measured in the same run).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import time
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from posemachines.camera import look_at
+from posemachines.data.mocap import MocapClip, load_mocap_npz
+from posemachines.data.splits import is_validation_take
+from posemachines.inference.detection_track import DetectionTrack
+from posemachines.inference.detectors import BlazePoseDetector
+from posemachines.inference.detectors.multi_person import MultiPersonDetector
+from posemachines.inference.estimator import Estimator
+from posemachines.inference.frames import open_frames
+from posemachines.inference.people import NEWCOMER_MIN_SCORE, track_people
+from posemachines.tracking import FramePeople, PersonTracker, TrackerConfig, boxes_from_keypoints
+from posemachines.tracking.metrics import tracking_scores
+from posemachines.tracking.similarity import corners
+from posemachines.training.augment import DetectorNoiseConfig, add_detector_noise
+
+REPO = Path(__file__).resolve().parents[1]
+WIDTH, HEIGHT, FOCAL_PX, FPS = 1280, 720, 1000.0, 30.0
+EYE_MM, TARGET_MM = np.array([0.0, 1600.0, 0.0]), np.array([0.0, 900.0, 6000.0])
+NUM_FRAMES = 120
+HIDDEN_LIMIT, MISS_RATE, GHOST_RATE = 0.6, 0.03, 0.02
+
+
+def walking_clips() -> list[MocapClip]:
+    """Held-out walks at least NUM_FRAMES long (30 fps)."""
+    mocap = load_mocap_npz(REPO / "runs" / "mocap16.npz")
+    return [clip for clip in mocap.clips if "walk" in clip.content and clip.num_frames >= NUM_FRAMES
+            and is_validation_take(clip.source, clip.style, clip.take)]
+
+
+def place(clip: MocapClip, start_x_mm: float, depth_mm: float, rightwards: bool,
+          offset: int) -> np.ndarray:
+    """(NUM_FRAMES, 16, 3) world mm: the clip turned to walk across the view from start_x."""
+    joints = np.asarray(clip.joints_mm[offset:offset + NUM_FRAMES], dtype=np.float64)
+    travel = joints[-1, 0, [0, 2]] - joints[0, 0, [0, 2]]
+    angle = np.arctan2(travel[1], travel[0]) - (0.0 if rightwards else np.pi)
+    c, s = np.cos(angle), np.sin(angle)
+    turn = np.array([[c, 0.0, s], [0.0, 1.0, 0.0], [-s, 0.0, c]])  # about Y, travel -> +-X
+    centred = joints - joints[:1, :1] * np.array([1.0, 0.0, 1.0])
+    return centred @ turn.T + np.array([start_x_mm, 0.0, depth_mm])
+
+
+def to_camera(world_mm: np.ndarray) -> np.ndarray:
+    rotation = look_at(EYE_MM, TARGET_MM)
+    return (world_mm - EYE_MM) @ rotation.T
+
+
+def project(camera_mm: np.ndarray) -> np.ndarray:
+    return FOCAL_PX * camera_mm[..., :2] / camera_mm[..., 2:3] + np.array([WIDTH, HEIGHT]) / 2
+
+
+def make_crowd(clips: list[MocapClip], count: int, rng: np.random.Generator
+               ) -> tuple[np.ndarray, list[FramePeople], list[np.ndarray], np.ndarray]:
+    """Camera-frame truth (A, T, 16, 3) mm, the frames' FramePeople, their true actor per
+    person (-1: ghost) and the truth mask (A, T)."""
+    chosen = rng.choice(len(clips), size=count, replace=False)
+    depths = rng.permutation(np.linspace(4000.0, 8000.0, count))
+    actors = []
+    for rank, index in enumerate(chosen):
+        clip = clips[int(index)]
+        rightwards = rank % 2 == 0
+        offset = int(rng.integers(0, clip.num_frames - NUM_FRAMES + 1))
+        # Walkers in one direction start staggered (1.2 m apart), so they cross those coming
+        # the other way rather than walk in lockstep behind one another.
+        start = (-1 if rightwards else 1) * (1500.0 + 1200.0 * (rank // 2) + rng.uniform(0, 300))
+        actors.append(to_camera(place(clip, start, float(depths[rank]), rightwards, offset)))
+    truth3d = np.stack(actors)
+    clean = project(truth3d)
+    noisy, confidence = add_detector_noise(clean, np.ones(clean.shape[:3], np.float32), rng,
+                                           DetectorNoiseConfig(jitter_frac=(0.005, 0.02)))
+    depth_order = np.argsort(truth3d[:, :, 0, 2], axis=0).T  # (T, A) nearest first
+    in_image = ((clean[:, :, 0, 0] > 0) & (clean[:, :, 0, 0] < WIDTH)
+                & (clean[:, :, 0, 1] > 0) & (clean[:, :, 0, 1] < HEIGHT))
+    size = np.linalg.norm(np.ptp(clean, axis=2), axis=-1)  # (A, T) px
+    truth = in_image.copy()
+    detected = in_image & (rng.random(in_image.shape) >= MISS_RATE)
+    for t in range(NUM_FRAMES):
+        boxes = corners(boxes_from_keypoints(clean[:, t], np.ones((count, 16))))
+        for rank, actor in enumerate(depth_order[t]):
+            hidden = np.zeros(16, dtype=bool)
+            for nearer in depth_order[t, :rank]:
+                x0, y0, x1, y1 = boxes[nearer]
+                xy = clean[actor, t]
+                hidden |= (xy[:, 0] > x0) & (xy[:, 0] < x1) & (xy[:, 1] > y0) & (xy[:, 1] < y1)
+            if hidden.mean() > HIDDEN_LIMIT:
+                truth[actor, t] = detected[actor, t] = False
+            confidence[actor, t, hidden] = 0.0
+            guess = rng.normal(0.0, 0.15 * size[actor, t], (int(hidden.sum()), 2))
+            noisy[actor, t, hidden] += guess
+    frames, owners = [], []
+    for t in range(NUM_FRAMES):
+        present = rng.permutation(np.flatnonzero(detected[:, t]))
+        xy, conf = noisy[present, t], confidence[present, t]
+        owner = present.astype(np.int64)
+        if rng.random() < GHOST_RATE:
+            ghost = noisy[rng.integers(count), t] + rng.uniform(-300, 300, 2)
+            xy, conf = np.concatenate([xy, ghost[None]]), np.concatenate([conf, np.ones((1, 16))])
+            owner = np.append(owner, -1)
+        frames.append(FramePeople(xy, conf, np.full(len(owner), 0.95),
+                                  boxes=boxes_from_keypoints(xy, np.ones(xy.shape[:2]))))
+        owners.append(owner)
+    return truth3d, frames, owners, truth
+
+
+def detection_track(rows: list[tuple[int, np.ndarray, np.ndarray]]) -> DetectionTrack:
+    """A DetectionTrack from (frame, xy (16, 2), confidence (16,)) rows."""
+    frames = np.array([frame for frame, _, _ in rows], dtype=np.int64)
+    seen = set(frames.tolist())
+    return DetectionTrack(
+        xy_px=np.array([xy for _, xy, _ in rows], dtype=np.float32),
+        confidence=np.array([conf for _, _, conf in rows], dtype=np.float32),
+        frame_indices=frames, timestamps_s=frames / FPS,
+        missing_frames=tuple(i for i in range(frames[0], frames[-1]) if i not in seen))
+
+
+def mpjpe(estimator: Estimator, track: DetectionTrack, truth3d: np.ndarray) -> dict[int, float]:
+    """{frame: error mm} of the lifted track against (T, 16, 3) camera-frame truth."""
+    lifted = estimator.lift_track(track, FPS, (WIDTH, HEIGHT), "synthetic", FOCAL_PX)
+    target = truth3d[track.frame_indices] - truth3d[track.frame_indices][:, :1]
+    errors = np.linalg.norm(lifted.pose3d_mm - target, axis=-1).mean(axis=-1)
+    return dict(zip(track.frame_indices.tolist(), errors.tolist(), strict=True))
+
+
+def run_crowd(estimator: Estimator, clips: list[MocapClip], count: int, seed: int
+              ) -> dict[str, float]:
+    rng = np.random.default_rng(seed)
+    truth3d, frames, owners, truth = make_crowd(clips, count, rng)
+    tracker = PersonTracker(TrackerConfig(fps=FPS, min_score=NEWCOMER_MIN_SCORE))
+    rows = []
+    for t, (people, owner) in enumerate(zip(frames, owners, strict=True)):
+        reported = {index: track_id for track_id, index in tracker.update(people).items()}
+        rows += [(t, int(owner[i]), reported.get(i, -1)) for i in range(len(owner))]
+        detected = set(owner.tolist())
+        rows += [(t, int(a), -1) for a in np.flatnonzero(truth[:, t]) if a not in detected]
+    scores = tracking_scores(*np.array(rows).T)
+    ours, single = [], []
+    for history in tracker.histories().values():
+        actors = [int(owners[t][i]) for t, i in history]
+        actor = max(set(actors), key=actors.count)
+        if actor < 0:
+            continue
+        mine = [(t, frames[t].xy_px[i], frames[t].confidence[i]) for t, i in history
+                if owners[t][i] == actor]
+        alone = [(t, frames[t].xy_px[i], frames[t].confidence[i]) for t in range(NUM_FRAMES)
+                 for i in np.flatnonzero(owners[t] == actor)]
+        errors = mpjpe(estimator, detection_track(mine), truth3d[actor])
+        reference = mpjpe(estimator, detection_track(alone), truth3d[actor])
+        common = sorted(set(errors) & set(reference))
+        ours += [errors[t] for t in common]
+        single += [reference[t] for t in common]
+    return {"idf1": scores.idf1, "switches": scores.id_switches, "misses": scores.misses,
+            "false": scores.false_positives, "true": scores.num_true, "mota": scores.mota,
+            "mpjpe": float(np.mean(ours)), "mpjpe_single": float(np.mean(single))}
+
+
+def strip_frames(count: int, num_frames: int) -> list[np.ndarray]:
+    """1280x720 frames with `count` copies of the squat clip's person side by side."""
+    source = open_frames(REPO / "posemachines" / "assets" / "sample" / "mmpose_demo.mp4")
+    squat = Path(os.environ.get("POSEMACHINES_SHARED_DATA", REPO.parent / "shared" / "data"))
+    clip = squat / "media" / "squat_sit_stand_front_gmdcsa.mp4"
+    if clip.is_file():
+        source = open_frames(clip)
+    frames = []
+    width = WIDTH // count
+    for frame in source:
+        if len(frames) == num_frames:
+            break
+        image = cv2.resize(frame.rgb, (WIDTH, HEIGHT))
+        centre = WIDTH // 2
+        half = min(width, WIDTH) // 2
+        crop = image[:, max(centre - half, 0):max(centre - half, 0) + width]
+        frames.append(np.ascontiguousarray(np.concatenate([crop] * count, axis=1)[:, :WIDTH]
+                                           if count > 1 else image))
+    return frames
+
+
+def run_speed(estimator: Estimator, num_frames: int) -> None:
+    print(f"\nSpeed, 1280x720, {num_frames} frames, blazepose-lite, models loaded, decoding "
+          f"excluded (load average {os.getloadavg()[0]:.1f}):")
+    print("| people | found (mean) | 2D + tracking ms/frame | lift ms/frame | frames/s | "
+          "vs single-person path |")
+    print("|---:|---:|---:|---:|---:|---:|")
+    single_frames = strip_frames(1, num_frames)
+    detector = BlazePoseDetector("lite")
+    started = time.perf_counter()
+    for frame in single_frames:
+        detector.detect(frame)
+    baseline_ms = 1000 * (time.perf_counter() - started) / num_frames
+    print(f"| 1, today's path (baseline) | - | {baseline_ms:.1f} | - | "
+          f"{1000 / baseline_ms:.1f} | 1.00 |")
+    for count in (1, 3, 6):
+        frames = strip_frames(count, num_frames) if count > 1 else single_frames
+        multi = MultiPersonDetector(BlazePoseDetector("lite"), max_people=count,
+                                    redetect_every=10)
+        tracker = PersonTracker(TrackerConfig(fps=FPS, min_score=NEWCOMER_MIN_SCORE))
+        fake = [type("F", (), {"index": i, "timestamp_s": i / FPS, "rgb": f})()
+                for i, f in enumerate(frames)]
+        started = time.perf_counter()
+        tracks, _ = track_people(multi, tracker, fake)
+        detect_ms = 1000 * (time.perf_counter() - started) / num_frames
+        started = time.perf_counter()
+        for track in tracks.values():
+            estimator.lift_track(track, FPS, (WIDTH, HEIGHT), "speed", FOCAL_PX)
+        lift_ms = 1000 * (time.perf_counter() - started) / num_frames
+        found = sum(len(t.frame_indices) for t in tracks.values()) / num_frames
+        total = detect_ms + lift_ms
+        print(f"| {count} | {found:.1f} | {detect_ms:.1f} | {lift_ms:.1f} | "
+              f"{1000 / total:.1f} | {baseline_ms / detect_ms:.2f} (2D) |")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--people", type=int, nargs="+", default=[2, 4, 6])
+    parser.add_argument("--seeds", type=int, default=3)
+    parser.add_argument("--speed-frames", type=int, default=40, help="0 skips the speed table")
+    args = parser.parse_args()
+    estimator = Estimator(world=False)
+    clips = walking_clips()
+    print(f"Synthetic crowds: {len(clips)} held-out walks, {NUM_FRAMES} frames at {FPS:.0f} fps, "
+          f"{args.seeds} seeds per size; MPJPE mm on frames both pipelines hold.")
+    print("| actors | IDF1 | ID switches | misses / true | false positives | MOTA | "
+          "MPJPE tracked | MPJPE single-person | ratio |")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for count in args.people:
+        runs = [run_crowd(estimator, clips, count, seed) for seed in range(args.seeds)]
+        mean = {key: float(np.mean([run[key] for run in runs])) for key in runs[0]}
+        total = {key: int(sum(run[key] for run in runs)) for key in ("switches", "misses",
+                                                                     "false", "true")}
+        print(f"| {count} | {mean['idf1']:.3f} | {total['switches']} | {total['misses']} / "
+              f"{total['true']} | {total['false']} | {mean['mota']:.3f} | {mean['mpjpe']:.1f} | "
+              f"{mean['mpjpe_single']:.1f} | {mean['mpjpe'] / mean['mpjpe_single']:.3f} |")
+    if args.speed_frames:
+        run_speed(estimator, args.speed_frames)
+
+
+if __name__ == "__main__":
+    main()
