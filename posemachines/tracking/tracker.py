@@ -3,12 +3,14 @@
 Per frame (after a constant-velocity Kalman prediction of every track's box):
 1. tracks seen in the previous frame are matched to the frame's people by region overlap
    (IoU of the predicted and the measured box), keypoint similarity (OKS of the last pose moved
-   with the predicted box) and, where the detector gives them, appearance; pairs outside the
-   Kalman gate (Mahalanobis) cannot match;
+   with the predicted box), motion (the Kalman filter's Mahalanobis distance) and, where the
+   detector gives them, appearance; pairs whose box centre is outside the Kalman gate cannot
+   match;
 2. confirmed tracks still unmatched (lost for a while, occluded or out of the frame, or whose
    person just changed shape) are matched to the people left by motion alone: the gated
    distance to the predicted box or to where the track was last seen
-   (a person who stopped behind someone or turned back at the image edge), and box height;
+   (a person who stopped behind someone or turned back at the image edge), and box height,
+   the tracks missing for the fewest frames first (DeepSORT's matching cascade);
 3. people still unmatched start tentative tracks, confirmed after `min_hits` frames in a row;
    a confirmed track lives on unmatched for up to `max_lost_s` seconds (an occlusion or a
    crossing), then dies.
@@ -26,7 +28,7 @@ import numpy as np
 from scipy.optimize import linear_sum_assignment
 
 from posemachines.errors import PoseDataError
-from posemachines.tracking.kalman import CHI2_95_2DOF, CHI2_95_4DOF, BoxKalmanFilter
+from posemachines.tracking.kalman import CHI2_95_2DOF, BoxKalmanFilter
 from posemachines.tracking.similarity import (
     FramePeople,
     cosine_matrix,
@@ -145,9 +147,11 @@ class PersonTracker:
                     score[row] = ((score[row] + cfg.appearance_weight * appearance)
                                   / (1.0 + cfg.appearance_weight))
         for row, track in enumerate(tracks):
-            gate = self.kalman.gating_distance(track.mean, track.covariance, boxes[indices])
-            score[row] += cfg.motion_weight * np.exp(-gate / 8.0)
-            score[row, gate > CHI2_95_4DOF] = -1.0
+            distance = self.kalman.gating_distance(track.mean, track.covariance, boxes[indices])
+            score[row] += cfg.motion_weight * np.exp(-distance / 8.0)
+            centre = self.kalman.position_distance(track.mean, track.covariance,
+                                                   boxes[indices, :2])
+            score[row, centre > CHI2_95_2DOF] = -1.0
         return score
 
     def _match_seen(self, people: FramePeople, boxes: np.ndarray, candidates: range
@@ -167,11 +171,21 @@ class PersonTracker:
 
     def _match_lost(self, boxes: np.ndarray, indices: list[int], taken: set[int]
                     ) -> list[tuple[_Track, int]]:
-        """Stage 2: confirmed tracks not matched in stage 1 (lost, or just now unlike their
-        last pose: a person half out of the frame) against the people left, by the gated
+        """Stage 2 as DeepSORT's matching cascade: tracks missing for fewer frames choose
+        first (a long-lost track's wide uncertainty would otherwise win every close call)."""
+        matches: list[tuple[_Track, int]] = []
+        waiting = [t for t in self._tracks if t.confirmed and t.key not in taken]
+        for lost in sorted({track.lost for track in waiting}):
+            free = [i for i in indices if all(i != index for _, index in matches)]
+            matches += self._match_motion([t for t in waiting if t.lost == lost], boxes, free)
+        return matches
+
+    def _match_motion(self, tracks: list[_Track], boxes: np.ndarray, indices: list[int]
+                      ) -> list[tuple[_Track, int]]:
+        """Confirmed tracks not matched in stage 1 (lost, or just now unlike their last
+        pose: a person half out of the frame) against the people left, by the gated
         distance of the box centre to the predicted or last-seen one (the size is left to a
         height-ratio check: a box changes size abruptly when limbs hide or leave the frame)."""
-        tracks = [t for t in self._tracks if t.confirmed and t.key not in taken]
         if not tracks or not indices:
             return []
         candidates = boxes[indices]
