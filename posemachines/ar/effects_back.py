@@ -66,11 +66,16 @@ class Cape(Effect):
         return [Prop(cloth), *clasps]
 
 
+def wing_rise(s: np.ndarray | float) -> np.ndarray:
+    """Height of the wing's arm (in wing sizes) at s in [0, 1] out along it: up and arching."""
+    return np.asarray(0.45 * s + 0.25 * np.sin(np.pi * s))
+
+
 class Wings(Effect):
     name = "wings"
     description = "a pair of white feathered wings on the upper back, slowly beating"
     anchors = (SPINE, THORAX)
-    FEATHERS = 15
+    FEATHERS = 14
     BEATS_PER_S = 0.6
 
     def __init__(self, scene: Scene) -> None:
@@ -79,25 +84,28 @@ class Wings(Effect):
         self.wing = self._build_wing()
 
     def _build_wing(self) -> Mesh:
-        """The left wing in its own frame: root at the origin, spreading along +x (out) and +y
-        (up), feathers lying in the x-y plane."""
-        white, tip = rgba("#f4f1ea"), rgba("#d8c8a0")
-        parts = []
-        for k in range(self.FEATHERS):
-            t = k / (self.FEATHERS - 1)
-            angle = np.radians(-25 + 95 * t)                     # fan from down-out to up-out
-            length = self.size * (0.55 + 0.45 * np.sin(np.pi * (0.25 + 0.6 * t)))
-            direction = np.array([np.cos(angle), np.sin(angle), 0.0])
-            rotation = np.column_stack([direction, np.cross([0, 0, 1.0], direction), [0, 0, 1.0]])
-            centre = 0.12 * self.size * direction + 0.5 * length * direction
-            color = tip if k % 2 else white
-            parts.append(moved(sphere(color, 8, 12, shininess=0.2),
-                               transform(rotation, centre + [0, 0, -0.01 * k * self.size],
-                                         [0.5 * length, 0.11 * self.size, 0.015 * self.size])))
-        parts.append(moved(sphere(white, 8, 12), transform(np.eye(3), [0.15 * self.size, 0.1 *
-                                                                       self.size, 0],
-                                                           [0.25 * self.size, 0.12 * self.size,
-                                                            0.04 * self.size])))
+        """The left wing in its own frame: root at the origin, the wing's arm arching out along
+        +x and up along +y, feathers hanging from it in the x-y plane, longest at the tip."""
+        white, cream = rgba("#f7f4ec"), rgba("#e6dcc4")
+        size, parts = self.size, []
+        for layer, (scale, color) in enumerate(((1.0, white), (0.55, cream))):
+            for k in range(self.FEATHERS):
+                s = (k + 0.5) / self.FEATHERS
+                edge = size * np.array([s, wing_rise(s), 0.0])
+                angle = np.radians(-95 + 95 * s**1.5)              # hanging down -> pointing out
+                direction = np.array([np.cos(angle), np.sin(angle), 0.0])
+                length = scale * size * (0.3 + 0.5 * s**1.2)
+                rotation = np.column_stack([direction, np.cross([0, 0, 1.0], direction),
+                                            [0, 0, 1.0]])
+                centre = edge + 0.5 * length * direction + [0, 0, 0.02 * size * (layer - k / 40)]
+                parts.append(moved(sphere(color, 6, 12, shininess=0.15),
+                                   transform(rotation, centre, [0.5 * length, 0.06 * size,
+                                                                0.012 * size])))
+        along = np.linspace(0, 1, 12)
+        arm = size * np.column_stack([along, wing_rise(along), np.zeros(12)])
+        for a, b in zip(arm[:-1], arm[1:], strict=True):
+            parts.append(moved(sphere(white, 6, 10), transform(np.eye(3), (a + b) / 2,
+                                                              0.05 * size)))
         return merge(*parts)
 
     def props_at(self, frame: int) -> list[Prop]:
@@ -108,7 +116,7 @@ class Wings(Effect):
         beat = np.radians(12) * np.sin(2 * np.pi * self.BEATS_PER_S * frame / scene.track.fps)
         props = []
         for side in (1.0, -1.0):                                  # left wing, then mirrored
-            sweep = np.radians(35) + beat                         # swept back from the back plane
+            sweep = np.radians(30) + beat                         # swept back from the back plane
             c, s = np.cos(sweep), np.sin(sweep)
             # Wing frame in torso coordinates: x out to the side and back, y up, z normal.
             out = np.array([side * c, 0.0, -s])

@@ -16,7 +16,6 @@ from posemachines.ar.meshes import (
     transform,
 )
 from posemachines.ar.rig import (
-    HEAD,
     HIP,
     LELBOW,
     LFOOT,
@@ -131,8 +130,8 @@ class SkinEffect(Effect):
         for joint, r in radius_at.items():
             props.append(Prop(self.joint_mesh, transform(np.eye(3), joints[joint], r)))
         torso = self.scene.torso[frame]
-        centre = 0.5 * (joints[HIP] + joints[THORAX])
-        half_length = 0.6 * float(np.linalg.norm(joints[THORAX] - joints[HIP]))
+        centre = joints[HIP] + 0.45 * (joints[THORAX] - joints[HIP])  # below the collarbones
+        half_length = 0.5 * float(np.linalg.norm(joints[THORAX] - joints[HIP]))
         props.append(Prop(self.joint_mesh, transform(torso, centre, self.thickness * np.array(
             [0.55 * self.scene.track.shoulder_mm, half_length, 0.45 * h]))))
         return props
@@ -152,7 +151,7 @@ class Glow(SkinEffect):
 
 class Armour(SkinEffect):
     name = "armour"
-    description = "polished steel armour plates over the limbs and torso, and a gorget"
+    description = "polished steel armour over the limbs and a breastplate"
     thickness = 1.1
 
     def __init__(self, scene: Scene) -> None:
@@ -160,10 +159,3 @@ class Armour(SkinEffect):
         steel = rgba("#aab3bf")
         self.bone_mesh = cylinder(steel, 20, capped=False, shininess=1.0)
         self.joint_mesh = sphere(rgba("#8a939e"), 12, 18, shininess=1.0)
-
-    def props_at(self, frame: int) -> list[Prop]:
-        props = super().props_at(frame)
-        joints, h = self.scene.joints(frame), self.scene.track.head_mm
-        neck = joints[THORAX] + 0.25 * (joints[HEAD] - joints[THORAX])
-        props.append(Prop(self.bone_mesh, segment_transform(joints[THORAX], neck, 0.26 * h)))
-        return props

@@ -25,7 +25,7 @@ from posemachines.ar.rig import (
 
 #: How much the head's up leans to the floor's up (gravity): the 16 joints have no face, and
 #: thorax -> head top tilts with the chest when a person bends but keeps looking ahead.
-HEAD_UPRIGHT = 0.7
+HEAD_UPRIGHT = 2.0
 
 
 @dataclass(frozen=True, eq=False)
