@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from posemachines.errors import PoseInputError
+from posemachines.inference.background_motion import BackgroundMotion
 from posemachines.structures import PoseResult
 
 
@@ -27,7 +28,8 @@ class PartialResultError(PoseInputError):
 class DetectionTrack:
     """2D detections of one video: xy_px (T, 16, 2), confidence (T, 16) for frames with a
     person; frame_indices / timestamps_s (T,); missing_frames without one; error: why reading
-    stopped early, if it did."""
+    stopped early, if it did; background: whether the background moved (the camera), where
+    it was tracked."""
 
     xy_px: np.ndarray
     confidence: np.ndarray
@@ -35,3 +37,4 @@ class DetectionTrack:
     timestamps_s: np.ndarray
     missing_frames: tuple[int, ...]
     error: str | None = None
+    background: BackgroundMotion | None = None

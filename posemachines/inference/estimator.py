@@ -26,6 +26,7 @@ from posemachines.correction.correctors import (
 from posemachines.correction.focal import estimate_focal_px
 from posemachines.data.lifter_input import encode_lifter_input, mirror_detections
 from posemachines.errors import PoseInputError, PoseModelError
+from posemachines.inference.background_motion import BackgroundTracker
 from posemachines.inference.detection_track import DetectionTrack, PartialResultError
 from posemachines.inference.detectors import DEFAULT_DETECTOR, PoseDetector, create_detector
 from posemachines.inference.frames import Frame, FrameSource, open_frames
@@ -51,9 +52,11 @@ def default_weights_path() -> Path:
 
 
 def detect_track(
-    detector: PoseDetector, frames: Iterable[Frame], on_frame: Callable[[], None] | None = None
+    detector: PoseDetector, frames: Iterable[Frame], on_frame: Callable[[], None] | None = None,
+    background: BackgroundTracker | None = None,
 ) -> DetectionTrack:
-    """Run `detector` over `frames` (one video), keeping frames where a person was found."""
+    """Run `detector` over `frames` (one video), keeping frames where a person was found;
+    background: also track the background around the person (is the camera static?)."""
     detector.reset()
     xy, conf, indices, times, missing = [], [], [], [], []
     error = None
@@ -67,6 +70,9 @@ def detect_track(
                 conf.append(detection.confidence16)
                 indices.append(frame.index)
                 times.append(frame.timestamp_s)
+            if background is not None:
+                background.update(frame.rgb, None if detection is None
+                                  else detection.joints16_px)
             if on_frame is not None:
                 on_frame()
     except PoseInputError as failure:
@@ -80,6 +86,7 @@ def detect_track(
         timestamps_s=np.asarray(times, dtype=np.float64),
         missing_frames=tuple(missing),
         error=error,
+        background=None if background is None else background.result(),
     )
 
 
@@ -147,7 +154,8 @@ class Estimator:
         """Detect, lift and correct every frame of a video, image or image folder (a path, or
         a `FrameSource` already opened)."""
         source = path if isinstance(path, FrameSource) else open_frames(Path(path))
-        track = detect_track(self.detector, source, on_frame)
+        background = BackgroundTracker() if self.world and source.kind != "image" else None
+        track = detect_track(self.detector, source, on_frame, background)
         size = (source.width, source.height)
         focal = self.focal_px
         if focal is None and (lens_35mm := focal_35mm_of(source)) is not None:
@@ -276,6 +284,8 @@ class Estimator:
             track.frame_indices, fps, image_size,
             corrected.focal_px or estimate_focal_px(image_size, focal_px=lifted.focal_px),
             metric=self.height_cm is not None, world=self.world,
+            moving_camera=track.background.reason
+            if track.background is not None and track.background.moving else None,
         )
         return PoseResult(
             pose3d_mm=pose3d.astype(np.float32),

@@ -74,20 +74,28 @@ def world_pose(motion: WorldMotion, rows: np.ndarray) -> WorldPose:
 def place_in_scene(
     pose3d_mm: np.ndarray, root_translation_mm: np.ndarray | None, keypoints_px: np.ndarray,
     confidence: np.ndarray, frame_indices: np.ndarray, fps: float, image_size: tuple[int, int],
-    focal_px: float, metric: bool, world: bool,
+    focal_px: float, metric: bool, world: bool, moving_camera: str | None = None,
 ) -> Scene:
     """pose3d_mm (T, 16, 3) mm root-relative camera frame; root_translation_mm (T, 3) from the
     correction or None (then solved from keypoints_px (T, 16, 2) px / confidence (T, 16));
     frame_indices (T,) increasing; focal_px of the solved camera; metric: the scale is true
-    (the person's height was given); world: also find the floor, contacts and world pose."""
+    (the person's height was given); world: also find the floor, contacts and world pose;
+    moving_camera: why the camera is known to move (from the frames), if it does: the world
+    then stays the camera frame with that warning."""
     camera = pinhole_camera(focal_px, image_size)
     if root_translation_mm is None:
         root_translation_mm = solve_root_translation(
             pose3d_mm, keypoints_px, confidence, camera.f_px, camera.c_px)
     rows = np.asarray(frame_indices) - int(frame_indices[0])
-    if not world:
+    if not world or moving_camera:
         trajectory = smooth_trajectory(root_translation_mm, rows, fps)
-        return Scene(trajectory.translation_mm[rows].astype(np.float32), camera, None)
+        translation = trajectory.translation_mm[rows].astype(np.float32)
+        fallback = None
+        if moving_camera:
+            fallback = WorldPose(frame="camera", joints_mm=pose3d_mm + translation[:, None],
+                                 warnings=(f"{moving_camera} The result stays in the camera "
+                                           "frame.",))
+        return Scene(translation, camera, fallback)
     motion = to_world(pose3d_mm, root_translation_mm, rows, fps, metric=metric)
     translation = motion.trajectory.translation_mm[rows].astype(np.float32)
     if motion.ground is not None:
