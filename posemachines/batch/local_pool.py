@@ -31,8 +31,16 @@ _FRAME_REPORT_S = 0.25
 
 
 def _worker_main(conn: Connection, settings: WorkerSettings, out_dir: Path) -> None:
-    """A worker process: take jobs from `conn` until None, answer with progress and outcomes."""
+    """A worker process: take jobs from `conn` until None (or until the driver is gone),
+    answer with progress and outcomes. Ctrl-C is the driver's to handle: it ends the workers."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     worker = VideoWorker(settings)
+    with suppress(EOFError, BrokenPipeError):  # the driver is gone: nothing to report to
+        _serve_jobs(conn, worker, out_dir)
+
+
+def _serve_jobs(conn: Connection, worker: VideoWorker, out_dir: Path) -> None:
+    """The worker's loop: ("started", name, pid), ("frames", count)..., ("outcome", ...)."""
     while (job := conn.recv()) is not None:
         conn.send(("started", job.name, os.getpid()))
         unsent, last = 0, time.monotonic()

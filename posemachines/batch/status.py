@@ -10,9 +10,10 @@ from __future__ import annotations
 import csv
 import io
 import os
-from dataclasses import asdict, dataclass, fields, replace
+from dataclasses import asdict, dataclass, fields
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from posemachines.batch.jobs import VideoJob
 from posemachines.errors import PoseDataError
@@ -57,13 +58,13 @@ def input_identity(path: Path) -> tuple[int, int]:
     return stat.st_size, stat.st_mtime_ns
 
 
-def new_record(job: VideoJob, status: str, **values: object) -> VideoRecord:
-    """A row for `job` stamped with its input's identity, its options and the time now."""
+def new_record(job: VideoJob, status: str, **values: Any) -> VideoRecord:
+    """A row for `job` (other fields from `values`) stamped with its input's identity, its
+    options and the time now."""
     size, mtime = input_identity(job.input)
-    record = VideoRecord(name=job.name, input=str(job.input), status=status, input_bytes=size,
-                         input_mtime_ns=mtime, options=job.options.fingerprint())
-    return replace(record, updated_utc=datetime.now(UTC).isoformat(timespec="seconds"),
-                   **values)  # type: ignore[arg-type]
+    return VideoRecord(name=job.name, input=str(job.input), status=status, input_bytes=size,
+                       input_mtime_ns=mtime, options=job.options.fingerprint(),
+                       updated_utc=datetime.now(UTC).isoformat(timespec="seconds"), **values)
 
 
 def _parse(row: dict[str, str], where: str) -> VideoRecord:

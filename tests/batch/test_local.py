@@ -13,6 +13,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from posemachines.batch import STATUS_NAME, run_batch
@@ -36,13 +37,15 @@ def json_frames(folder: Path) -> int:
 
 @pytest.fixture(scope="module")
 def mixed_batch(sample_clips, tmp_path_factory):
-    """Two good clips and a truncated one, run once through the CLI with 2 workers."""
+    """Two good clips and a truncated one in a CSV manifest (b with its own outputs and
+    height), for the CLI with 2 workers."""
     inputs = tmp_path_factory.mktemp("mixed")
-    for name in ("a.mp4", "b.mp4"):
-        shutil.copy(sample_clips / name, inputs / name)
     (inputs / "broken.mp4").write_bytes((sample_clips / "a.mp4").read_bytes()[:2000])
+    manifest = inputs / "videos.csv"
+    manifest.write_text(f"path,formats,height_cm\n{sample_clips / 'a.mp4'},,\n"
+                        f"{sample_clips / 'b.mp4'},npz;csv,181\nbroken.mp4,,\n")
     out = tmp_path_factory.mktemp("mixed_out") / "out"
-    argv = ["batch", str(inputs), "--out", str(out), "--workers", "2", *FAST_ARGS]
+    argv = ["batch", str(manifest), "--out", str(out), "--workers", "2", *FAST_ARGS]
     return argv, out
 
 
@@ -60,7 +63,12 @@ def test_corrupt_video_fails_alone_and_the_rest_complete(mixed_batch, capsys):
     for name in ("a", "b"):
         assert rows[name]["frames"] == str(SAMPLE_FRAMES) and rows[name]["attempts"] == "1"
         assert rows[name]["worker"].startswith("pid ")
-        assert json_frames(out / name) == int(rows[name]["poses"]) > 0
+    assert json_frames(out / "a") == int(rows["a"]["poses"]) > 0
+    assert sorted(p.name for p in (out / "a").iterdir()) == ["poses3d.json"]
+    assert sorted(p.name for p in (out / "b").iterdir()) == ["poses3d.csv", "poses3d.npz"]
+    assert json.loads(rows["b"]["options"])["height_cm"] == 181.0
+    with np.load(out / "b" / "poses3d.npz") as arrays:
+        assert len(arrays["pose3d_mm"]) == int(rows["b"]["poses"]) > 0
     assert sorted(p.name for p in out.iterdir() if not p.name.startswith(".")) == [
         "a", "b", STATUS_NAME]
     assert hidden_folders(out) == []
@@ -71,11 +79,12 @@ def test_rerunning_the_same_batch_does_no_work(mixed_batch, capsys):
     if not (out / STATUS_NAME).exists():
         main(argv)
     before = (out / STATUS_NAME).read_text()
-    outputs = {p: p.stat().st_mtime_ns for p in out.glob("*/poses3d.json")}
+    outputs = {p: p.stat().st_mtime_ns for p in out.glob("*/poses3d.*")}
     assert main(argv) == 1  # the corrupt video is still failed
     assert "this run 0 videos, 0 frames" in capsys.readouterr().out
     assert (out / STATUS_NAME).read_text() == before
-    assert {p: p.stat().st_mtime_ns for p in out.glob("*/poses3d.json")} == outputs
+    assert len(outputs) == 3
+    assert {p: p.stat().st_mtime_ns for p in out.glob("*/poses3d.*")} == outputs
 
 
 class KillFirstWorkerMidVideo:
