@@ -13,6 +13,7 @@ import multiprocessing
 import os
 import shutil
 import signal
+import threading
 import time
 from collections import Counter, deque
 from collections.abc import Sequence
@@ -105,7 +106,15 @@ class LocalPool:
         parent, child = self._context.Pipe()
         process = self._context.Process(target=_worker_main, daemon=True,
                                         args=(child, self.settings, self.out_dir))
-        process.start()
+        if threading.current_thread() is threading.main_thread():
+            # started with Ctrl-C ignored, the worker keeps ignoring it through its imports
+            previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+            try:
+                process.start()
+            finally:
+                signal.signal(signal.SIGINT, previous)
+        else:
+            process.start()
         child.close()
         return _Slot(process, parent)
 
