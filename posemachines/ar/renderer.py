@@ -1,18 +1,21 @@
-"""Rasterise props over a video frame with OpenGL (moderngl, off-screen EGL context on Mesa).
+"""Rasterise props over a video frame with OpenGL (moderngl, an off-screen EGL context on Mesa's
+llvmpipe when there is no GPU).
 
-Why OpenGL and not a numpy rasteriser: `benchmarks/bench_ar.py` measures both halves of the
-job at 720p on this CPU. Mesa's llvmpipe rasterises, depth-tests, shades with 4x multisampling
-and composites a whole frame with two effects in less time than numpy needs for the alpha
-composite alone (one float blend of a 1280x720 frame), before any triangle is drawn, so a
-software rasteriser in numpy cannot reach the frame rate that GL reaches here.
+Why OpenGL and not a numpy rasteriser: measured by `benchmarks/bench_ar.py` at 720p on this
+2-core CPU, llvmpipe projects, depth-tests, shades, antialiases and composites a frame with two
+effects (crown, cape) in 0.4-0.7x the time numpy needs for the alpha composite alone of one
+720p layer in float32 -- the last step a numpy rasteriser would take after drawing every
+triangle -- so a software rasteriser in numpy could not reach GL's frame rate here; GL also
+gives depth testing, perspective-correct interpolation and clipping for free.
 
-Per frame: (1) the body proxy (capsules along the bones, `occlusion.body_proxy`) is drawn
-into a float depth map; (2) into a 4x multisampled target, the video frame is drawn as the
-background, then the props with depth testing (opaque first, translucent back to front).
-A prop fragment deeper than the body there is faded by the person mask (soft edges); props
-blend premultiplied ("lit") or additively ("glow"); light comes from the camera.
-Image rows run top to bottom in every buffer here (the projection does not flip y), so pixels
-read back need no flip.
+Per frame only the tile the props cover is rasterised, at 2x2 the frame's resolution
+(supersampling: llvmpipe's 4x MSAA cost 10-30x a plain pass here), then area-averaged down:
+(1) the body proxy (`occlusion.body_proxy`) goes into a float depth map; (2) the props, in
+camera mm, go down in three draw calls -- opaque, translucent back to front, glow added -- with
+depth testing, lit from the camera (`shaders.py`). A prop fragment deeper than the body there is
+faded by the person mask (soft edges). (3) The premultiplied RGBA tile is read back and
+composited onto the frame with OpenCV. Rows run top to bottom in every buffer (the projection
+does not flip y), so nothing is flipped on read-back.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ import cv2
 import numpy as np
 
 from posemachines.ar.meshes import Prop
+from posemachines.ar.shaders import DEPTH_FRAGMENT_SHADER, PROP_FRAGMENT_SHADER, VERTEX_SHADER
 from posemachines.errors import PoseMachinesError
 from posemachines.optional import import_optional
 
@@ -35,94 +39,6 @@ NO_BODY_MM = 1e9
 #: Antialiasing: the tile is rasterised at this many times the frame's resolution and
 #: area-averaged down (llvmpipe's 4x MSAA costs 10-30x a plain pass here; 2x2 supersampling 4x).
 SUPERSAMPLE = 2
-
-VERTEX_SHADER = """
-#version 330
-uniform mat4 projection;
-in vec3 in_position;
-in vec3 in_normal;
-in vec4 in_color;
-in vec3 in_material;   // occludable, glow, shininess
-out vec3 v_position;
-out vec3 v_normal;
-out vec4 v_color;
-out vec3 v_material;
-void main() {
-    v_position = in_position;
-    v_normal = in_normal;
-    v_color = in_color;
-    v_material = in_material;
-    gl_Position = projection * vec4(in_position, 1.0);
-}
-"""
-
-PROP_FRAGMENT_SHADER = """
-#version 330
-uniform sampler2D body_depth;
-uniform sampler2D body_mask;
-uniform vec3 mask_row0;
-uniform vec3 mask_row1;
-uniform vec2 mask_size;
-uniform bool has_mask;
-uniform float fallback_depth;
-uniform vec2 tile_origin;
-uniform float supersample;
-in vec3 v_position;
-in vec3 v_normal;
-in vec4 v_color;
-in vec3 v_material;
-out vec4 color;
-void main() {
-    bool occludable = v_material.x > 0.5;
-    bool glow = v_material.y > 0.5;
-    float shininess = v_material.z;
-    vec3 view = normalize(-v_position);
-    vec3 normal = normalize(v_normal);
-    normal *= sign(dot(normal, view) + 1e-6);              // two-sided: face the viewer
-    float facing = dot(normal, view);
-    // One light at the camera, raised a little above and left of it, so that flat faces
-    // towards the camera are lit without all catching the highlight.
-    vec3 light = normalize(view + vec3(-0.25, -0.45, 0.0));
-    float diffuse = max(dot(normal, light), 0.0);
-    float highlight = pow(max(dot(normal, normalize(light + view)), 0.0), 40.0);
-    vec3 rgb;
-    float alpha = v_color.a;
-    if (glow) {
-        rgb = v_color.rgb * (0.5 + 0.5 * facing);
-        alpha *= smoothstep(0.0, 0.6, facing);             // soft rim
-    } else {
-        rgb = v_color.rgb * (0.3 + 0.7 * diffuse) + shininess * highlight;
-    }
-    if (occludable) {
-        float body_z = texelFetch(body_depth, ivec2(gl_FragCoord.xy), 0).r;
-        float coverage;
-        if (has_mask) {
-            vec3 px = vec3(gl_FragCoord.xy / supersample - 0.5 + tile_origin, 1.0);
-            vec2 m = vec2(dot(mask_row0, px), dot(mask_row1, px));
-            bool inside = all(greaterThanEqual(m, vec2(-0.5))) && all(lessThan(m, mask_size - 0.5));
-            coverage = inside ? texture(body_mask, (m + 0.5) / mask_size).r : 0.0;
-            if (body_z >= 1e8) body_z = fallback_depth;
-        } else {
-            coverage = body_z < 1e8 ? 1.0 : 0.0;
-        }
-        if (v_position.z > body_z) alpha *= 1.0 - coverage;
-    }
-    if (alpha < 0.004) discard;
-    rgb = pow(clamp(rgb, 0.0, 1.0), vec3(1.0 / 2.2));       // linear -> sRGB, as the frame
-    // Glow adds light: it barely dims what is behind it.
-    color = vec4(rgb * alpha, glow ? 0.25 * alpha : alpha);
-}
-"""
-
-DEPTH_FRAGMENT_SHADER = """
-#version 330
-in vec3 v_position;
-in vec3 v_normal;
-in vec4 v_color;
-in vec3 v_material;
-out float depth;
-void main() { depth = v_position.z; }
-"""
 
 class RendererUnavailableError(PoseMachinesError):
     """No off-screen OpenGL context could be made (Mesa's EGL/llvmpipe missing)."""
