@@ -45,7 +45,9 @@ class TrackerConfig:
     min_similarity: the least IoU/OKS/appearance blend a seen track and a person must reach to
     match; iou_weight / oks_weight / motion_weight / appearance_weight: the blend (motion:
     exp(-d2 / 8) of the Kalman gating distance d2, about 0.6 for a typical true match;
-    appearance only where both sides have features); duplicate_iou: an unmatched person
+    appearance only where both sides have features); min_appearance: where both sides have
+    features, a cosine similarity below this forbids a match in either stage (someone else,
+    in other clothes, walking in front of the person); duplicate_iou: an unmatched person
     overlapping a matched one, or the predicted box of a confirmed track that missed this
     frame, this much starts no track (the same person seen twice, or a track about to take
     its person back); feature_momentum: how slowly a track's appearance follows new frames."""
@@ -59,6 +61,7 @@ class TrackerConfig:
     oks_weight: float = 0.6
     motion_weight: float = 0.4
     appearance_weight: float = 0.3
+    min_appearance: float = 0.5
     duplicate_iou: float = 0.7
     feature_momentum: float = 0.9
 
@@ -117,7 +120,7 @@ class PersonTracker:
             track.mean, track.covariance = self.kalman.predict(track.mean, track.covariance)
         boxes = people.person_boxes()
         matches, free = self._match_seen(people, boxes, range(len(people)))
-        matches += self._match_lost(boxes, free, {track.key for track, _ in matches})
+        matches += self._match_lost(people, boxes, free, {track.key for track, _ in matches})
         matched = {index for _, index in matches}
         for track, index in matches:
             self._absorb(track, people, boxes, index)
@@ -146,6 +149,7 @@ class PersonTracker:
                     appearance = cosine_matrix(track.feature[None], people.features[indices])[0]
                     score[row] = ((score[row] + cfg.appearance_weight * appearance)
                                   / (1.0 + cfg.appearance_weight))
+                    score[row, appearance < cfg.min_appearance] = -1.0
         for row, track in enumerate(tracks):
             distance = self.kalman.gating_distance(track.mean, track.covariance, boxes[indices])
             score[row] += cfg.motion_weight * np.exp(-distance / 8.0)
@@ -169,19 +173,20 @@ class PersonTracker:
         taken = {index for _, index in matches}
         return matches, [i for i in indices if i not in taken]
 
-    def _match_lost(self, boxes: np.ndarray, indices: list[int], taken: set[int]
-                    ) -> list[tuple[_Track, int]]:
+    def _match_lost(self, people: FramePeople, boxes: np.ndarray, indices: list[int],
+                    taken: set[int]) -> list[tuple[_Track, int]]:
         """Stage 2 as DeepSORT's matching cascade: tracks missing for fewer frames choose
         first (a long-lost track's wide uncertainty would otherwise win every close call)."""
         matches: list[tuple[_Track, int]] = []
         waiting = [t for t in self._tracks if t.confirmed and t.key not in taken]
         for lost in sorted({track.lost for track in waiting}):
             free = [i for i in indices if all(i != index for _, index in matches)]
-            matches += self._match_motion([t for t in waiting if t.lost == lost], boxes, free)
+            matches += self._match_motion([t for t in waiting if t.lost == lost], people,
+                                          boxes, free)
         return matches
 
-    def _match_motion(self, tracks: list[_Track], boxes: np.ndarray, indices: list[int]
-                      ) -> list[tuple[_Track, int]]:
+    def _match_motion(self, tracks: list[_Track], people: FramePeople, boxes: np.ndarray,
+                      indices: list[int]) -> list[tuple[_Track, int]]:
         """Confirmed tracks not matched in stage 1 (lost, or just now unlike their last
         pose: a person half out of the frame) against the people left, by the gated
         distance of the box centre to the predicted or last-seen one (the size is left to a
@@ -198,12 +203,22 @@ class PersonTracker:
             distance = np.minimum(to_predicted, to_last)
             heights = candidates[:, 3] / max(track.last_box[3], 1.0)
             similar_size = (heights > 0.67) & (heights < 1.5)
-            cost[row] = np.where((distance <= CHI2_95_2DOF) & similar_size, distance, np.inf)
+            allowed = (distance <= CHI2_95_2DOF) & similar_size & self._looks_alike(
+                track, people, indices)
+            cost[row] = np.where(allowed, distance, np.inf)
         finite = np.isfinite(cost)
         if not finite.any():
             return []
         rows, cols = linear_sum_assignment(np.where(finite, cost, 1e9))
         return [(tracks[r], indices[c]) for r, c in zip(rows, cols, strict=True) if finite[r, c]]
+
+    def _looks_alike(self, track: _Track, people: FramePeople, indices: list[int]) -> np.ndarray:
+        """(len(indices),) False where both sides have appearance features and they differ
+        (cosine below min_appearance): another person in other clothes."""
+        if people.features is None or track.feature is None:
+            return np.ones(len(indices), dtype=bool)
+        cosine = cosine_matrix(track.feature[None], people.features[indices])[0]
+        return cosine >= self.config.min_appearance
 
     def _absorb(self, track: _Track, people: FramePeople, boxes: np.ndarray, index: int) -> None:
         """Update `track` with person `index` of this frame."""
