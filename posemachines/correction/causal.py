@@ -9,15 +9,18 @@ past only, in about a millisecond:
    jitter and, per joint, how far the network's poses miss the 2D (the pose prior's sigma).
    Until the first fit (`first_fit` frames) frames keep the network's bone lengths.
 2. Each new frame is re-posed with that skeleton (bone directions kept), placed by its root
-   translation (`root_translation`), then its joints are solved against the same energy as
-   offline, restricted to a sliding window of three frames: soft-L1 reprojection error through
-   the pinhole, the prior around the network's joints (looser in depth), and the acceleration
+   translation (`root_translation`), then its joints are solved against the offline energy
+   restricted to a sliding window of three frames: soft-L1 reprojection error through the
+   pinhole, the prior around the network's joints (looser in depth), and the acceleration
    prior against the two frames already output (which stay as they were output: causal).
    Gauss-Newton on the linearised projection (per joint a 3x3 solve, IRLS weights for the
    soft-L1), then re-posed with the skeleton again.
 3. The offline safety rules: no joint moves more than `max_displacement_mm`, and a frame that
    re-projects worse than `reprojection_slack` times the network's error keeps the network's.
-What each step costs in accuracy against the offline correction: docs/live.md.
+Defaults differ from offline where the causal version measured worse (docs/live.md): the
+skeleton is the network's median bone lengths over the history (`max_length_change=0`; the
+lengths measured from the 2D cost 3 mm MPJPE here), and the acceleration prior is off (without
+the future it can only extrapolate the last two frames: +3 to +7 mm).
 """
 
 from __future__ import annotations
@@ -34,7 +37,7 @@ from posemachines.correction.geometric import (
     GeometricCorrectionConfig,
     build_problem,
 )
-from posemachines.correction.root_translation import MIN_DEPTH_MM, project, solve_root_translation
+from posemachines.correction.root_translation import MIN_DEPTH_MM, MIN_VISIBLE_JOINTS
 from posemachines.correction.skeleton_fit import BONE_CHILDREN, BONE_PARENTS, ancestry_matrix
 from posemachines.errors import PoseInputError
 from posemachines.threads import single_thread
@@ -47,13 +50,15 @@ _ANCESTRY = ancestry_matrix(torch.float64).numpy()
 class CausalCorrectionConfig:
     """history_frames: frames the person's model is fitted on; refit_every: frames between
     fits; first_fit: frames before the first fit; gauss_newton_steps per frame; geometric: the
-    energy's weights and safety rules, shared with the offline correction."""
+    energy's weights and safety rules as the offline correction takes them (defaults: no
+    acceleration prior, the network's bone lengths; module doc)."""
 
     history_frames: int = 300
     refit_every: int = 30
     first_fit: int = 10
     gauss_newton_steps: int = 2
-    geometric: GeometricCorrectionConfig = field(default_factory=GeometricCorrectionConfig)
+    geometric: GeometricCorrectionConfig = field(default_factory=lambda: GeometricCorrectionConfig(
+        temporal_weight=0.0, max_length_change=0.0))
 
 
 @dataclass(frozen=True)
@@ -156,8 +161,8 @@ class CausalGeometricCorrector:
         if self.bone_lengths_mm is not None and config.per_video_skeleton:
             reference = repose(reference, self.bone_lengths_mm)
         f = np.array([self.focal_px, self.focal_px])
-        translation = solve_root_translation(reference[None], uv[None], weights[None], f,
-                                             self.centre_px, config.gauss_newton_steps)[0]
+        translation = place_root(reference, uv - self.centre_px, weights, f,
+                                 config.gauss_newton_steps)
         if not np.isfinite(translation).all():
             self.break_motion()
             return CausalFrame(reference.astype(np.float32), translation, False, 0.0)
@@ -170,8 +175,7 @@ class CausalGeometricCorrector:
         largest = float(np.linalg.norm(delta, axis=-1).max())
         if largest > config.max_displacement_mm:
             pose = reference + delta * (config.max_displacement_mm / largest)
-        placed = solve_root_translation(pose[None], uv[None], weights[None], f, self.centre_px,
-                                        config.gauss_newton_steps)[0]
+        placed = place_root(pose, uv - self.centre_px, weights, f, config.gauss_newton_steps)
         error_after = _pixel_error(pose + placed, uv, weights, f, self.centre_px)
         error_before = _pixel_error(anchor, uv, weights, f, self.centre_px)
         allowed = config.reprojection_slack * max(error_before, 1.2533 * self.noise_px)
@@ -232,11 +236,42 @@ class CausalGeometricCorrector:
         return x1 + (x1 - x2) * (gap1 / gap2), config.temporal_weight / sigma**2
 
 
+def place_root(pose_mm: np.ndarray, centred_px: np.ndarray, weights: np.ndarray, f_px: np.ndarray,
+               steps: int) -> np.ndarray:
+    """Root translation (3,) mm of one root-relative pose (16, 3) onto 2D (16, 2) px relative to
+    the principal point, with weights (16,): `root_translation`'s closed form and Gauss-Newton
+    steps, in numpy (on one frame torch's per-operation overhead is ten times the work). NaN
+    with fewer than MIN_VISIBLE_JOINTS joints seen."""
+    if (weights > 0).sum() < MIN_VISIBLE_JOINTS:
+        return np.full(3, np.nan)
+    w = np.concatenate([weights, weights])
+    zeros, u, v = np.zeros(16), centred_px[:, 0], centred_px[:, 1]
+    design = np.concatenate([np.stack([np.full(16, f_px[0]), zeros, -u], -1),
+                             np.stack([zeros, np.full(16, f_px[1]), -v], -1)])
+    rhs = np.concatenate([u * pose_mm[:, 2] - f_px[0] * pose_mm[:, 0],
+                          v * pose_mm[:, 2] - f_px[1] * pose_mm[:, 1]])
+    normal = design.T @ (w[:, None] * design)
+    translation = np.linalg.solve(normal + 1e-9 * np.trace(normal) * np.eye(3),
+                                  design.T @ (w * rhs))
+    for _ in range(steps):
+        points = pose_mm + translation
+        depth = points[:, 2].clip(min=MIN_DEPTH_MM)
+        residual = np.concatenate([f_px[0] * points[:, 0] / depth - u,
+                                   f_px[1] * points[:, 1] / depth - v])
+        jac = np.concatenate([
+            np.stack([f_px[0] / depth, zeros, -f_px[0] * points[:, 0] / depth**2], -1),
+            np.stack([zeros, f_px[1] / depth, -f_px[1] * points[:, 1] / depth**2], -1)])
+        normal = jac.T @ (w[:, None] * jac)
+        translation = translation + np.linalg.solve(
+            normal + 1e-6 * np.trace(normal) * np.eye(3), -(jac.T @ (w * residual)))
+    return translation
+
+
 def _pixel_error(points: np.ndarray, uv: np.ndarray, weights: np.ndarray, f: np.ndarray,
                  c: np.ndarray) -> float:
     """Weighted mean pixel distance of points (16, 3) mm from uv (16, 2) px."""
-    projected = project(torch.from_numpy(points), torch.from_numpy(f), torch.from_numpy(c))
-    distance = np.linalg.norm(projected.numpy() - uv, axis=-1)
+    projected = f * points[:, :2] / points[:, 2:].clip(min=MIN_DEPTH_MM) + c
+    distance = np.linalg.norm(projected - uv, axis=-1)
     total = weights.sum()
     return float((distance * weights).sum() / total) if total > 0 else float("nan")
 

@@ -70,27 +70,29 @@ class StreamingLifter:
 
     def reset(self) -> None:
         """A new clip: zero LSTM states."""
-        self._states: list[LSTMState | None] = [None, None]
+        self._state: LSTMState | None = None
 
     def lift(self, xy_px: np.ndarray, confidence: np.ndarray) -> np.ndarray:
-        """One frame's detections (16, 2) px, (16,) -> pose (16, 3) mm, camera frame."""
-        pose = self._step(0, xy_px, confidence)
+        """One frame's detections (16, 2) px, (16,) -> pose (16, 3) mm, camera frame. With the
+        flip test the frame and its mirror image go through the network as a batch of two
+        clips (one call: on one frame the call's overhead is most of the time)."""
+        xy = np.asarray(xy_px, dtype=np.float32).reshape(1, 16, 2)
+        conf = np.asarray(confidence, dtype=np.float32).reshape(1, 16)
+        views = [(xy, conf)]
         if self.flip_test:
-            mirrored = self._step(1, *mirror_detections(xy_px[None], confidence[None], self.c_px))
-            pose = 0.5 * (pose + flip_horizontal(mirrored))
-        return pose
-
-    def _step(self, view: int, xy_px: np.ndarray, confidence: np.ndarray) -> np.ndarray:
-        keypoints, visibility_root = encode_lifter_input(
-            np.asarray(xy_px, dtype=np.float32).reshape(1, 16, 2),
-            np.asarray(confidence, dtype=np.float32).reshape(1, 16), self.f_px, self.c_px)
-        extra = (torch.from_numpy(visibility_root)[None].to(self.device)
+            views.append(mirror_detections(xy, conf, self.c_px))
+        encoded = [encode_lifter_input(view_xy, view_conf, self.f_px, self.c_px)
+                   for view_xy, view_conf in views]
+        keypoints = torch.from_numpy(np.stack([k for k, _ in encoded])).to(self.device)
+        extra = (torch.from_numpy(np.stack([e for _, e in encoded])).to(self.device)
                  if self.model.config.visibility_root_dim else None)
         with torch.no_grad(), single_thread():
-            output = self.model(torch.from_numpy(keypoints)[None].to(self.device),
-                                self._states[view], visibility_root=extra)
-        self._states[view] = output.state
-        return output.pose3d_mm[0, 0].cpu().numpy().astype(np.float64)
+            output = self.model(keypoints, self._state, visibility_root=extra)
+        self._state = output.state
+        poses = output.pose3d_mm[:, 0].cpu().numpy().astype(np.float64)
+        if self.flip_test:
+            return 0.5 * (poses[0] + flip_horizontal(poses[1]))
+        return poses[0]
 
 
 class PoseStream:

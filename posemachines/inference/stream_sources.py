@@ -172,13 +172,14 @@ def _first_frame(capture: cv2.VideoCapture) -> np.ndarray | None:
     return first if ok and first is not None else None
 
 
-def open_stream(source: str | int | Path, realtime: bool = False, loop: bool = False
-                ) -> StreamSource:
+def open_stream(source: str | int | Path, realtime: bool = False, loop: bool = False,
+                fps: float | None = None) -> StreamSource:
     """Open a camera index (int or digits), a stream URL (scheme://...) or a video file.
 
-    realtime: play a file at its own frame rate, dropping frames the consumer misses (cameras
-    and URLs are always live); loop: start a file again at its end. Raises PoseInputError,
-    one sentence, for a missing camera, an unreachable URL or a file that is not a video.
+    realtime: play a file at its frame rate (its own, or `fps`), dropping frames the consumer
+    misses (cameras and URLs are always live); loop: start a file again at its end. Raises
+    PoseInputError, one sentence, for a missing camera, an unreachable URL or a file that is
+    not a video.
     """
     cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_SILENT)
     text = str(source)
@@ -213,5 +214,7 @@ def open_stream(source: str | int | Path, realtime: bool = False, loop: bool = F
     if first is None:
         capture.release()
         raise PoseInputError(f"Video {text} is corrupt or has no decodable frames.")
-    return StreamSource(capture, "file", f"Video {text}", first, video.fps, live=realtime,
-                        loop=loop, reopen=text)
+    if fps is not None and not (np.isfinite(fps) and fps > 0):
+        raise PoseInputError(f"The playback frame rate must be positive, got {fps}.")
+    return StreamSource(capture, "file", f"Video {text}", first, fps or video.fps,
+                        live=realtime, loop=loop, reopen=text)

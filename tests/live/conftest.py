@@ -11,7 +11,8 @@ import pytest
 
 from posemachines.inference.estimator import Estimator
 
-SAMPLE_CLIP = Path(str(resources.files("posemachines") / "assets" / "sample" / "mmpose_demo.mp4"))
+#: The clip shipped with the package (the demo's).
+SAMPLE_CLIP = next(Path(str(resources.files("posemachines") / "assets" / "sample")).glob("*.mp4"))
 
 
 @pytest.fixture(scope="session")

@@ -3,6 +3,7 @@ the clip lifter; live sources drop frames instead of queueing them; sources that
 
 from __future__ import annotations
 
+import itertools
 import time
 
 import cv2
@@ -16,19 +17,21 @@ from tests.live.conftest import SAMPLE_CLIP
 
 
 def test_stream_yields_one_result_per_frame_in_order(estimator):
+    capture = cv2.VideoCapture(str(SAMPLE_CLIP))
+    frames, fps = int(capture.get(cv2.CAP_PROP_FRAME_COUNT)), capture.get(cv2.CAP_PROP_FPS)
+    size = (int(capture.get(cv2.CAP_PROP_FRAME_HEIGHT)), int(capture.get(cv2.CAP_PROP_FRAME_WIDTH)))
     stream = estimator.stream(SAMPLE_CLIP)
     results = list(stream)
-    frames = cv2.VideoCapture(str(SAMPLE_CLIP)).get(cv2.CAP_PROP_FRAME_COUNT)
-    assert len(results) == stream.processed == int(frames) == 5
-    assert [r.frame_index for r in results] == [0, 1, 2, 3, 4]
-    assert [r.timestamp_s for r in results] == pytest.approx([0.0, 0.2, 0.4, 0.6, 0.8])
+    assert len(results) == stream.processed == frames > 0
+    assert [r.frame_index for r in results] == list(range(frames))
+    assert [r.timestamp_s for r in results] == pytest.approx(np.arange(frames) / fps)
     assert stream.dropped == 0 and stream.error is None
     for result in results:
         assert isinstance(result, FrameResult) and result.pose3d_mm is not None
         assert result.pose3d_mm.shape == (16, 3) and result.keypoints_px.shape == (16, 2)
         np.testing.assert_array_equal(result.pose3d_mm[0], 0.0)  # root-relative
         assert np.isfinite(result.root_translation_mm).all() and result.latency_s > 0
-        assert result.rgb.shape == (540, 960, 3)
+        assert result.rgb.shape == (*size, 3)
 
 
 def test_streaming_lifter_equals_the_lift_of_the_whole_clip(estimator):
@@ -36,10 +39,11 @@ def test_streaming_lifter_equals_the_lift_of_the_whole_clip(estimator):
     from posemachines.inference.estimator import Estimator
 
     uncorrected = Estimator(detector=estimator.detector, correction="none", time_reversal=False)
-    results = list(uncorrected.stream(SAMPLE_CLIP))
+    with uncorrected.stream(SAMPLE_CLIP) as stream:
+        results = list(itertools.islice(stream, 20))
     xy = np.stack([r.keypoints_px for r in results])
     confidence = np.stack([r.confidence for r in results])
-    clip = uncorrected.lift(xy, confidence, (960, 540)).pose3d_mm
+    clip = uncorrected.lift(xy, confidence, stream.image_size).pose3d_mm
     np.testing.assert_allclose(np.stack([r.pose3d_mm for r in results]),
                                clip - clip[:, :1], atol=1e-2)
     assert results[-1].root_translation_mm is None
