@@ -184,10 +184,12 @@ def _world_summary(result: PoseResult) -> str:
     if world.frame == "world":
         root = world.joints_mm[:, 0]
         travelled = float(np.linalg.norm(np.diff(root[:, [0, 2]], axis=0), axis=1).sum())
+        net = float(np.linalg.norm(root[-1, [0, 2]] - root[0, [0, 2]]))
         scale = "m" if world.metric else "m at an average adult's scale"
         lines.append(f"world: camera {world.camera_height_mm / 1000:.2f} {scale} above the "
-                     f"floor, pitch {world.pitch_deg:+.1f} deg, roll {world.roll_deg:+.1f} deg; "
-                     f"the person moved {travelled / 1000:.2f} m over the floor")
+                     f"floor, pitch {world.pitch_deg:+.1f} deg (down), roll "
+                     f"{world.roll_deg:+.1f} deg; the root covered {travelled / 1000:.2f} m over "
+                     f"the floor, {net / 1000:.2f} m from start to end")
     lines += [f"warning: {text}" for text in world.warnings]
     return "\n".join(lines)
 
