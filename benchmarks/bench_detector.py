@@ -12,7 +12,9 @@ agreement with MediaPipe's own pipeline on the shipped videos, and speed.
    within half of MediaPipe's torso size, over the frames where MediaPipe found a person (a
    frame where we find nobody counts as all wrong).
 3. Speed on a 640x360 clip: the bare networks (baseline), then `detect()` with tracking (the
-   video path) and without, best of interleaved rounds.
+   video path) and without, best of interleaved rounds: wall-clock ms/frame, and the CPU time
+   the process spent per frame (steadier than wall-clock on a shared machine; with --threads 1
+   the two agree on a quiet one).
 
     python benchmarks/bench_detector.py [--data ../shared/data] [--skip-accuracy]
         [--skip-agreement] [--skip-speed]
@@ -21,6 +23,7 @@ agreement with MediaPipe's own pipeline on the shipped videos, and speed.
 from __future__ import annotations
 
 import argparse
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -202,14 +205,17 @@ class Stage:
     call: Callable[[np.ndarray], object]
     counts: RunCounts | None = None
     best_ms: float = float("inf")
+    best_cpu_ms: float = float("inf")
 
 
-def time_pass(call: Callable[[np.ndarray], object], frames: list[np.ndarray]) -> float:
-    """Mean ms per frame over one pass through the clip."""
-    start = time.perf_counter()
+def time_pass(call: Callable[[np.ndarray], object],
+              frames: list[np.ndarray]) -> tuple[float, float]:
+    """Mean wall-clock and process CPU ms per frame over one pass through the clip."""
+    start, start_cpu = time.perf_counter(), time.process_time()
     for frame in frames:
         call(frame)
-    return (time.perf_counter() - start) * 1000.0 / len(frames)
+    wall, cpu = time.perf_counter() - start, time.process_time() - start_cpu
+    return wall * 1000.0 / len(frames), cpu * 1000.0 / len(frames)
 
 
 def raw_invoke(model: TfliteModel) -> Callable[[np.ndarray], object]:
@@ -241,17 +247,20 @@ def print_speed(variants: list[str], args: argparse.Namespace) -> None:
     # Rounds interleave the stages so that load from other processes hits all of them alike.
     for _ in range(args.rounds):
         for stage in stages:
-            stage.best_ms = min(stage.best_ms, time_pass(stage.call, frames))
-    baseline = stages[0].best_ms
+            wall_ms, cpu_ms = time_pass(stage.call, frames)
+            stage.best_ms = min(stage.best_ms, wall_ms)
+            stage.best_cpu_ms = min(stage.best_cpu_ms, cpu_ms)
+    baseline = stages[0].best_cpu_ms
     print(f"\nSpeed: {args.video} resized to {args.size[0]}x{args.size[1]}, {args.frames} "
-          f"frames, {args.threads} threads, best of {args.rounds} interleaved passes")
-    print("| model | stage | ms/frame | × baseline | FPS | detector runs/frame |")
+          f"frames, {args.threads} threads, best of {args.rounds} interleaved passes, "
+          f"load average {os.getloadavg()[0]:.1f}")
+    print("| model | stage | CPU ms/frame | × baseline | wall ms/frame | detector runs/frame |")
     print("|---|---|---:|---:|---:|---:|")
     for stage in stages:
         counts = stage.counts
         share = f"{counts.detector / counts.landmark:.2f}" if counts and counts.landmark else ""
-        print(f"| {stage.model} | {stage.name} | {stage.best_ms:.2f} | "
-              f"{stage.best_ms / baseline:.1f} | {1000.0 / stage.best_ms:.0f} | {share} |")
+        print(f"| {stage.model} | {stage.name} | {stage.best_cpu_ms:.2f} | "
+              f"{stage.best_cpu_ms / baseline:.1f} | {stage.best_ms:.2f} | {share} |")
 
 
 def main() -> None:

@@ -3,8 +3,9 @@
 Names: blazepose-full (default, bundled), blazepose-lite (bundled), blazepose-heavy (not
 bundled: pass model_dir=... or set $POSEMACHINES_BLAZEPOSE_HEAVY). The default was chosen by
 measurement (benchmarks/bench_detector.py, docs/detector.md): full scores best on the annotated
-people and agrees best with MediaPipe's own pipeline; lite is ~30 % faster but folds hard poses
-(a woman seen from behind, shoulders into one line); heavy is 3x slower and no more accurate.
+people and agrees best with MediaPipe's own pipeline; lite takes ~30 % less time but folds hard
+poses (a woman seen from behind, shoulders into one line); heavy takes ~4x full's time and is
+no more accurate at PCK@0.5.
 """
 
 from __future__ import annotations
