@@ -100,8 +100,8 @@ class BackgroundTracker:
         self._pairs += 1
         self._chain = np.vstack([transform, [0.0, 0.0, 1.0]]) @ self._chain
         centre = np.array([WORK_WIDTH / 2.0, before.shape[0] / 2.0, 1.0])
-        drift = np.linalg.norm((self._chain @ centre)[:2] - centre[:2]) / WORK_WIDTH
-        turn = abs(np.degrees(np.arctan2(self._chain[1, 0], self._chain[0, 0])))
+        drift = float(np.linalg.norm((self._chain @ centre)[:2] - centre[:2])) / WORK_WIDTH
+        turn = float(abs(np.degrees(np.arctan2(self._chain[1, 0], self._chain[0, 0]))))
         self._drift, self._turn = max(self._drift, drift), max(self._turn, turn)
 
     def result(self) -> BackgroundMotion:
