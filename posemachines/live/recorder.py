@@ -8,6 +8,7 @@ interpolates them); frames without a person are `missing_frames`.
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from collections.abc import Sequence
 from pathlib import Path
@@ -22,6 +23,8 @@ from posemachines.structures import PoseResult
 #: What `live` writes by default, and what it can write (no video is kept, so no overlay).
 DEFAULT_FORMATS: tuple[str, ...] = ("json", "bvh")
 LIVE_FORMATS: tuple[str, ...] = tuple(name for name in OUTPUT_FORMATS if name != "overlay")
+#: What a recorded frame keeps of its image: nothing (a take of 720p frames would fill memory).
+NO_IMAGE = np.zeros((0, 0, 3), dtype=np.uint8)
 
 
 def check_formats(formats: Sequence[str]) -> tuple[str, ...]:
@@ -89,9 +92,10 @@ class Recorder:
                 self._frames = []
 
     def add(self, frame: FrameResult) -> None:
+        """Keep `frame` (without its image) if a take is being recorded."""
         with self._lock:
             if self._frames is not None:
-                self._frames.append(frame)
+                self._frames.append(dataclasses.replace(frame, rgb=NO_IMAGE))
 
     def stop(self) -> list[Path]:
         """End the take and write it (nothing when no frame had a person); the paths written."""

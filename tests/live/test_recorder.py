@@ -3,6 +3,10 @@ recorded when its source stops mid-way."""
 
 from __future__ import annotations
 
+import dataclasses
+import gc
+import weakref
+
 import cv2
 import numpy as np
 import pytest
@@ -48,7 +52,12 @@ def test_recorder_writes_takes_that_read_back(tmp_path):
         recorder.add(frame(index))
     first = recorder.stop()
     recorder.start()
-    recorder.add(frame(9))
+    latest = dataclasses.replace(frame(9), rgb=np.zeros((720, 1280, 3), dtype=np.uint8))
+    image = weakref.ref(latest.rgb)
+    recorder.add(latest)
+    del latest
+    gc.collect()
+    assert recorder.frames == 1 and image() is None  # the take keeps no image
     second = recorder.stop()
     assert [p.relative_to(tmp_path).as_posix() for p in first + second] == [
         "take_001/poses3d.json", "take_001/motion.bvh",
