@@ -21,6 +21,7 @@ import pygltflib as g
 from scipy.spatial.transform import Rotation
 
 from posemachines.data.bvh import BvhMotion
+from posemachines.data.mocap_mapping import rest_positions
 from posemachines.errors import PoseDataError
 from posemachines.export.bvh_export import result_motion
 from posemachines.structures import PoseResult
@@ -37,15 +38,6 @@ _BOX_TRIANGLES = np.array([
     [0, 1, 3], [0, 3, 2], [4, 6, 7], [4, 7, 5], [0, 4, 5], [0, 5, 1],
     [2, 3, 7], [2, 7, 6], [0, 2, 6], [0, 6, 4], [1, 5, 7], [1, 7, 3],
 ], dtype=np.uint32)
-
-
-def rest_positions(motion: BvhMotion) -> np.ndarray:
-    """(J, 3) global rest position of every joint (rest rotations are the identity)."""
-    positions = np.zeros((len(motion.joints), 3))
-    for index, joint in enumerate(motion.joints):
-        parent = positions[joint.parent] if joint.parent >= 0 else 0.0
-        positions[index] = parent + joint.offset
-    return positions
 
 
 def local_rotations(motion: BvhMotion) -> np.ndarray:
