@@ -7,7 +7,8 @@ Unlike MediaPipe, which re-detects on the next frame, a lost track re-detects in
 As in MediaPipe, the two auxiliary points that place the next frame's ROI pass through a heavy
 one-euro filter first (always, whatever `smoothing` says): a ROI handed on raw follows every
 wobble of the landmarks, and a wobbling crop can tip the landmark model into a wrong pose (the
-lite model on frame 2 of the shipped street clip folded the woman's shoulders into one line).
+lite model on frame 2 of the former demo's street clip folded a woman's shoulders into one line;
+docs/detector.md).
 Optional one-euro smoothing of the landmarks (off by default: per-frame outputs stay exact and
 reproducible, and the 3D lifter sees the detector's own signal; turn it on for jittery video).
 """
@@ -120,8 +121,9 @@ class RoiLandmarks:
 class BlazePoseDetector(PoseDetector):
     """BlazePose 33-landmark detector with ROI tracking; maps to the 16-joint set.
 
-    variant: "lite", "full" or "heavy"; model_dir: a folder holding pose_landmark_<variant>.tflite
-    (and optionally pose_detection.tflite); min_detection_score / min_pose_presence: MediaPipe's
+    variant: "full" (the default, as DEFAULT_DETECTOR), "lite" or "heavy"; model_dir: a folder
+    holding pose_landmark_<variant>.tflite (and optionally pose_detection.tflite);
+    min_detection_score / min_pose_presence: MediaPipe's
     min_detection_confidence / min_tracking_confidence; tracking: crop the next frame where this
     frame's landmarks put the person; smoothing: one-euro filter over frames `fps` apart.
     segmentation: also return the landmark model's person mask over the ROI crop
@@ -131,7 +133,7 @@ class BlazePoseDetector(PoseDetector):
 
     def __init__(
         self,
-        variant: str = "lite",
+        variant: str = "full",
         *,
         model_dir: Path | None = None,
         num_threads: int = 2,
