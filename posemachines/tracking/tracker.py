@@ -1,7 +1,7 @@
 """`PersonTracker`: stable identities for the people of a video, frame by frame.
 
 Per frame (after a constant-velocity Kalman prediction of every track's box):
-1. tracks seen in the previous frame are matched to the frame's people by region overlap
+1. confirmed tracks seen in the previous frame are matched to the frame's people by region overlap
    (IoU of the predicted and the measured box), keypoint similarity (OKS of the last pose moved
    with the predicted box), motion (the Kalman filter's Mahalanobis distance) and, where the
    detector gives them, appearance; pairs whose box centre is outside the Kalman gate cannot
@@ -11,7 +11,9 @@ Per frame (after a constant-velocity Kalman prediction of every track's box):
    distance to the predicted box or to where the track was last seen
    (a person who stopped behind someone or turned back at the image edge), and box height,
    the tracks missing for the fewest frames first (DeepSORT's matching cascade);
-3. people still unmatched start tentative tracks, confirmed after `min_hits` frames in a row;
+3. tentative tracks (not yet confirmed) are matched as in 1 to the people left, so that a
+   track being born never takes a person from a confirmed track that missed a frame;
+4. people still unmatched start tentative tracks, confirmed after `min_hits` frames in a row;
    a confirmed track lives on unmatched for up to `max_lost_s` seconds (an occlusion or a
    crossing), then dies.
 Both matchings are optimal assignments (scipy's `linear_sum_assignment`, the Hungarian method
@@ -35,6 +37,10 @@ from posemachines.tracking.similarity import (
     iou_matrix,
     oks_matrix,
 )
+
+#: Spread (log ratio, 1 sigma) of a person's box height between frames, plus its growth per
+#: second lost, in the lost-track stage.
+HEIGHT_CHANGE, HEIGHT_CHANGE_PER_S = 0.12, 0.2
 
 
 @dataclass(frozen=True)
@@ -119,8 +125,12 @@ class PersonTracker:
         for track in self._tracks:
             track.mean, track.covariance = self.kalman.predict(track.mean, track.covariance)
         boxes = people.person_boxes()
-        matches, free = self._match_seen(people, boxes, range(len(people)))
+        confirmed = [track for track in self._tracks if track.confirmed and track.lost == 0]
+        matches, free = self._match_seen(confirmed, people, boxes, list(range(len(people))))
         matches += self._match_lost(people, boxes, free, {track.key for track, _ in matches})
+        free = [i for i in free if all(i != index for _, index in matches)]
+        tentative = [track for track in self._tracks if not track.confirmed]
+        matches += self._match_seen(tentative, people, boxes, free)[0]
         matched = {index for _, index in matches}
         for track, index in matches:
             self._absorb(track, people, boxes, index)
@@ -158,12 +168,10 @@ class PersonTracker:
             score[row, centre > CHI2_95_2DOF] = -1.0
         return score
 
-    def _match_seen(self, people: FramePeople, boxes: np.ndarray, candidates: range
-                    ) -> tuple[list[tuple[_Track, int]], list[int]]:
-        """Stage 1: tracks seen last frame against every person; returns matches and the
-        indices of the people left."""
-        tracks = [track for track in self._tracks if track.lost == 0]
-        indices = list(candidates)
+    def _match_seen(self, tracks: list[_Track], people: FramePeople, boxes: np.ndarray,
+                    indices: list[int]) -> tuple[list[tuple[_Track, int]], list[int]]:
+        """Match `tracks` (seen last frame) to the people `indices` by the similarity blend;
+        returns the matches and the indices of the people left."""
         if not tracks or not indices:
             return [], indices
         score = self._similarity(tracks, people, boxes, indices)
@@ -201,11 +209,12 @@ class PersonTracker:
             parked = np.concatenate([track.last_box, np.zeros(4)])
             to_last = self.kalman.position_distance(parked, track.covariance, candidates[:, :2])
             distance = np.minimum(to_predicted, to_last)
-            heights = candidates[:, 3] / max(track.last_box[3], 1.0)
-            similar_size = (heights > 0.67) & (heights < 1.5)
-            allowed = (distance <= CHI2_95_2DOF) & similar_size & self._looks_alike(
-                track, people, indices)
-            cost[row] = np.where(allowed, distance, np.inf)
+            # Apparent height changes slowly (1 m/s towards the camera at 5 m: 20 %/s).
+            log_height = np.log(np.maximum(candidates[:, 3], 1.0) / max(track.last_box[3], 1.0))
+            height_spread = HEIGHT_CHANGE + HEIGHT_CHANGE_PER_S * track.lost / self.config.fps
+            allowed = ((distance <= CHI2_95_2DOF) & (np.abs(log_height) <= 2.5 * height_spread)
+                       & self._looks_alike(track, people, indices))
+            cost[row] = np.where(allowed, distance + (log_height / height_spread) ** 2, np.inf)
         finite = np.isfinite(cost)
         if not finite.any():
             return []
