@@ -98,13 +98,13 @@ class Wings(Effect):
                 rotation = np.column_stack([direction, np.cross([0, 0, 1.0], direction),
                                             [0, 0, 1.0]])
                 centre = edge + 0.5 * length * direction + [0, 0, 0.02 * size * (layer - k / 40)]
-                parts.append(moved(sphere(color, 6, 12, shininess=0.15),
+                parts.append(moved(sphere(color, 4, 8, shininess=0.15),
                                    transform(rotation, centre, [0.5 * length, 0.06 * size,
                                                                 0.012 * size])))
         along = np.linspace(0, 1, 12)
         arm = size * np.column_stack([along, wing_rise(along), np.zeros(12)])
         for a, b in zip(arm[:-1], arm[1:], strict=True):
-            parts.append(moved(sphere(white, 6, 10), transform(np.eye(3), (a + b) / 2,
+            parts.append(moved(sphere(white, 4, 8), transform(np.eye(3), (a + b) / 2,
                                                               0.05 * size)))
         return merge(*parts)
 

@@ -76,11 +76,11 @@ class Flames(Effect):
     name = "flames"
     description = "fire burning from both hands, flickering and rising"
     anchors = (LWRIST, RWRIST)
-    TONGUES = 7
+    TONGUES = 5
 
     def __init__(self, scene: Scene) -> None:
         super().__init__(scene)
-        self.layers = [cone(rgba(color, alpha), 14, look="glow") for color, alpha in
+        self.layers = [cone(rgba(color, alpha), 10, look="glow") for color, alpha in
                        (("#ff3a00", 0.55), ("#ffa000", 0.7), ("#fff2a0", 0.9))]
         self.core = sphere(rgba("#ffb000", 0.8), 10, 14, look="glow")
 

@@ -103,7 +103,7 @@ class Glasses(HeadEffect):
 
     def build(self, radius: float) -> Mesh:
         frame_color, lens_color = rgba("#151515"), rgba("#1d3b5a", 0.7)
-        eye_y, front_z, half_gap = 0.08 * radius, 0.98 * radius, 0.36 * radius
+        eye_y, front_z, half_gap = 0.08 * radius, 0.9 * radius, 0.36 * radius
         lens_r = 0.3 * radius
         parts = []
         for side in (-1.0, 1.0):

@@ -38,7 +38,9 @@ def body_proxy(scene: Scene, frame: int) -> list[Prop]:
     half_length = 0.55 * float(np.linalg.norm(joints[THORAX] - joints[HIP]))
     props.append(Prop(_CAPSULE_END, transform(torso, centre, [0.5 * track.shoulder_mm,
                                                                half_length, 0.4 * h])))
-    props.append(Prop(_CAPSULE_END, transform(np.eye(3), scene.head_centre(frame), 0.38 * h)))
+    # A little inside the head (radius 0.36 h), so that what sits on its surface (glasses, a
+    # crown's front) is in front of the proxy and what goes round the back is behind it.
+    props.append(Prop(_CAPSULE_END, transform(np.eye(3), scene.head_centre(frame), 0.3 * h)))
     neck_top = joints[THORAX] + 0.5 * (joints[HEAD] - joints[THORAX])
     props.append(Prop(_CAPSULE_SIDE, segment_transform(joints[THORAX], neck_top, 0.2 * h)))
     return props

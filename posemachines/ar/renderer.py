@@ -3,7 +3,7 @@ llvmpipe when there is no GPU).
 
 Why OpenGL and not a numpy rasteriser: measured by `benchmarks/bench_ar.py` at 720p on this
 2-core CPU, llvmpipe projects, depth-tests, shades, antialiases and composites a frame with two
-effects (crown, cape) in 0.4-0.7x the time numpy needs for the alpha composite alone of one
+effects (crown, cape) in 0.6-0.7x the CPU time numpy needs for the alpha composite alone of one
 720p layer in float32 -- the last step a numpy rasteriser would take after drawing every
 triangle -- so a software rasteriser in numpy could not reach GL's frame rate here; GL also
 gives depth testing, perspective-correct interpolation and clipping for free.

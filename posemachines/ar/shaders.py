@@ -77,7 +77,8 @@ void main() {
         }
         if (v_position.z > body_z) alpha *= 1.0 - coverage;
     }
-    if (alpha < 0.004) discard;
+    // No discard: a fully hidden fragment adds nothing to the premultiplied blend, and a
+    // shader without discard lets llvmpipe reject hidden fragments before shading them.
     rgb = pow(clamp(rgb, 0.0, 1.0), vec3(1.0 / 2.2));       // linear -> sRGB, as the frame
     // Glow adds light: it barely dims what is behind it.
     color = vec4(rgb * alpha, glow ? 0.25 * alpha : alpha);
