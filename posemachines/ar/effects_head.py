@@ -3,6 +3,8 @@ centre; sizes in units of the clip's thorax-to-head-top length h)."""
 
 from __future__ import annotations
 
+from abc import abstractmethod
+
 import numpy as np
 
 from posemachines.ar.meshes import (
@@ -35,22 +37,22 @@ class HeadEffect(Effect):
 
     def __init__(self, scene: Scene) -> None:
         super().__init__(scene)
-        self.mesh = self.build(scene.track.head_mm * HEAD_RADIUS)
+        self.meshes = self.build(scene.track.head_mm * HEAD_RADIUS)
 
-    def build(self, radius: float) -> Mesh:
-        """The prop in the head frame for a head of `radius` mm."""
-        raise NotImplementedError
+    @abstractmethod
+    def build(self, radius: float) -> list[Mesh]:
+        """The prop's meshes in the head frame for a head of `radius` mm."""
 
     def props_at(self, frame: int) -> list[Prop]:
         matrix = transform(self.scene.head[frame], self.scene.head_centre(frame))
-        return [Prop(self.mesh, matrix)]
+        return [Prop(mesh, matrix) for mesh in self.meshes]
 
 
 class Crown(HeadEffect):
     name = "crown"
     description = "a gold crown with jewels, seated on the head"
 
-    def build(self, radius: float) -> Mesh:
+    def build(self, radius: float) -> list[Mesh]:
         gold, ruby = rgba("#e8b923"), rgba("#c0102a")
         base_y, band, ring = 0.55 * radius, 0.38 * radius, 0.92 * radius
         teeth = 8
@@ -75,14 +77,14 @@ class Crown(HeadEffect):
                               ring * 1.13 * np.cos(angle)])
             parts.append(moved(sphere(ruby, 6, 8, shininess=1.0),
                                transform(np.eye(3), jewel, 0.09 * radius)))
-        return merge(*parts)
+        return [merge(*parts)]
 
 
 class Helmet(HeadEffect):
     name = "helmet"
     description = "a polished steel helmet with a crest and a brow band"
 
-    def build(self, radius: float) -> Mesh:
+    def build(self, radius: float) -> list[Mesh]:
         steel, brass = rgba("#a9b4c2"), rgba("#c8a048")
         theta = np.linspace(0, 0.56 * np.pi, 14)  # from the top down to just below the brow
         shell = 1.12 * radius
@@ -94,14 +96,14 @@ class Helmet(HeadEffect):
         crest = moved(box(rgba("#b3202a"), shininess=0.2),
                       transform(np.eye(3), [0, 1.12 * radius, -0.1 * radius],
                                 [0.14 * radius, 0.32 * radius, 1.7 * radius]))
-        return merge(dome, brim, crest)
+        return [merge(dome, brim, crest)]
 
 
 class Glasses(HeadEffect):
     name = "glasses"
     description = "sunglasses: tinted lenses in a black frame, arms to the ears"
 
-    def build(self, radius: float) -> Mesh:
+    def build(self, radius: float) -> list[Mesh]:
         frame_color, lens_color = rgba("#151515"), rgba("#1d3b5a", 0.7)
         eye_y, front_z, half_gap = 0.08 * radius, 0.9 * radius, 0.36 * radius
         lens_r = 0.3 * radius
@@ -125,9 +127,5 @@ class Glasses(HeadEffect):
         bridge_l = np.array([half_gap - 1.05 * lens_r, eye_y + 0.25 * lens_r, front_z])
         parts.append(moved(cylinder(frame_color, 6, shininess=0.5),
                            segment_transform(bridge_l * [-1, 1, 1], bridge_l, 0.05 * radius)))
-        self.lenses = merge(*[p for p in parts if p.translucent])
-        return merge(*[p for p in parts if not p.translucent])
-
-    def props_at(self, frame: int) -> list[Prop]:
-        matrix = transform(self.scene.head[frame], self.scene.head_centre(frame))
-        return [Prop(self.mesh, matrix), Prop(self.lenses, matrix)]
+        return [merge(*[p for p in parts if not p.translucent]),
+                merge(*[p for p in parts if p.translucent])]
