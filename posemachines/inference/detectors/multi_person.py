@@ -17,8 +17,8 @@ bounded cost per pass. The regions carry no identity: that is the job of
 person, that is per identity), nor the single-person detector's filtering of the hand-off
 points.
 
-`appearance_features` gives each person a colour descriptor (hue/saturation histograms of the
-torso and the legs) that helps the tracker tell apart people who cross.
+`appearance_features` gives each person a colour descriptor (colour histograms sampled along
+the torso and the legs) that helps the tracker tell apart people who cross.
 """
 
 from __future__ import annotations
@@ -60,12 +60,18 @@ DUPLICATE_CONTAINMENT = 0.8
 #: Detector tiles per pass (see the module docstring), and tile side / frame short side.
 TILES_PER_PASS = 3
 TILE_FRACTION = 0.5
-#: Hue x saturation bins of the colour histograms, per body part.
-HUE_BINS, SATURATION_BINS = 8, 4
-FEATURE_DIM = 2 * HUE_BINS * SATURATION_BINS
-#: JOINTS16 indices bounding the torso (hips, shoulders) and the legs (hips, knees, feet).
-TORSO_JOINTS = (1, 4, 10, 13)
-LEG_JOINTS = (1, 2, 3, 4, 5, 6)
+#: Colour descriptor: hue x saturation bins for coloured pixels (saturation and value at
+#: least COLOURED), value bins for the rest; per part, torso and legs, sampled in discs of
+#: DISC_FRACTION of the body's height at SAMPLES_PER_BONE points along each bone.
+HUE_BINS, SATURATION_BINS, VALUE_BINS, COLOURED = 8, 2, 4, 50
+PART_DIM = HUE_BINS * SATURATION_BINS + VALUE_BINS
+FEATURE_DIM = 2 * PART_DIM
+DISC_FRACTION, SAMPLES_PER_BONE = 0.03, 5
+#: Bones (start joints, end joints; a bone ends at the mean of its joints) per part, JOINTS16.
+PART_BONES: tuple[tuple[tuple[tuple[int, ...], tuple[int, ...]], ...], ...] = (
+    (((10, 13), (1, 4)),),                                   # mid-shoulders -> mid-hips
+    (((1,), (2,)), ((2,), (3,)), ((4,), (5,)), ((5,), (6,))),  # thighs and shins
+)
 
 
 def detection_from_landmarks(found: RoiLandmarks, roi: Roi) -> Detection2D:
@@ -225,21 +231,45 @@ class MultiPersonDetector:
         next_rois.append(next_region(found))
 
 
+def _colour_histogram(pixels_hsv: np.ndarray) -> np.ndarray:
+    """(PART_DIM,) colours of (N, 3) HSV pixels, summing to 1: coloured pixels (saturation
+    and value at least COLOURED) by hue x saturation, the others (white, grey, black) by
+    value."""
+    hue, saturation, value = (pixels_hsv[:, i].astype(np.int64) for i in range(3))
+    coloured = (saturation >= COLOURED) & (value >= COLOURED)
+    hue_bin = np.minimum(hue * HUE_BINS // 180, HUE_BINS - 1)
+    saturation_bin = np.minimum((saturation - COLOURED) * SATURATION_BINS // (256 - COLOURED),
+                                SATURATION_BINS - 1)
+    value_bin = np.minimum(value * VALUE_BINS // 256, VALUE_BINS - 1)
+    bins = np.where(coloured, hue_bin * SATURATION_BINS + np.maximum(saturation_bin, 0),
+                    HUE_BINS * SATURATION_BINS + value_bin)
+    hist = np.bincount(bins, minlength=PART_DIM).astype(np.float32)
+    return hist / max(float(hist.sum()), 1.0)
+
+
 def appearance_features(frame_rgb: np.ndarray, people: list[Detection2D]) -> np.ndarray:
-    """(K, FEATURE_DIM) colour descriptors: hue x saturation histograms (each summing to 1) of
-    each person's torso (shoulders to hips) and legs (hips to feet) boxes, from the frame."""
+    """(K, FEATURE_DIM) colour descriptors of each person's clothes: the pixels in small discs
+    along the torso (mid-shoulders to mid-hips) and along both thighs and shins, one histogram
+    (`_colour_histogram`) per part. Sampling along the bones, not in boxes around the joints,
+    keeps the background out."""
     hsv = cv2.cvtColor(check_frame(frame_rgb), cv2.COLOR_RGB2HSV)
     height, width = hsv.shape[:2]
     features = np.zeros((len(people), FEATURE_DIM), dtype=np.float32)
-    parts = (TORSO_JOINTS, LEG_JOINTS)
+    steps = np.linspace(0.1, 0.9, SAMPLES_PER_BONE)[:, None]
     for row, person in enumerate(people):
-        for part, joints in enumerate(parts):
-            xy = person.joints16_px[list(joints)]
-            low = np.clip(np.floor(xy.min(axis=0)), 0, [width - 1, height - 1]).astype(int)
-            high = np.clip(np.ceil(xy.max(axis=0)), 0, [width, height]).astype(int)
-            patch = hsv[low[1]:max(high[1], low[1] + 1), low[0]:max(high[0], low[0] + 1)]
-            hist = cv2.calcHist([np.ascontiguousarray(patch)], [0, 1], None,
-                                [HUE_BINS, SATURATION_BINS], [0, 180, 0, 256]).ravel()
-            size = HUE_BINS * SATURATION_BINS
-            features[row, part * size:(part + 1) * size] = hist / max(float(hist.sum()), 1.0)
+        joints = person.joints16_px
+        body = float(np.ptp(joints[:, 1])) or 1.0
+        radius = max(1, int(round(DISC_FRACTION * body)))
+        offsets = np.stack(np.meshgrid(np.arange(-radius, radius + 1),
+                                       np.arange(-radius, radius + 1)), -1).reshape(-1, 2)
+        for part, bones in enumerate(PART_BONES):
+            centres = np.concatenate([
+                (1 - steps) * joints[list(start)].mean(axis=0) + steps * joints[list(end)].mean(
+                    axis=0) for start, end in bones])
+            pixels = np.round(centres[:, None, :] + offsets[None]).reshape(-1, 2).astype(int)
+            inside = ((pixels[:, 0] >= 0) & (pixels[:, 0] < width) & (pixels[:, 1] >= 0)
+                      & (pixels[:, 1] < height))
+            pixels = pixels[inside]
+            features[row, part * PART_DIM:(part + 1) * PART_DIM] = _colour_histogram(
+                hsv[pixels[:, 1], pixels[:, 0]])
     return features
