@@ -63,7 +63,7 @@ class Cape(Effect):
         cloth = surface(points, self.color, shininess=0.15)
         clasps = [Prop(self.clasp, transform(np.eye(3), p + 0.12 * shoulder * forward,
                                              0.07 * shoulder)) for p in (top_l, top_r)]
-        return [Prop(cloth), *clasps]
+        return [Prop(cloth, behind_body=True), *clasps]
 
 
 def wing_rise(s: np.ndarray | float) -> np.ndarray:
@@ -124,5 +124,5 @@ class Wings(Effect):
             local = np.column_stack([out, [0, 1.0, 0], normal])
             rotation = torso @ local
             offset = root + torso @ np.array([side * 0.08 * scene.track.shoulder_mm, 0, 0])
-            props.append(Prop(self.wing, transform(rotation, offset)))
+            props.append(Prop(self.wing, transform(rotation, offset), behind_body=True))
         return props

@@ -44,11 +44,14 @@ class Mesh:
 @dataclass(frozen=True, eq=False)
 class Prop:
     """One mesh placed for one frame: model_to_camera (4, 4) maps model mm to camera mm;
-    occludable: the person hides the parts of it behind them (off for props never behind)."""
+    occludable: the person hides the parts of it behind them (off for props never behind);
+    behind_body: worn on the back, so hidden wherever the person's mask is and the body's
+    depth is unknown (no proxy part there)."""
 
     mesh: Mesh
     model_to_camera: np.ndarray = field(default_factory=lambda: np.eye(4))
     occludable: bool = True
+    behind_body: bool = False
 
 
 def rgba(hex_color: str, alpha: float = 1.0) -> np.ndarray:

@@ -48,7 +48,8 @@ def body_proxy(scene: Scene, frame: int) -> list[Prop]:
 
 def occluder_at(scene: Scene, frame: int, mask: BodyMask | None) -> Occluder | None:
     """The occluder at `frame`: the proxy with the mask (None: the proxy's own outline), the
-    chest's depth where the mask has the person but the proxy does not (loose clothes, hair)."""
+    chest's depth where the mask has the person but the proxy does not (loose clothes, hair;
+    props marked behind_body are hidden there)."""
     proxy = body_proxy(scene, frame)
     if not proxy:
         return None

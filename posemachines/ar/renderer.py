@@ -146,14 +146,15 @@ class _Targets:
 
 def batch_vertices(props: Sequence[Prop], use_occluder: bool) -> np.ndarray:
     """All props' triangles in camera mm, one (3 * M, 13) float32 row per corner: position,
-    normal, RGBA, then occludable, glow and shininess, in the order of `props`."""
+    normal, RGBA, then occlusion (0 none, 1 occludable, 2 also behind the body), glow and
+    shininess, in the order of `props`."""
     rows = []
     for prop in props:
         mesh, matrix = prop.mesh, np.asarray(prop.model_to_camera, np.float64)
         linear = matrix[:3, :3]
         corners = mesh.faces.reshape(-1)
-        material = (float(prop.occludable and use_occluder), float(mesh.look == "glow"),
-                    mesh.shininess)
+        occlusion = (1.0 + prop.behind_body) if prop.occludable and use_occluder else 0.0
+        material = (occlusion, float(mesh.look == "glow"), mesh.shininess)
         block = np.empty((len(corners), 13), np.float32)
         block[:, 0:3] = mesh.vertices[corners] @ linear.T + matrix[:3, 3]
         block[:, 3:6] = mesh.normals[corners] @ np.linalg.inv(linear)

@@ -12,7 +12,7 @@ uniform mat4 projection;
 in vec3 in_position;
 in vec3 in_normal;
 in vec4 in_color;
-in vec3 in_material;   // occludable, glow, shininess
+in vec3 in_material;   // occlusion (0 none, 1 occludable, 2 behind the body), glow, shininess
 out vec3 v_position;
 out vec3 v_normal;
 out vec4 v_color;
@@ -44,6 +44,7 @@ in vec3 v_material;
 out vec4 color;
 void main() {
     bool occludable = v_material.x > 0.5;
+    bool behind_body = v_material.x > 1.5;
     bool glow = v_material.y > 0.5;
     float shininess = v_material.z;
     vec3 view = normalize(-v_position);
@@ -71,7 +72,7 @@ void main() {
             vec2 m = vec2(dot(mask_row0, px), dot(mask_row1, px));
             bool inside = all(greaterThanEqual(m, vec2(-0.5))) && all(lessThan(m, mask_size - 0.5));
             coverage = inside ? texture(body_mask, (m + 0.5) / mask_size).r : 0.0;
-            if (body_z >= 1e8) body_z = fallback_depth;
+            if (body_z >= 1e8) body_z = behind_body ? -1e9 : fallback_depth;
         } else {
             coverage = body_z < 1e8 ? 1.0 : 0.0;
         }

@@ -124,3 +124,15 @@ def test_nothing_in_view_returns_the_frame(renderer: Renderer) -> None:
     frame = np.random.default_rng(0).integers(0, 255, (HEIGHT, WIDTH, 3), dtype=np.uint8)
     behind = white_cube(np.eye(3), np.array([0.0, 0.0, -3000.0]), 100.0)
     np.testing.assert_array_equal(renderer.render(frame, [behind]), frame)
+
+
+def test_where_only_the_mask_has_the_person_back_props_hide_and_others_use_the_chest(
+        renderer: Renderer) -> None:
+    props, occluder, mask = occlusion_scene(prop_depth=2000.0)
+    no_proxy = Occluder(body=[], mask=occluder.mask, fallback_depth_mm=3000.0)
+    free = renderer.render(np.zeros((HEIGHT, WIDTH, 3), np.uint8), props)[..., 0] > 128
+    in_front = renderer.render(np.zeros((HEIGHT, WIDTH, 3), np.uint8), props, no_proxy)
+    np.testing.assert_array_equal(in_front[..., 0] > 128, free)    # nearer than the chest
+    worn = [Prop(props[0].mesh, props[0].model_to_camera, behind_body=True)]
+    on_back = renderer.render(np.zeros((HEIGHT, WIDTH, 3), np.uint8), worn, no_proxy)
+    np.testing.assert_array_equal(on_back[..., 0] > 128, free & (mask < 0.5))
