@@ -24,6 +24,9 @@ from posemachines.structures import FootContacts, WorldPose
 from posemachines.world import WorldMotion, to_world
 from posemachines.world.trajectory import smooth_trajectory
 
+#: Fewer poses than this get no world part: too little motion to find a floor or contacts.
+MIN_WORLD_POSES = 8
+
 
 @dataclass(frozen=True)
 class Scene:
@@ -79,7 +82,8 @@ def place_in_scene(
     """pose3d_mm (T, 16, 3) mm root-relative camera frame; root_translation_mm (T, 3) from the
     correction or None (then solved from keypoints_px (T, 16, 2) px / confidence (T, 16));
     frame_indices (T,) increasing; focal_px of the solved camera; metric: the scale is true
-    (the person's height was given); world: also find the floor, contacts and world pose;
+    (the person's height was given); world: also find the floor, contacts and world pose
+    (from `MIN_WORLD_POSES` poses on);
     moving_camera: why the camera is known to move (from the frames), if it does: the world
     then stays the camera frame with that warning."""
     camera = pinhole_camera(focal_px, image_size)
@@ -87,6 +91,7 @@ def place_in_scene(
         root_translation_mm = solve_root_translation(
             pose3d_mm, keypoints_px, confidence, camera.f_px, camera.c_px)
     rows = np.asarray(frame_indices) - int(frame_indices[0])
+    world = world and len(rows) >= MIN_WORLD_POSES  # a still image has no floor to find
     if not world or moving_camera:
         trajectory = smooth_trajectory(root_translation_mm, rows, fps)
         translation = trajectory.translation_mm[rows].astype(np.float32)

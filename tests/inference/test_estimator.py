@@ -169,3 +169,13 @@ def test_the_correction_gets_the_clips_frame_rate(random_lite_weights, correctio
     est.predict_keypoints(_clip(), fps=5.0, image_size=(640, 480))
     est.predict_keypoints(_clip(), fps=60.0, image_size=(640, 480))
     assert [clip.fps for clip in correction_calls] == [5.0, 60.0]
+
+
+def test_a_single_pose_gets_a_trajectory_and_camera_but_no_world():
+    result = Estimator().predict_keypoints(_clip(1), fps=30.0, image_size=(640, 480))
+    assert result.world is None  # one pose: no floor or contacts to find
+    assert result.root_translation_mm.shape == (1, 3) and result.root_translation_mm[0, 2] > 0
+    np.testing.assert_allclose(result.camera.c_px, [320.0, 240.0])
+    # the root re-projects onto its keypoint through the solved camera
+    root_px = result.camera.project(result.root_translation_mm[:, None])[0, 0]
+    np.testing.assert_allclose(root_px, STANDING_PX[0], atol=3.0)
