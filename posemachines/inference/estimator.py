@@ -1,7 +1,7 @@
 """The `Estimator` API: video, image, folder or 2D keypoints in, `PoseResult` out.
 
     from posemachines import Estimator
-    est = Estimator()                      # shipped lifter + BlazePose lite, CPU
+    est = Estimator()                      # shipped lifter + BlazePose full, CPU
     result = est.predict_video("clip.mp4")
     result.pose3d_mm                       # (T, 16, 3) mm, camera frame, root-relative
 
