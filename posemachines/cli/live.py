@@ -63,6 +63,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def _run(args: argparse.Namespace) -> int:
     from posemachines.inference.estimator import Estimator
+    from posemachines.inference.stream_sources import open_stream
     from posemachines.live.recorder import Recorder, check_formats
     from posemachines.live.session import LiveSession
     from posemachines.optional import import_optional
@@ -71,11 +72,12 @@ def _run(args: argparse.Namespace) -> int:
     if args.serve:
         import_optional("uvicorn", "live --serve")
         import_optional("starlette", "live --serve")
+    source = open_stream(args.source, realtime=args.realtime, loop=args.loop)  # fails fast
     estimator = Estimator(weights=args.weights, detector=args.detector,
                           correction=args.correction, focal_px=args.focal_px,
                           height_cm=args.height_cm, flip_test=args.flip_test,
                           time_reversal=False)
-    stream = estimator.stream(args.source, realtime=args.realtime, loop=args.loop)
+    stream = estimator.stream(source)
     recorder = Recorder(args.out, formats, stream.source.fps, stream.image_size,
                         stream.source.description)
     if args.serve:
