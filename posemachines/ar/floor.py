@@ -66,7 +66,10 @@ def foot_contacts(result: PoseResult, track: BodyTrack, floor: Floor) -> np.ndar
         return dense & track.present[:, None]
     ankles = track.joints_mm[:, FEET]
     height = floor.height(ankles) - ANKLE_HEIGHT * track.height_mm
-    speed = np.linalg.norm(np.gradient(ankles, axis=0), axis=-1) * track.fps
+    if track.num_frames < 2:  # one image: no speed to tell
+        speed = np.zeros(ankles.shape[:2])
+    else:
+        speed = np.linalg.norm(np.gradient(ankles, axis=0), axis=-1) * track.fps
     down = (height < CONTACT_HEIGHT * track.height_mm) & \
         (speed < CONTACT_SPEED * track.height_mm)
     return down & track.present[:, None]

@@ -110,3 +110,8 @@ def test_a_result_without_camera_or_trajectory_is_refused(result) -> None:
 def test_frames_without_a_person_pass_through(result) -> None:
     compositor = ArCompositor(result, "glow", num_frames=40)
     np.testing.assert_array_equal(compositor.render(39, GREY), GREY)
+
+
+def test_a_single_image_gets_every_effect() -> None:
+    compositor = ArCompositor(standing_result(num_frames=1), list(EFFECTS))
+    assert changed(compositor.render(0, GREY)).sum() > 2000
