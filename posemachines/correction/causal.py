@@ -2,7 +2,7 @@
 
 The offline correction (`geometric`) optimises a whole clip at once: its skeleton, focal length
 and temporal prior all see the future. Here every frame is corrected as it arrives, from the
-past only, in about a millisecond:
+past only, with a few small numpy solves (no optimiser per frame):
 1. The person's model, refitted every `refit_every` frames from the last `history_frames`
    frames (`geometric.build_problem` on that history, the same estimators as offline): focal
    length (refined when not given), one skeleton (bone lengths, scaled by `height_cm`), the 2D
@@ -20,7 +20,7 @@ past only, in about a millisecond:
 Defaults differ from offline where the causal version measured worse (docs/live.md): the
 skeleton is the network's median bone lengths over the history (`max_length_change=0`; the
 lengths measured from the 2D cost 3 mm MPJPE here), and the acceleration prior is off (without
-the future it can only extrapolate the last two frames: +3 to +7 mm).
+the future it can only extrapolate the last two frames: +2 to +7 mm).
 """
 
 from __future__ import annotations
