@@ -107,6 +107,9 @@ def _run_in_terminal(session: LiveSession) -> list[Path]:
 
     def show(_result: FrameResult, stats: LiveStats) -> None:
         now = time.monotonic()
+        if not interactive and stats.processed == 1:  # for logs: the session is running
+            print(f"live: processing {session.stream.source.description}; Ctrl-C or SIGTERM "
+                  "writes the take and stops", flush=True)
         if interactive and now - shown[0] > 0.25:
             shown[0] = now
             print(f"\r{stats.line()}   ", end="", file=sys.stderr, flush=True)

@@ -125,8 +125,10 @@ class PoseStream:
         self.detector.reset()
         try:
             for frame in self.source:
-                yield self._process(frame.index, frame.timestamp_s, frame.rgb, frame.arrival_s)
+                result = self._process(frame.index, frame.timestamp_s, frame.rgb,
+                                       frame.arrival_s)
                 self.processed += 1
+                yield result
         finally:
             self.source.close()
 

@@ -7,6 +7,7 @@ import functools
 import http.server
 import os
 import re
+import signal
 import subprocess
 import sys
 import threading
@@ -85,3 +86,24 @@ def test_a_stream_breaking_off_writes_the_take_then_says_so(half_a_stream, tmp_p
     assert take.num_frames == processed >= 1 and take.missing_frames == ()
     indices = list(take.frame_indices)
     assert indices == sorted(set(indices)) and indices[-1] < 40
+
+
+@pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT])
+def test_sigterm_or_ctrl_c_writes_what_was_recorded(stop, tmp_path):
+    out = tmp_path / "out"
+    live = subprocess.Popen(
+        [sys.executable, "-m", "posemachines", "live", str(SAMPLE_CLIP), "--realtime", "--loop",
+         "--out", str(out)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env={**os.environ, "PYTHONPATH": str(REPO_ROOT)})
+    try:
+        line = live.stdout.readline()  # printed once the first frame is processed
+        assert line.startswith("live: processing Video "), line + live.stderr.read()
+        live.send_signal(stop)
+        output, errors = live.communicate(timeout=300)
+    finally:
+        if live.poll() is None:
+            live.kill()
+    assert live.returncode == 0, errors
+    take = read_json(out / "take_001" / "poses3d.json")
+    assert take.num_frames >= 1
+    assert f"wrote {out / 'take_001'}" in output
