@@ -20,6 +20,7 @@ import numpy as np
 
 from posemachines.camera import Camera
 from posemachines.correction.root_translation import solve_root_translation
+from posemachines.errors import PoseInputError
 from posemachines.structures import FootContacts, WorldPose
 from posemachines.world import WorldMotion, to_world
 from posemachines.world.trajectory import smooth_trajectory
@@ -74,6 +75,17 @@ def world_pose(motion: WorldMotion, rows: np.ndarray) -> WorldPose:
     )
 
 
+def camera_frame_scene(pose3d_mm: np.ndarray, root_translation_mm: np.ndarray,
+                       rows: np.ndarray, fps: float, camera: Camera, warning: str | None
+                       ) -> Scene:
+    """The smoothed trajectory and, with a `warning`, the camera-frame fallback world."""
+    translation = smooth_trajectory(root_translation_mm, rows, fps).translation_mm[rows]
+    translation = translation.astype(np.float32)
+    fallback = None if not warning else WorldPose(
+        frame="camera", joints_mm=pose3d_mm + translation[:, None], warnings=(warning,))
+    return Scene(translation, camera, fallback)
+
+
 def place_in_scene(
     pose3d_mm: np.ndarray, root_translation_mm: np.ndarray | None, keypoints_px: np.ndarray,
     confidence: np.ndarray, frame_indices: np.ndarray, fps: float, image_size: tuple[int, int],
@@ -93,15 +105,19 @@ def place_in_scene(
     rows = np.asarray(frame_indices) - int(frame_indices[0])
     world = world and len(rows) >= MIN_WORLD_POSES  # a still image has no floor to find
     if not world or moving_camera:
-        trajectory = smooth_trajectory(root_translation_mm, rows, fps)
-        translation = trajectory.translation_mm[rows].astype(np.float32)
-        fallback = None
-        if moving_camera:
-            fallback = WorldPose(frame="camera", joints_mm=pose3d_mm + translation[:, None],
-                                 warnings=(f"{moving_camera} The result stays in the camera "
-                                           "frame.",))
-        return Scene(translation, camera, fallback)
-    motion = to_world(pose3d_mm, root_translation_mm, rows, fps, metric=metric)
+        return camera_frame_scene(pose3d_mm, root_translation_mm, rows, fps, camera,
+                                  moving_camera and f"{moving_camera} The result stays in the "
+                                  "camera frame.")
+    try:
+        motion = to_world(pose3d_mm, root_translation_mm, rows, fps, metric=metric)
+    except PoseInputError as error:
+        return camera_frame_scene(pose3d_mm, root_translation_mm, rows, fps, camera,
+                                  f"No floor could be found ({error}) The result stays in the "
+                                  "camera frame.")
+    if not np.isfinite(motion.joints_mm).all():
+        return camera_frame_scene(pose3d_mm, root_translation_mm, rows, fps, camera,
+                                  "No floor could be found (the poses do not fit one). The "
+                                  "result stays in the camera frame.")
     translation = motion.trajectory.translation_mm[rows].astype(np.float32)
     if motion.ground is not None:
         camera = pinhole_camera(focal_px, image_size, motion.ground.rotation_camera_from_world,
