@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from posemachines.cli import main
 from posemachines.errors import PoseDataError, PoseInputError
 from posemachines.inference.estimator import Estimator
 from posemachines.structures.people import PeopleResult
@@ -55,3 +56,21 @@ def test_people_result_rows_presence_and_checks() -> None:
         PeopleResult(dict(people), 4, people.fps, people.image_size)
     with pytest.raises(PoseDataError, match="positive"):
         PeopleResult({0: people[1]}, 12, people.fps, people.image_size)
+
+
+def test_infer_max_people_writes_the_people_outputs(random_lite_weights, shared_data: Path,
+                                                    tmp_path: Path, capsys) -> None:
+    clip = shared_data / "media" / "two_people_walking_toward_intel.gif"
+    out = tmp_path / "two"
+    code = main(["infer", str(clip), "--max-people", "3", "--weights", str(random_lite_weights),
+                 "--out", str(out), "--no-world", "--format", "json,npz,csv,bvh,overlay,html"])
+    assert code == 0
+    assert {p.name for p in out.iterdir()} == {
+        "people3d.json", "people3d.npz", "people3d.csv", "motion_1.bvh", "motion_2.bvh",
+        "overlay.mp4"}
+    assert "35 frames, 2 people" in capsys.readouterr().out
+
+
+def test_infer_max_people_below_1_is_one_line(tmp_path: Path, capsys) -> None:
+    assert main(["infer", str(tmp_path), "--max-people", "0"]) == 2
+    assert "--max-people must be at least 1" in capsys.readouterr().err

@@ -67,6 +67,8 @@ HUE_BINS, SATURATION_BINS, VALUE_BINS, COLOURED = 8, 2, 4, 50
 PART_DIM = HUE_BINS * SATURATION_BINS + VALUE_BINS
 FEATURE_DIM = 2 * PART_DIM
 DISC_FRACTION, SAMPLES_PER_BONE = 0.03, 5
+#: Pixels per disc radius sampled (a grid, so a tall person costs no more than a small one).
+DISC_SAMPLES = 3
 #: Bones (start joints, end joints; a bone ends at the mean of its joints) per part, JOINTS16.
 PART_BONES: tuple[tuple[tuple[tuple[int, ...], tuple[int, ...]], ...], ...] = (
     (((10, 13), (1, 4)),),                                   # mid-shoulders -> mid-hips
@@ -252,16 +254,16 @@ def appearance_features(frame_rgb: np.ndarray, people: list[Detection2D]) -> np.
     along the torso (mid-shoulders to mid-hips) and along both thighs and shins, one histogram
     (`_colour_histogram`) per part. Sampling along the bones, not in boxes around the joints,
     keeps the background out."""
-    hsv = cv2.cvtColor(check_frame(frame_rgb), cv2.COLOR_RGB2HSV)
-    height, width = hsv.shape[:2]
+    frame = check_frame(frame_rgb)
+    height, width = frame.shape[:2]
     features = np.zeros((len(people), FEATURE_DIM), dtype=np.float32)
     steps = np.linspace(0.1, 0.9, SAMPLES_PER_BONE)[:, None]
     for row, person in enumerate(people):
         joints = person.joints16_px
         body = float(np.ptp(joints[:, 1])) or 1.0
         radius = max(1, int(round(DISC_FRACTION * body)))
-        offsets = np.stack(np.meshgrid(np.arange(-radius, radius + 1),
-                                       np.arange(-radius, radius + 1)), -1).reshape(-1, 2)
+        grid = np.arange(-radius, radius + 1, max(1, radius // DISC_SAMPLES))
+        offsets = np.stack(np.meshgrid(grid, grid), -1).reshape(-1, 2)
         for part, bones in enumerate(PART_BONES):
             centres = np.concatenate([
                 (1 - steps) * joints[list(start)].mean(axis=0) + steps * joints[list(end)].mean(
@@ -269,7 +271,9 @@ def appearance_features(frame_rgb: np.ndarray, people: list[Detection2D]) -> np.
             pixels = np.round(centres[:, None, :] + offsets[None]).reshape(-1, 2).astype(int)
             inside = ((pixels[:, 0] >= 0) & (pixels[:, 0] < width) & (pixels[:, 1] >= 0)
                       & (pixels[:, 1] < height))
-            pixels = pixels[inside]
-            features[row, part * PART_DIM:(part + 1) * PART_DIM] = _colour_histogram(
-                hsv[pixels[:, 1], pixels[:, 0]])
+            if not inside.any():  # the whole part is outside the frame
+                continue
+            rgb = frame[pixels[inside, 1], pixels[inside, 0]][:, None, :]
+            hsv = cv2.cvtColor(rgb, cv2.COLOR_RGB2HSV).reshape(-1, 3)  # the samples only
+            features[row, part * PART_DIM:(part + 1) * PART_DIM] = _colour_histogram(hsv)
     return features
