@@ -24,10 +24,10 @@ from posemachines.world.floor_fit import (
     FloorFit,
     FloorFitConfig,
     Footprints,
+    body_prior,
     candidate_contacts,
     fit_floor,
     footprints,
-    trunk_prior,
 )
 
 #: Two decided directions are compared when they are within this angle (deg) of each other.
@@ -98,7 +98,7 @@ def detect_camera_motion(
     valid = np.isfinite(joints).all(axis=(1, 2)) if valid is None else np.asarray(valid, bool)
     leg = leg_length_mm(joints[valid])
     feet = joints[:, list(FOOT_JOINTS)]
-    prior = trunk_prior(joints[valid], config.floor)
+    prior = body_prior(joints[valid], config.floor)
     candidates = candidate_contacts(feet, fps, prior.up, leg, valid, config.floor)
     prints = footprints(feet, candidates, fps, config.floor)
     length = max(1, int(round(config.window_s * fps)))
@@ -118,7 +118,7 @@ def detect_camera_motion(
         in_window = valid[start:start + length]
         if len(window.feet) < config.min_footprints or not in_window.any():
             continue
-        window_prior = trunk_prior(joints[start:start + length][in_window], config.floor)
+        window_prior = body_prior(joints[start:start + length][in_window], config.floor)
         fits[k] = fit_floor(window, window_prior, leg, len(FOOT_JOINTS), window_config)
         ups[k] = fits[k].normal
         centre = (prints.start + prints.stop) / 2.0

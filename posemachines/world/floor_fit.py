@@ -28,7 +28,7 @@ from scipy.optimize import least_squares
 from posemachines.arrays import true_runs
 from posemachines.errors import PoseInputError
 from posemachines.skeleton import trunk_axes
-from posemachines.world.body import velocity_mm_s
+from posemachines.world.body import FOOT_JOINTS, THORAX, velocity_mm_s
 
 
 @dataclass(frozen=True)
@@ -61,7 +61,16 @@ class FloorFitConfig:
     min_spread_leg: float = 0.1
     spread_noise_ratio: float = 10.0
     lateral_sigma_deg: float = 3.0
-    forward_sigma_deg: float = 10.0
+    forward_sigma_deg: float = 5.0
+    stretched_fraction: float = 0.95
+    ankle_lean_deg: float = 2.5
+    upright_in_image_deg: float = 45.0
+    min_upright_fraction: float = 0.1
+    same_spot_leg: float = 0.1
+
+
+#: The image's up direction in camera coordinates (y points down).
+_IMAGE_UP = np.array([0.0, -1.0, 0.0])
 
 
 @dataclass(frozen=True, eq=False)
@@ -108,21 +117,50 @@ class FloorFit:
         return len(self.seen_axes)
 
 
-def trunk_prior(joints_mm: np.ndarray, config: FloorFitConfig | None = None) -> UpPrior:
-    """The trunk's mean up and its precision from (T, 16, 3) joints (NaN frames skipped)."""
+def body_prior(
+    joints_mm: np.ndarray, config: FloorFitConfig | None = None, from_feet: bool = True
+) -> UpPrior:
+    """The body's up and its precision from (T, 16, 3) joints (NaN frames skipped); from_feet
+    False: the trunk's mean up over the upright frames (for feet that never rest).
+
+    Only frames whose trunk points within `upright_in_image_deg` of the image's up (camera -y)
+    count, when at least `min_upright_fraction` of them do: a clip of someone lying on the floor
+    for longer than they sit or stand had its up along the lying body. Up is then the mean
+    direction from the ankles' midpoint to the thorax over the frames where the
+    body stands tallest (the thorax's height above the ankles along the trunk's mean direction
+    at least `stretched_fraction` of its 98th percentile; a body lying down is long, not tall),
+    turned back by `ankle_lean_deg` about the body's left axis (a standing body's centre of
+    mass lies above the middle of the feet, a little in front of the ankle joints). The trunk
+    alone leans with every squat, bow or sit (+14..+19 deg on such mocap takes, which put
+    the camera 60-70 % too high); the tallest frames' body axis is within 2-5 deg of vertical
+    on standing, walking, squatting, bowing and sitting takes (docs/world.md).
+    """
     config = config or FloorFitConfig()
     up, left, forward = trunk_axes(joints_mm)
-    ok = np.isfinite(up).all(-1) & np.isfinite(left).all(-1)
+    axis = joints_mm[:, THORAX] - joints_mm[:, list(FOOT_JOINTS)].mean(axis=1)
+    stature = np.linalg.norm(axis, axis=-1)
+    ok = np.isfinite(up).all(-1) & np.isfinite(left).all(-1) & np.isfinite(stature)
     if not ok.any():
         raise PoseInputError("The poses have no finite trunk (Hip, Thorax, hips) to orient.")
-    mean = up[ok].mean(axis=0)
-    if np.linalg.norm(mean) < 1e-6:
-        raise PoseInputError("The poses have no consistent trunk (Hip->Thorax) direction.")
+    upright = ok & (up @ _IMAGE_UP > np.cos(np.radians(config.upright_in_image_deg)))
+    if upright.sum() >= max(3, config.min_upright_fraction * ok.sum()):
+        ok = upright  # a person lying down is left out, unless the image is turned
+    trunk = up[ok].mean(axis=0)
+    rise = axis @ (trunk / max(np.linalg.norm(trunk), 1e-9))  # lying down is long, not tall
+    tall = ok & (rise >= config.stretched_fraction * np.percentile(rise[ok], 98))
+    mean = (axis[tall] / stature[tall, None]).mean(axis=0) if from_feet else trunk
+    facing = forward[tall].mean(axis=0)
+    facing -= (facing @ mean) * mean / (mean @ mean)
+    if np.linalg.norm(mean) < 1e-6 or np.linalg.norm(facing) < 1e-6:
+        raise PoseInputError("The poses have no consistent body (ankles->Thorax) direction.")
+    mean, facing = mean / np.linalg.norm(mean), facing / np.linalg.norm(facing)
+    lean = np.radians(config.ankle_lean_deg if from_feet else 0.0)
+    body_up = np.cos(lean) * mean - np.sin(lean) * facing
     lateral = np.einsum("ti,tj->ij", left[ok], left[ok]) / ok.sum()
     along = np.einsum("ti,tj->ij", forward[ok], forward[ok]) / ok.sum()
     precision = (lateral / np.radians(config.lateral_sigma_deg) ** 2
                  + along / np.radians(config.forward_sigma_deg) ** 2)
-    return UpPrior(up=mean / np.linalg.norm(mean), precision=precision)
+    return UpPrior(up=body_up, precision=precision)
 
 
 def candidate_contacts(
@@ -157,6 +195,39 @@ def footprints(
                 stops.append(stop)
     return Footprints(np.reshape(positions, (-1, 3)), np.asarray(feet, dtype=int),
                       np.asarray(starts, dtype=int), np.asarray(stops, dtype=int))
+
+
+def merge_same_spots(
+    prints: Footprints, leg_mm: float, config: FloorFitConfig | None = None
+) -> Footprints:
+    """One footprint per spot: prints of one foot whose viewing rays pass within
+    `same_spot_leg` leg lengths of each other (at the nearer print's depth) are one print, at
+    their median position (first start, last stop).
+
+    A foot planted on one spot is still in the image, but the lifted depth of a squatting or
+    bowing body swings (by up to ~1 m along the ray on mocap squats through the lifter), which
+    spreads that one spot's prints along the viewing ray, down and away from the camera, and
+    the floor fit took that spread for a tilt (pitch -11 deg instead of +8). Positions are
+    camera frame (x right, y down, z forward), mm."""
+    config = config or FloorFitConfig()
+    points = prints.positions_mm
+    if len(points) < 2:
+        return prints
+    rays = points[:, :2] / np.maximum(points[:, 2:], 1e-6)
+    gap = np.linalg.norm(rays[:, None] - rays[None], axis=-1) * np.minimum(
+        points[:, None, 2], points[None, :, 2])
+    linked = (gap < config.same_spot_leg * leg_mm) & (prints.feet[:, None] == prints.feet[None])
+    spot = np.arange(len(points))
+    for _ in range(len(points)):  # label propagation: each print takes its smallest linked label
+        merged = np.min(np.where(linked, spot[None, :], len(points)), axis=1)
+        if np.array_equal(merged, spot):
+            break
+        spot = merged
+    labels = np.unique(spot)
+    return Footprints(
+        np.stack([np.median(points[spot == k], axis=0) for k in labels]),
+        prints.feet[labels], np.array([prints.start[spot == k].min() for k in labels]),
+        np.array([prints.stop[spot == k].max() for k in labels]))
 
 
 def _ransac_normal(

@@ -3,8 +3,11 @@ every bone keeps its length exactly.
 
 1. Each contact span of a foot gets one target: the robust (median) position of the ankle over
    the span, at the foot's rest height (y = rest height, floor at y = 0).
-2. Lock weights ease in and out over `blend_s` at both ends of each span (raised cosine,
-   inside the span where the foot is already slow), so nothing snaps.
+2. Lock weights ease in and out over `blend_s` at both ends of each span (raised cosine), so
+   nothing snaps; the ramps start `outside_s` before the span and end as long after it (one
+   frame at 30 fps: on the lifted benchmark clips the ramps inside the span were a third of
+   the true contact frames, and the feet skated 17 mm/frame there; a longer reach outside
+   pulls the arriving foot and adds jitter).
 3. The root: per frame, the weighted mean of (target - ankle) over the planted feet is what the
    whole body should move by; these offsets are smoothed by the acceleration prior of
    `trajectory.smooth_series` (frames with no planted foot carry no data and are bridged), capped
@@ -35,13 +38,15 @@ class FootLockConfig:
     """blend_s: ramp length at each end of a contact; root_accel_sigma_mm: smoothness of the
     root shift (mm / frame^2 at 30 fps); root_sigma_mm: how closely the root shift follows the
     planted feet's wish; max_root_shift_leg: cap on the root shift (leg lengths);
-    lock_root: move the root at all (False: legs only)."""
+    lock_root: move the root at all (False: legs only); outside_s: how far the lock's ramps
+    reach outside each contact span (s)."""
 
     blend_s: float = 0.1
     root_accel_sigma_mm: float = 0.5
     root_sigma_mm: float = 5.0
     max_root_shift_leg: float = 0.25
     lock_root: bool = True
+    outside_s: float = 0.034
 
 
 @dataclass(frozen=True, eq=False)
@@ -82,18 +87,19 @@ def two_bone_ik(
     return new_knee, hip + distance[:, None] * axis
 
 
-def lock_weights(contacts: Contacts, blend_frames: int) -> np.ndarray:
-    """(T, F) lock weights in [0, 1]: 1 inside each contact span, easing in over its first and
-    out over its last `blend_frames` frames (raised cosine), 0 outside. The ramps lie inside
-    the span, where the foot is already slow, so the lock never pulls a moving foot."""
+def lock_weights(contacts: Contacts, blend_frames: int, outside: int = 0) -> np.ndarray:
+    """(T, F) lock weights in [0, 1]: 1 inside each contact span, easing in over
+    `blend_frames` frames (raised cosine) that end `outside` frames into the span (0: the ramp
+    lies inside it, where the foot is already slow), 0 elsewhere."""
     frames, feet = contacts.in_contact.shape
     weight = np.zeros((frames, feet))
     for foot in range(feet):
         for start, stop in contacts.spans(foot):
-            inside = np.arange(stop - start)
-            edge = np.minimum(inside + 1, stop - start - inside)  # 1 at both ends
+            first, last = max(start - outside, 0), min(stop + outside, frames)
+            inside = np.arange(last - first)
+            edge = np.minimum(inside + 1, last - first - inside)  # 1 at both ends
             ramp = 0.5 - 0.5 * np.cos(np.pi * np.minimum(edge / (blend_frames + 1), 1.0))
-            weight[start:stop, foot] = ramp
+            weight[first:last, foot] = np.maximum(weight[first:last, foot], ramp)
     return weight
 
 
@@ -111,14 +117,15 @@ def lock_feet(
     if any(j not in chains for j in contacts.joints):
         raise PoseInputError("lock_feet locks ankles (RFoot, LFoot) only.")
     blend = max(1, int(round(config.blend_s * fps)))
-    weight = lock_weights(contacts, blend)
     feet = list(contacts.joints)
+    outside = int(round(config.outside_s * fps))
+    weight = lock_weights(contacts, blend, outside)
     targets = np.full((len(joints), len(feet), 3), np.nan)
     for column, joint in enumerate(feet):
         for start, stop in contacts.spans(column):
             spot = np.median(joints[start:stop, joint], axis=0)
             spot[1] = contacts.rest_height_mm[column]
-            targets[start:stop, column] = spot
+            targets[max(start - outside, 0):stop + outside, column] = spot
 
     shift = np.zeros((len(joints), 3))
     if config.lock_root and weight.any():

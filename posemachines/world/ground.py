@@ -27,10 +27,11 @@ from posemachines.errors import PoseInputError
 from posemachines.world.body import FOOT_JOINTS, check_fps, check_joints, leg_length_mm
 from posemachines.world.floor_fit import (
     FloorFitConfig,
+    body_prior,
     candidate_contacts,
     fit_floor,
     footprints,
-    trunk_prior,
+    merge_same_spots,
 )
 
 #: Ankle joint height above the floor at rest, in leg lengths (hip-knee-ankle). Anthropometric
@@ -134,11 +135,12 @@ def estimate_ground(
     if valid.shape != (len(joints),) or not valid.any():
         raise PoseInputError("estimate_ground needs a (T,) valid mask with a finite frame.")
     leg = leg_length_mm(joints[valid])
-    prior = trunk_prior(joints[valid], config.floor)
+    prior = body_prior(joints[valid], config.floor)
     ankle_h = config.ankle_height_fraction * leg if ankle_height_mm is None else ankle_height_mm
     feet = joints[:, list(FOOT_JOINTS)]
     candidates = candidate_contacts(feet, fps, prior.up, leg, valid, config.floor)
-    prints = footprints(feet, candidates, fps, config.floor)
+    prints = merge_same_spots(footprints(feet, candidates, fps, config.floor), leg,
+                              config.floor)
     rest_heights = np.full(len(FOOT_JOINTS), float(ankle_h))
     if len(prints.feet) >= config.min_footprints:
         fit = fit_floor(prints, prior, leg, len(FOOT_JOINTS), config.floor)
@@ -147,6 +149,7 @@ def estimate_ground(
         inlier_fraction, residual = float(fit.inliers.mean()), fit.residual_mm
         sigma = fit.normal_sigma_deg
     else:
+        prior = body_prior(joints[valid], config.floor, from_feet=False)
         up, source = prior.up, "body"
         ankle_offset = -float(np.nanpercentile(feet[valid] @ up, 5))
         inlier_fraction, residual = 0.0, float("nan")

@@ -14,9 +14,14 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from posemachines.errors import PoseInputError
-from posemachines.world.body import check_fps
+from posemachines.world.body import FOOT_JOINTS, check_fps
 from posemachines.world.camera_motion import CameraMotion, CameraMotionConfig, detect_camera_motion
-from posemachines.world.contacts import ContactConfig, Contacts, detect_contacts
+from posemachines.world.contacts import (
+    ContactConfig,
+    Contacts,
+    detect_contacts,
+    viewed_speed_mm_s,
+)
 from posemachines.world.foot_lock import FootLockConfig, lock_feet
 from posemachines.world.gait import GaitMetrics, gait_metrics
 from posemachines.world.ground import GroundConfig, GroundEstimate, estimate_ground
@@ -148,8 +153,10 @@ def to_world(
     if ground.camera_height_mm <= 0:
         warnings.append("The floor passes above the camera; the floor estimate is unreliable.")
     world = ground.camera_to_world(joints_cam)
+    speed = viewed_speed_mm_s(joints_cam[:, list(FOOT_JOINTS)], fps,
+                              config.contacts.speed_window_s, config.contacts.along_ray_weight)
     contacts = detect_contacts(world, fps, ground.ankle_rest_heights_mm, ground.leg_length_mm,
-                               config=config.contacts)
+                               config=config.contacts, speed_mm_s=speed)
     locked = (lock_feet(world, contacts, fps, config.foot_lock).joints_mm
               if config.lock_feet else world)
     gait = gait_metrics(contacts, locked, metric)

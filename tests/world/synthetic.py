@@ -11,10 +11,12 @@ import numpy as np
 
 from posemachines.camera import look_at
 from posemachines.data.mocap import load_mocap_clip
-from posemachines.skeleton import JOINTS16
+from posemachines.skeleton import JOINTS16, trunk_axes
 from posemachines.world.body import FOOT_JOINTS, LEG_CHAINS
 
 WALK = "mocap/bandai-namco-2/data/dataset-2_walk_normal_001.bvh"
+#: Standing on one spot and bowing (the trunk leans up to ~60 deg, 14 deg on average).
+BOW = "mocap/bandai-namco-1/data/dataset-1_bow_normal_001.bvh"
 FPS = 30.0
 PITCH_DEG, ROLL_DEG, HEIGHT_MM = 15.0, 5.0, 1500.0
 #: Camera 6 m to the side of the start and 6 m back, looking 45 deg across the 10 m walk (+Z).
@@ -73,6 +75,23 @@ def leg_bones_mm(joints: np.ndarray) -> np.ndarray:
     return np.stack([np.linalg.norm(joints[:, b] - joints[:, a], axis=-1)
                      for hip, knee, ankle in LEG_CHAINS for a, b in ((hip, knee), (knee, ankle))],
                     axis=-1)
+
+
+def front_view(
+    joints_world: np.ndarray, height_mm: float, pitch_deg: float, roll_deg: float,
+    distance_mm: float = 3500.0,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(pose, translation, eye (3,)) of a camera `distance_mm` in front of the person (along
+    their mean facing direction), `height_mm` above the floor, looking back at them."""
+    up, left, forward = trunk_axes(joints_world)
+    facing = forward.mean(axis=0) * np.array([1.0, 0.0, 1.0])
+    facing /= np.linalg.norm(facing)
+    eye = joints_world[:, 0].mean(axis=0) + distance_mm * facing
+    eye[1] = height_mm
+    heading = np.degrees(np.arctan2(-facing[0], -facing[2]))
+    pose, translation = split(view(joints_world, camera_rotation(pitch_deg, roll_deg, heading),
+                                   eye))
+    return pose, translation, eye
 
 
 def noisy_view(

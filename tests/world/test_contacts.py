@@ -12,6 +12,7 @@ from posemachines.world.contacts import (
     detect_contacts,
     enforce_durations,
     hysteresis,
+    viewed_speed_mm_s,
 )
 from tests.world.synthetic import true_contacts
 
@@ -89,6 +90,17 @@ def test_real_walk_contacts_match_the_mocap_truth(clean_motion, walk_world) -> N
 def test_noisy_walk_contacts_still_match(noisy_motion, walk_world) -> None:
     truth = true_contacts(walk_world)
     assert (noisy_motion.contacts.in_contact == truth).mean() >= 0.9
+
+
+def test_viewed_speed_discounts_motion_along_the_ray() -> None:
+    t = np.arange(30)[:, None, None]
+    ray = np.array([0.0, 0.6, 0.8])
+    across = np.array([1.0, 0.0, 0.0])
+    points = np.concatenate([ray * (4000.0 + 10.0 * t), ray * 4000.0 + across * 10.0 * t],
+                            axis=1)  # (30, 2, 3): 300 mm/s along the ray / across it
+    speed = viewed_speed_mm_s(points, 30.0, 0.3, along_ray_weight=0.3)
+    np.testing.assert_allclose(speed[:, 0], 90.0, rtol=1e-6)
+    np.testing.assert_allclose(speed[:, 1], 300.0, rtol=1e-2)  # the ray turns a little
 
 
 def test_bad_inputs_raise() -> None:

@@ -13,6 +13,7 @@ from posemachines.world.floor_fit import (
     candidate_contacts,
     fit_floor,
     footprints,
+    merge_same_spots,
 )
 
 LEG_MM = 800.0
@@ -47,6 +48,19 @@ def test_footprints_are_run_medians_and_skip_short_runs() -> None:
     assert prints.feet.tolist() == [0, 1]
     np.testing.assert_allclose(prints.positions_mm[0], [3.0, 0.0, 0.0])
     assert (prints.start.tolist(), prints.stop.tolist()) == ([1, 4], [6, 12])
+
+
+def test_prints_along_one_viewing_ray_are_one_spot() -> None:
+    ray = np.array([100.0, 600.0, 4000.0]) / 4000.0
+    points = np.stack([ray * 3600.0, ray * 4000.0, ray * 4400.0,  # one spot, depth swinging
+                       ray * 4000.0 + [300.0, 0.0, 0.0],          # a step to the side
+                       ray * 4000.0])                             # the other foot, same spot
+    prints = Footprints(points, np.array([0, 0, 0, 0, 1]), np.array([0, 10, 20, 30, 0]),
+                        np.array([5, 15, 25, 35, 40]))
+    merged = merge_same_spots(prints, LEG_MM)
+    assert merged.feet.tolist() == [0, 0, 1]
+    np.testing.assert_allclose(merged.positions_mm[0], ray * 4000.0)
+    assert (merged.start.tolist(), merged.stop.tolist()) == ([0, 30, 0], [25, 35, 40])
 
 
 def test_candidates_are_slow_and_low() -> None:
