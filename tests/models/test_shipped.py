@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import torch
 
 from posemachines.cli import main
 from posemachines.errors import PoseInputError
@@ -23,6 +24,11 @@ def test_default_and_names_point_at_the_weights_folder() -> None:
     assert resolve_lifter_weights("mocap") == WEIGHTS_DIR / "lifter_mocap.pt"
     assert resolve_lifter_weights("cmu") == WEIGHTS_DIR / "lifter_cmu.pt"
     assert set(SHIPPED_LIFTERS) == {"mocap", "cmu"}
+
+
+@pytest.mark.parametrize("name", sorted(SHIPPED_LIFTERS))
+def test_every_shipped_lifter_is_in_the_package(name: str) -> None:
+    assert shipped_lifter_path(name).is_file()
 
 
 def test_a_name_wins_over_a_file_of_that_name(tmp_path: Path, monkeypatch) -> None:
@@ -50,6 +56,13 @@ def test_unknown_word_is_refused_with_the_choices(tmp_path: Path, monkeypatch) -
         shipped_lifter_path("h36m")
     with pytest.raises(PoseInputError, match="cmu2"):
         Estimator(weights="cmu2")
+
+
+def test_estimator_loads_the_cmu_lifter_not_the_default() -> None:
+    cmu, default = Estimator(weights="cmu").model, Estimator().model
+    assert cmu.config.input_path == "pose"
+    weights = [(a, b) for a, b in zip(cmu.parameters(), default.parameters(), strict=True)]
+    assert not all(torch.equal(a, b) for a, b in weights)
 
 
 def test_cli_refuses_an_unknown_name_in_one_line(tmp_path: Path, monkeypatch, capsys) -> None:
