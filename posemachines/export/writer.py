@@ -21,6 +21,7 @@ from posemachines.structures import PoseResult
 from posemachines.viz.html_viewer import HTML_NAME, write_html_viewer
 from posemachines.viz.overlay import OVERLAY_NAME, FrameItem, write_overlay
 from posemachines.viz.skeleton3d import SKELETON3D_NAME, write_skeleton3d
+from posemachines.viz.videos import write_videos
 
 logger = logging.getLogger(__name__)
 
@@ -70,6 +71,8 @@ def write_outputs(
     except OSError as error:
         raise PoseDataError(f"Cannot create output folder {out_dir}: {error.strerror}.") from None
     written: list[Path] = []
+    # Both videos from one decode of the input when both are asked for.
+    together = frames is not None and {"overlay", "skeleton3d"} <= set(formats)
     for name in dict.fromkeys(formats):
         path = out_dir / OUTPUT_NAMES[name]
         reason = _skip_reason(name, result, frames)
@@ -86,6 +89,11 @@ def write_outputs(
             write_motion_bvh(result, path)
         elif name == "glb":
             write_glb(result, path)
+        elif name == "overlay" and together and frames is not None:
+            written += write_videos(frames(), result, path, out_dir / SKELETON3D_NAME, labels)
+            continue
+        elif name == "skeleton3d" and together:
+            continue  # written with overlay.mp4
         elif name == "overlay" and frames is not None:
             write_overlay(frames(), result, path, labels)
         elif name == "skeleton3d":
