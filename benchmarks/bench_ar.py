@@ -31,7 +31,7 @@ import numpy as np
 
 from posemachines.ar import EFFECTS, ArCompositor
 from posemachines.ar.accuracy import anchor_accuracy
-from posemachines.cli.ar import person_masks, with_camera
+from posemachines.cli.ar import scan_person, with_camera
 from posemachines.inference.estimator import Estimator
 from posemachines.inference.frames import open_frames
 
@@ -86,12 +86,8 @@ def main() -> None:
     path = args.data / CLIPS[0]
     source = open_frames(path)
     result = with_camera(Estimator().predict_video(source))
-    mask_of = person_masks("blazepose-lite")
-    frames, masks = [], {}
-    for frame in source:
-        masks[frame.index] = mask_of(frame.index, frame.rgb)
-        if frame.index < args.frames:
-            frames.append((frame.index, frame.rgb))
+    masks, face_px = scan_person("blazepose-lite", (frame.rgb for frame in source))
+    frames = [(frame.index, frame.rgb) for frame in source if frame.index < args.frames]
     height, width = frames[0][1].shape[:2]
     layer = np.random.default_rng(0).integers(0, 255, (height, width, 4), dtype=np.uint8)
     baseline = time_per_frame(lambda i, f: numpy_composite(f, layer), frames)
@@ -107,7 +103,7 @@ def main() -> None:
 
     row("numpy float composite of a 720p layer (baseline)", *baseline)
     for effects in EFFECT_SETS:
-        compositor = ArCompositor(result, effects, len(source))
+        compositor = ArCompositor(result, effects, len(face_px), face_px=face_px)
         compositor.render(frames[0][0], frames[0][1], masks.get(frames[0][0]))  # GL warm-up
         row(f"ArCompositor.render: {effects}",
             *time_per_frame(lambda i, f, c=compositor: c.render(i, f, masks.get(i)), frames))

@@ -10,6 +10,7 @@ given, are the person's silhouette per source frame (`occlusion.mask_from_crop`)
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 
@@ -20,8 +21,9 @@ from posemachines.ar.floor import floor_of, foot_contacts
 from posemachines.ar.meshes import Prop
 from posemachines.ar.occlusion import occluder_at
 from posemachines.ar.renderer import BodyMask, Renderer
-from posemachines.ar.rig import track_body
+from posemachines.ar.rig import eyes_px, track_body
 from posemachines.ar.scene import Effect, Scene
+from posemachines.camera import backproject
 from posemachines.errors import PoseDataError
 from posemachines.structures import PoseResult
 from posemachines.viz.overlay import FrameItem, indexed_frames
@@ -34,12 +36,15 @@ class ArCompositor:
     """Effects on one result, rendered frame by frame.
 
     effects: names from `EFFECTS` ('crown,cape' or a list); num_frames: source frames of the
-    video (default: up to the result's last frame); pin: pull joints onto their 2D keypoints
+    video (default: up to the result's last frame); face_px: (num_frames, 4, 3) face landmarks
+    per source frame for the head's orientation (`rig.face_frames`; NaN where not seen; None:
+    the head turns with the shoulders); pin: pull joints onto their 2D keypoints
     (`rig.pin_to_image`). Raises PoseDataError when the result has no camera or trajectory.
     """
 
     def __init__(self, result: PoseResult, effects: str | Sequence[str],
-                 num_frames: int | None = None, *, pin: bool = True) -> None:
+                 num_frames: int | None = None, *, face_px: np.ndarray | None = None,
+                 pin: bool = True) -> None:
         if result.camera is None:
             raise PoseDataError("AR needs the camera the poses were solved with "
                                 "(PoseResult.camera).")
@@ -48,7 +53,19 @@ class ArCompositor:
         self.size = result.image_size
         track = track_body(result, camera.f_px, camera.c_px, num_frames, pin=pin)
         floor = floor_of(result, track)
-        self.scene = Scene.build(track, floor, foot_contacts(result, track, floor))
+        if face_px is not None:
+            face_px = np.asarray(face_px, np.float64)[:track.num_frames]
+            if face_px.shape[1:] != (4, 3) or len(face_px) < track.num_frames:
+                raise PoseDataError(f"face_px must be ({track.num_frames}, 4, 3), one row per "
+                                    f"source frame, got {np.shape(face_px)}.")
+        scene = Scene.build(track, floor, foot_contacts(result, track, floor), face_px)
+        if face_px is not None:
+            depth = np.array([scene.head_centre(i)[2] for i in range(track.num_frames)])
+            eyes = backproject(eyes_px(face_px, track.fps), np.nan_to_num(depth, nan=1.0),
+                               camera.f_px, camera.c_px)
+            eyes[~np.isfinite(depth)] = np.nan
+            scene = dataclasses.replace(scene, eyes_mm=eyes)
+        self.scene = scene
         self.effects: list[Effect] = [EFFECTS[name](self.scene) for name in self.names]
         self._renderer: Renderer | None = None
         self.f_px, self.c_px = camera.f_px, camera.c_px
@@ -89,10 +106,12 @@ Masks = Mapping[int, BodyMask] | Callable[[int, np.ndarray], BodyMask | None]
 
 def ar_frames(frames: Iterable[FrameItem], result: PoseResult, effects: str | Sequence[str],
               masks: Masks | None = None, num_frames: int | None = None,
-              on_frame: Callable[[], None] | None = None) -> Iterator[np.ndarray]:
+              on_frame: Callable[[], None] | None = None,
+              face_px: np.ndarray | None = None) -> Iterator[np.ndarray]:
     """Yield every frame (bare (H, W, 3) frames or FrameSource items) with the effects drawn;
-    masks: the person's silhouette per frame (None: the body proxy's outline)."""
-    compositor = ArCompositor(result, effects, num_frames)
+    masks: the person's silhouette per frame (None: the body proxy's outline); face_px: see
+    `ArCompositor`."""
+    compositor = ArCompositor(result, effects, num_frames, face_px=face_px)
     try:
         for index, image in indexed_frames(frames):
             if masks is None:
@@ -111,7 +130,8 @@ def ar_frames(frames: Iterable[FrameItem], result: PoseResult, effects: str | Se
 def write_ar_video(frames: Iterable[FrameItem], result: PoseResult, path: Path | str,
                    effects: str | Sequence[str], masks: Masks | None = None,
                    num_frames: int | None = None,
-                   on_frame: Callable[[], None] | None = None) -> int:
+                   on_frame: Callable[[], None] | None = None,
+                   face_px: np.ndarray | None = None) -> int:
     """Write ar.mp4 (H.264) at the result's fps; returns the number of frames written."""
-    return write_video(ar_frames(frames, result, effects, masks, num_frames, on_frame), path,
-                       result.fps)
+    return write_video(ar_frames(frames, result, effects, masks, num_frames, on_frame, face_px),
+                       path, result.fps)

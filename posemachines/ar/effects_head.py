@@ -88,13 +88,13 @@ class Helmet(HeadEffect):
         steel, brass = rgba("#a9b4c2"), rgba("#c8a048")
         theta = np.linspace(0, 0.56 * np.pi, 14)  # from the top down to just below the brow
         shell = 1.12 * radius
-        profile = np.column_stack([shell * np.sin(theta), shell * np.cos(theta) - 0.05 * radius])
+        profile = np.column_stack([shell * np.sin(theta), shell * np.cos(theta) + 0.12 * radius])
         dome = moved(revolve(profile, steel, 36, shininess=0.9), transform(Z_TO_UP, [0, 0, 0]))
         brim = moved(cylinder(brass, 36, capped=False, shininess=0.7),
-                     transform(Z_TO_UP, [0, -0.26 * radius, 0],
+                     transform(Z_TO_UP, [0, -0.07 * radius, 0],
                                [1.14 * radius, 1.14 * radius, 0.16 * radius]))
         crest = moved(box(rgba("#b3202a"), shininess=0.2),
-                      transform(np.eye(3), [0, 1.12 * radius, -0.1 * radius],
+                      transform(np.eye(3), [0, 1.29 * radius, -0.1 * radius],
                                 [0.14 * radius, 0.32 * radius, 1.7 * radius]))
         return [merge(dome, brim, crest)]
 
@@ -103,9 +103,22 @@ class Glasses(HeadEffect):
     name = "glasses"
     description = "sunglasses: tinted lenses in a black frame, arms to the ears"
 
+    def props_at(self, frame: int) -> list[Prop]:
+        """On the eyes where the face was seen: the bridge slides, at its depth, onto the ray
+        through the eyes' midpoint."""
+        props = super().props_at(frame)
+        eyes = self.scene.eyes_mm
+        if eyes is None or not np.all(np.isfinite(eyes[frame])):
+            return props
+        matrix = props[0].model_to_camera.copy()
+        bridge = matrix[:3, :3] @ self.bridge + matrix[:3, 3]
+        matrix[:3, 3] += eyes[frame] * (bridge[2] / eyes[frame][2]) - bridge
+        return [Prop(p.mesh, matrix) for p in props]
+
     def build(self, radius: float) -> list[Mesh]:
         frame_color, lens_color = rgba("#151515"), rgba("#1d3b5a", 0.7)
         eye_y, front_z, half_gap = 0.08 * radius, 0.9 * radius, 0.36 * radius
+        self.bridge = np.array([0.0, eye_y, front_z])
         lens_r = 0.3 * radius
         parts = []
         for side in (-1.0, 1.0):

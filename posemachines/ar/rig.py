@@ -164,10 +164,31 @@ def frame_from(up: np.ndarray, left: np.ndarray) -> np.ndarray:
     return np.stack([left, up, forward], axis=-1)
 
 
-def head_frame(joints: np.ndarray) -> np.ndarray:
-    """(..., 3, 3) head rotation: up from thorax to head top, left from the shoulders."""
-    return frame_from(joints[..., HEAD, :] - joints[..., THORAX, :],
-                      joints[..., LSHOULDER, :] - joints[..., RSHOULDER, :])
+def face_frames(face_px: np.ndarray, fps: float, smoothing_s: float = 0.3) -> np.ndarray:
+    """Head rotations (N, 3, 3) (columns left, up, forward) from face landmarks (N, 4, 3): left
+    eye, right eye, left ear, right ear as (x px, y px, depth px on the x scale), as BlazePose
+    gives them; NaN rows where the face was not seen. Left runs from the right ear to the left,
+    forward from between the ears to between the eyes; the points are smoothed in time first.
+    In image px with depth on the same scale the face is seen nearly orthographically, so these
+    directions are the head's in the camera frame."""
+    face = np.asarray(face_px, np.float64)
+    present = np.asarray(np.isfinite(face).all(axis=(1, 2)))
+    window = max(5, int(round(smoothing_s * fps)) | 1)
+    face = smooth_runs(face, present, window)
+    eyes, ears = face[:, :2].mean(axis=1), face[:, 2:].mean(axis=1)
+    left = face[:, 2] - face[:, 3]
+    forward = eyes - ears
+    rotations = frame_from(np.cross(forward, left), left)
+    rotations[~present] = np.nan
+    return rotations
+
+
+def eyes_px(face_px: np.ndarray, fps: float, smoothing_s: float = 0.3) -> np.ndarray:
+    """(N, 2) px: the midpoint of the eyes of face landmarks (N, 4, 3) (as `face_frames`),
+    smoothed in time; NaN where the face was not seen."""
+    eyes = np.asarray(face_px, np.float64)[:, :2, :2].mean(axis=1)
+    present = np.asarray(np.isfinite(eyes).all(axis=1))
+    return smooth_runs(eyes, present, max(5, int(round(smoothing_s * fps)) | 1))
 
 
 def torso_frame(joints: np.ndarray) -> np.ndarray:

@@ -18,13 +18,14 @@ from posemachines.ar.rig import (
     RSHOULDER,
     THORAX,
     BodyTrack,
+    face_frames,
     frame_from,
     torso_frame,
     unit,
 )
 
-#: How much the head's up leans to the floor's up (gravity): the 16 joints have no face, and
-#: thorax -> head top tilts with the chest when a person bends but keeps looking ahead.
+#: Without face landmarks, how much the head's up leans to the floor's up (gravity): thorax ->
+#: head top tilts with the chest when a person bends but keeps looking ahead.
 HEAD_UPRIGHT = 2.0
 
 
@@ -32,19 +33,28 @@ HEAD_UPRIGHT = 2.0
 class Scene:
     """The body over N frames with the floor: track; head and torso rotations (N, 3, 3)
     (columns left, up, forward; NaN where no body); floor; contacts (N, 2) bool, right and left
-    foot down."""
+    foot down; eyes_mm: (N, 3) camera mm on the ray through the eyes' midpoint at the head's
+    depth, NaN where the face was not seen (None without face landmarks)."""
 
     track: BodyTrack
     head: np.ndarray
     torso: np.ndarray
     floor: Floor
     contacts: np.ndarray
+    eyes_mm: np.ndarray | None = None
 
     @classmethod
-    def build(cls, track: BodyTrack, floor: Floor, contacts: np.ndarray) -> Scene:
+    def build(cls, track: BodyTrack, floor: Floor, contacts: np.ndarray,
+              face_px: np.ndarray | None = None) -> Scene:
+        """face_px: (N, 4, 3) face landmarks per frame (`rig.face_frames`), NaN where not seen;
+        without them the head turns with the shoulders and leans to gravity."""
         joints = track.joints_mm
         up = unit(joints[:, HEAD] - joints[:, THORAX]) + HEAD_UPRIGHT * floor.normal
         head = frame_from(up, joints[:, LSHOULDER] - joints[:, RSHOULDER])
+        if face_px is not None:
+            faced = face_frames(face_px, track.fps)
+            seen = np.isfinite(faced).all(axis=(1, 2))
+            head[seen] = faced[seen]
         return cls(track, head, torso_frame(joints), floor, contacts)
 
     def joints(self, frame: int) -> np.ndarray:

@@ -115,3 +115,22 @@ def test_frames_without_a_person_pass_through(result) -> None:
 def test_a_single_image_gets_every_effect() -> None:
     compositor = ArCompositor(standing_result(num_frames=1), list(EFFECTS))
     assert changed(compositor.render(0, GREY)).sum() > 2000
+
+
+def test_face_landmarks_turn_the_head_and_put_the_glasses_on_the_eyes(result) -> None:
+    # Face turned 90 deg to the person's left (image right): the ears lie along the depth.
+    face = np.full((30, 4, 3), np.nan)
+    face[:, :, 0] = [330.0, 326.0, 316.0, 316.0]
+    face[:, :, 1] = [120.0, 120.0, 121.0, 121.0]
+    face[:, :, 2] = [-4.0, 4.0, 12.0, -12.0]  # left ear far (+z), right ear near, eyes ahead
+    turned = ArCompositor(result, "glasses", face_px=face)
+    left, up, forward = turned.scene.head[12].T
+    np.testing.assert_allclose(left, [0, 0, 1], atol=0.05)       # the left ear is away
+    assert forward[0] > 0.95                                      # looking to image right
+    eyes_px = project_points(turned.scene.eyes_mm[12], F_PX, C_PX)
+    np.testing.assert_allclose(eyes_px, [328.0, 120.0], atol=0.5)
+    bridge = turned.props(12)[0].model_to_camera @ np.r_[turned.effects[0].bridge, 1.0]
+    np.testing.assert_allclose(project_points(bridge[:3], F_PX, C_PX), [328.0, 120.0], atol=0.5)
+    without = ArCompositor(result, "glasses")
+    assert without.scene.eyes_mm is None
+    assert without.scene.head[12][2, 2] < -0.95                   # facing the camera
