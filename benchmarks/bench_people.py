@@ -1,6 +1,7 @@
 """Several people: identities and 3D on synthetic crowds from real mocap, and frames/s.
 
-    python benchmarks/bench_people.py [--people 2 4 6] [--seeds 3] [--speed-frames 40]
+    python benchmarks/bench_people.py [--people 2 4 6] [--seeds 3] [--speed-frames 60]
+                                      [--repeats 3]      # --people alone: speed only
 
 1. Synthetic crowds: N actors from held-out mocap walks (`data.splits`), each turned to walk
    across a fixed 1280x720 camera (1.6 m high, f = 1000 px), starting alternately left and
@@ -23,7 +24,7 @@
 2. Speed at 720p with 1, 3 and 6 people: frames built from the shipped squat clip's person
    side by side (one strip per person), through `MultiPersonDetector` + the tracker, and the
    lift of every track, beside today's single-person `BlazePoseDetector` on the 1-person
-   frames (the baseline, measured in the same run).
+   frames (the baseline, measured in the same run, interleaved; best of --repeats).
 """
 
 from __future__ import annotations
@@ -44,7 +45,7 @@ from posemachines.inference.detection_track import DetectionTrack
 from posemachines.inference.detectors import BlazePoseDetector
 from posemachines.inference.detectors.multi_person import FEATURE_DIM, MultiPersonDetector
 from posemachines.inference.estimator import Estimator
-from posemachines.inference.frames import open_frames
+from posemachines.inference.frames import Frame, open_frames
 from posemachines.inference.people import NEWCOMER_MIN_SCORE, track_people
 from posemachines.tracking import FramePeople, PersonTracker, TrackerConfig, boxes_from_keypoints
 from posemachines.tracking.metrics import TrackingScores, tracking_scores
@@ -226,46 +227,62 @@ def strip_frames(count: int, num_frames: int) -> list[np.ndarray]:
     return frames
 
 
-def run_speed(estimator: Estimator, num_frames: int) -> None:
-    print(f"\nSpeed, 1280x720, {num_frames} frames, blazepose-lite, models loaded, decoding "
-          f"excluded (load average {os.getloadavg()[0]:.1f}):")
-    print("| people | found (mean) | 2D + tracking ms/frame | lift ms/frame | frames/s | "
-          "vs single-person path |")
-    print("|---:|---:|---:|---:|---:|---:|")
-    single_frames = strip_frames(1, num_frames)
+def time_single(frames: list[np.ndarray]) -> float:
+    """ms/frame of today's single-person BlazePose path over `frames`."""
     detector = BlazePoseDetector("lite")
-    for frame in single_frames[:WARM_UP_FRAMES]:  # the interpreters' first calls are slow
+    for frame in frames[:WARM_UP_FRAMES]:  # the interpreters' first calls are slow
         detector.detect(frame)
     detector.reset()
     started = time.perf_counter()
-    for frame in single_frames:
+    for frame in frames:
         detector.detect(frame)
-    baseline_ms = 1000 * (time.perf_counter() - started) / num_frames
+    return 1000 * (time.perf_counter() - started) / len(frames)
+
+
+def time_people(frames: list[np.ndarray], count: int) -> tuple[float, dict[int, DetectionTrack]]:
+    """ms/frame of MultiPersonDetector + tracker over `frames`, and the tracks."""
+    multi = MultiPersonDetector(BlazePoseDetector("lite"), max_people=count, redetect_every=10)
+    for frame in frames[:WARM_UP_FRAMES]:
+        multi.detect_people(frame)
+    tracker = PersonTracker(TrackerConfig(fps=FPS, min_score=NEWCOMER_MIN_SCORE))
+    items = [Frame(i, i / FPS, frame) for i, frame in enumerate(frames)]
+    started = time.perf_counter()
+    tracks, _ = track_people(multi, tracker, items)
+    return 1000 * (time.perf_counter() - started) / len(frames), tracks
+
+
+def run_speed(estimator: Estimator, num_frames: int, repeats: int) -> None:
+    """Best of `repeats` interleaved runs (the machine is shared: the best is the least
+    disturbed); the lift timed once per size, after a warm-up lift."""
+    print(f"\nSpeed, 1280x720, {num_frames} frames, blazepose-lite, models loaded, decoding "
+          f"excluded, best of {repeats} interleaved runs (load average "
+          f"{os.getloadavg()[0]:.1f}):")
+    frames = {count: strip_frames(count, num_frames) for count in (1, 3, 6)}
     warm = DetectionTrack(np.full((3, 16, 2), 300.0, np.float32) + np.arange(16)[:, None] * 10,
                           np.ones((3, 16), np.float32), np.arange(3), np.arange(3) / FPS, ())
     estimator.lift_track(warm, FPS, (WIDTH, HEIGHT), "warm-up", FOCAL_PX)  # torch's first call
-    print(f"| 1, today's path (baseline) | - | {baseline_ms:.1f} | - | "
-          f"{1000 / baseline_ms:.1f} | 1.00 |")
-    for count in (1, 3, 6):
-        frames = strip_frames(count, num_frames) if count > 1 else single_frames
-        multi = MultiPersonDetector(BlazePoseDetector("lite"), max_people=count,
-                                    redetect_every=10)
-        for frame in frames[:WARM_UP_FRAMES]:
-            multi.detect_people(frame)
-        tracker = PersonTracker(TrackerConfig(fps=FPS, min_score=NEWCOMER_MIN_SCORE))
-        fake = [type("F", (), {"index": i, "timestamp_s": i / FPS, "rgb": f})()
-                for i, f in enumerate(frames)]
+    single, people = [], {count: [] for count in frames}
+    tracks = {}
+    for _ in range(repeats):
+        single.append(time_single(frames[1]))
+        for count in frames:
+            elapsed, tracks[count] = time_people(frames[count], count)
+            people[count].append(elapsed)
+    baseline = min(single)
+    print("| people | found (mean) | 2D + tracking ms/frame | lift ms/frame | frames/s | "
+          "2D time / single-person path's |")
+    print("|---:|---:|---:|---:|---:|---:|")
+    print(f"| 1, today's path (baseline) | 1.0 | {baseline:.1f} | - | {1000 / baseline:.1f} | "
+          f"1.00 |")
+    for count in frames:
         started = time.perf_counter()
-        tracks, _ = track_people(multi, tracker, fake)
-        detect_ms = 1000 * (time.perf_counter() - started) / num_frames
-        started = time.perf_counter()
-        for track in tracks.values():
+        for track in tracks[count].values():
             estimator.lift_track(track, FPS, (WIDTH, HEIGHT), "speed", FOCAL_PX)
-        lift_ms = 1000 * (time.perf_counter() - started) / num_frames
-        found = sum(len(t.frame_indices) for t in tracks.values()) / num_frames
-        total = detect_ms + lift_ms
-        print(f"| {count} | {found:.1f} | {detect_ms:.1f} | {lift_ms:.1f} | "
-              f"{1000 / total:.1f} | {baseline_ms / detect_ms:.2f} (2D) |")
+        lift = 1000 * (time.perf_counter() - started) / num_frames
+        found = sum(len(t.frame_indices) for t in tracks[count].values()) / num_frames
+        detect = min(people[count])
+        print(f"| {count} | {found:.1f} | {detect:.1f} | {lift:.1f} | "
+              f"{1000 / (detect + lift):.1f} | {detect / baseline:.2f} |")
 
 
 def main() -> None:
@@ -273,7 +290,8 @@ def main() -> None:
     parser.add_argument("--people", type=int, nargs="*", default=[2, 4, 6],
                         help="crowd sizes (none: skip the crowds)")
     parser.add_argument("--seeds", type=int, default=3)
-    parser.add_argument("--speed-frames", type=int, default=40, help="0 skips the speed table")
+    parser.add_argument("--speed-frames", type=int, default=60, help="0 skips the speed table")
+    parser.add_argument("--repeats", type=int, default=3, help="interleaved speed runs")
     args = parser.parse_args()
     estimator = Estimator(world=False)
     clips = walking_clips()
@@ -292,7 +310,7 @@ def main() -> None:
               f"{mean['idf1_blind']:.3f} / {total['switches_blind']} | {mean['mpjpe']:.1f} | "
               f"{mean['mpjpe_single']:.1f} | {mean['mpjpe'] / mean['mpjpe_single']:.3f} |")
     if args.speed_frames:
-        run_speed(estimator, args.speed_frames)
+        run_speed(estimator, args.speed_frames, args.repeats)
 
 
 if __name__ == "__main__":
