@@ -31,7 +31,7 @@ import numpy as np
 
 from posemachines.ar import EFFECTS, ArCompositor
 from posemachines.ar.accuracy import anchor_accuracy
-from posemachines.cli.ar import scan_person, with_camera
+from posemachines.ar.person_scan import scan_person, with_camera
 from posemachines.inference.estimator import Estimator
 from posemachines.inference.frames import open_frames
 

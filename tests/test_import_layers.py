@@ -37,7 +37,7 @@ ALLOWED: dict[str, frozenset[str]] = {
     "viz": FOUNDATION | {"world"},
     "export": FOUNDATION | {"data", "models", "world", "viz"},
     "analysis": FOUNDATION | {"data", "models", "training", "world"},
-    "ar": FOUNDATION | {"world", "viz"},
+    "ar": FOUNDATION | {"data", "models", "correction", "world", "inference", "viz"},
     "batch": FOUNDATION | {"data", "models", "correction", "world", "tracking", "inference",
                            "viz", "export", "analysis"},
     "live": FOUNDATION | {"data", "models", "correction", "world", "tracking", "inference",

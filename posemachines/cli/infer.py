@@ -157,11 +157,11 @@ def run_infer(args: argparse.Namespace) -> int:
     frames = (lambda: (frame.rgb for frame in source)) if source is not None else None
     written = write_outputs(result, out_dir, formats, frames=frames, labels=labels)
     if ar_video:
-        from posemachines.cli.ar import write_ar_output
+        from posemachines.cli.ar import write_ar_video_output
 
         if source is None:
             raise PoseInputError("--format ar draws on the video: give it as INPUT.")
-        written = [*written, write_ar_output(result, source, out_dir, args.detector)]
+        written = [*written, write_ar_video_output(result, source, out_dir, args.detector)]
     wall = time.perf_counter() - started
     total = result.num_frames + len(result.missing_frames)
     correction = describe(result.correction) if result.correction else "no correction"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from posemachines.cli.ar import scan_person
+from posemachines.ar.person_scan import scan_person
 from posemachines.inference.detectors import create_detector
 from posemachines.inference.frames import open_frames
 
