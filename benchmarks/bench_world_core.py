@@ -24,10 +24,11 @@ from pathlib import Path
 
 import numpy as np
 
+from posemachines.arrays import true_runs
 from posemachines.camera import look_at
 from posemachines.data.mocap import load_mocap_clip
 from posemachines.skeleton import JOINTS16
-from posemachines.world.body import FOOT_JOINTS, runs
+from posemachines.world.body import FOOT_JOINTS
 from posemachines.world.camera_motion import detect_camera_motion
 from posemachines.world.contacts import detect_contacts
 from posemachines.world.foot_lock import lock_feet
@@ -86,7 +87,7 @@ def true_cadence(world: np.ndarray) -> tuple[float, np.ndarray]:
     ankles = world[:, list(FOOT_JOINTS)]
     speed = np.linalg.norm(np.gradient(ankles, axis=0), axis=-1) * FPS
     flags = (ankles[..., 1] - ankles[..., 1].min(axis=0) < 40.0) & (speed < 300.0)
-    strikes = sorted(int(a) for c in range(2) for a in runs(flags[:, c])[0] if a > 0)
+    strikes = sorted(int(a) for c in range(2) for a in true_runs(flags[:, c])[0] if a > 0)
     if len(strikes) < 2:
         return float("nan"), flags
     return 60.0 * (len(strikes) - 1) / ((strikes[-1] - strikes[0]) / FPS), flags

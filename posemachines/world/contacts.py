@@ -28,6 +28,8 @@ from posemachines.world.body import FOOT_JOINTS, check_fps, leg_length_mm, veloc
 class ContactConfig:
     """height_leg / height_softness_leg: h0 and sh in leg lengths; speed_leg_per_s /
     speed_softness_leg_per_s: v0 and sv in leg lengths / s; speed_window_s: derivative window;
+    along_ray_weight: the least weight of the speed along the camera's viewing ray
+    (`viewed_speed_mm_s`; `to_world` calls frames slower than v0 / 2 across the ray quiet);
     on_probability / off_probability: hysteresis; min_contact_s, min_swing_s: durations."""
 
     height_leg: float = 0.06
@@ -108,21 +110,29 @@ def enforce_durations(flags: np.ndarray, min_on: int, min_off: int) -> np.ndarra
 
 
 def viewed_speed_mm_s(
-    points_cam_mm: np.ndarray, fps: float, window_s: float, along_ray_weight: float
+    points_cam_mm: np.ndarray, fps: float, window_s: float, min_weight: float,
+    quiet_mm_s: float,
 ) -> np.ndarray:
     """Speed (T, F) mm/s of camera-frame points (T, F, 3) mm (x right, y down, z forward) with
-    the part along each point's viewing ray scaled by `along_ray_weight`.
+    the part along each point's viewing ray weighted down where depth is noisier than the image.
 
     Across the ray the motion is what the image shows (the 2D keypoints' speed times depth over
     focal length); along it, it is the lifted depth, whose frame-to-frame error is several times
     larger: a planted ankle of the lifted, corrected walks moves ~300 mm/s in 3D, almost all of
     it along the ray, and a squatting body's depth swings by up to 1 m while its feet stay put.
+    The weight is the ratio of the median speeds across and along the rays over the frames
+    slower than `quiet_mm_s` across (planted feet: 1 for clean poses), at least `min_weight`.
     """
     velocity = velocity_mm_s(points_cam_mm, fps, window_s)
     ray = points_cam_mm / np.maximum(np.linalg.norm(points_cam_mm, axis=-1, keepdims=True), 1e-9)
     along = np.sum(velocity * ray, axis=-1)
-    across = velocity - along[..., None] * ray
-    return np.sqrt(np.sum(across**2, axis=-1) + (along_ray_weight * along) ** 2)
+    across = np.linalg.norm(velocity - along[..., None] * ray, axis=-1)
+    quiet = across < quiet_mm_s
+    weight = 1.0
+    if quiet.any():
+        weight = float(np.median(across[quiet]) / max(np.median(np.abs(along[quiet])), 1e-9))
+    weight = min(max(weight, min_weight), 1.0)
+    return np.sqrt(across**2 + (weight * along) ** 2)
 
 
 def detect_contacts(

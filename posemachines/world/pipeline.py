@@ -153,8 +153,10 @@ def to_world(
     if ground.camera_height_mm <= 0:
         warnings.append("The floor passes above the camera; the floor estimate is unreliable.")
     world = ground.camera_to_world(joints_cam)
-    speed = viewed_speed_mm_s(joints_cam[:, list(FOOT_JOINTS)], fps,
-                              config.contacts.speed_window_s, config.contacts.along_ray_weight)
+    speed = viewed_speed_mm_s(
+        joints_cam[:, list(FOOT_JOINTS)], fps, config.contacts.speed_window_s,
+        config.contacts.along_ray_weight,
+        0.5 * config.contacts.speed_leg_per_s * ground.leg_length_mm)
     contacts = detect_contacts(world, fps, ground.ankle_rest_heights_mm, ground.leg_length_mm,
                                config=config.contacts, speed_mm_s=speed)
     locked = (lock_feet(world, contacts, fps, config.foot_lock).joints_mm

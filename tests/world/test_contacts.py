@@ -92,15 +92,21 @@ def test_noisy_walk_contacts_still_match(noisy_motion, walk_world) -> None:
     assert (noisy_motion.contacts.in_contact == truth).mean() >= 0.9
 
 
-def test_viewed_speed_discounts_motion_along_the_ray() -> None:
+def test_viewed_speed_discounts_depth_only_where_depth_is_noisier() -> None:
     t = np.arange(30)[:, None, None]
     ray = np.array([0.0, 0.6, 0.8])
     across = np.array([1.0, 0.0, 0.0])
     points = np.concatenate([ray * (4000.0 + 10.0 * t), ray * 4000.0 + across * 10.0 * t],
                             axis=1)  # (30, 2, 3): 300 mm/s along the ray / across it
-    speed = viewed_speed_mm_s(points, 30.0, 0.3, along_ray_weight=0.3)
+    speed = viewed_speed_mm_s(points, 30.0, 0.3, min_weight=0.3, quiet_mm_s=150.0)
+    # The quiet foot moves only in depth: depth is the noisy part, weighted by the least, 0.3.
     np.testing.assert_allclose(speed[:, 0], 90.0, rtol=1e-6)
     np.testing.assert_allclose(speed[:, 1], 300.0, rtol=1e-2)  # the ray turns a little
+    # A quiet foot drifting as much across as along: depth is no noisier, all of it counts.
+    drift = ray * (4000.0 + 2.0 * t) + across * 2.0 * t
+    speed = viewed_speed_mm_s(np.concatenate([drift, points[:, 1:]], axis=1), 30.0, 0.3,
+                              min_weight=0.3, quiet_mm_s=150.0)
+    np.testing.assert_allclose(speed[:, 0], 60.0 * np.sqrt(2.0), rtol=1e-2)
 
 
 def test_bad_inputs_raise() -> None:
