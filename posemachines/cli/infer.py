@@ -11,7 +11,7 @@ import numpy as np
 
 from posemachines.cli.infer_people import run_infer_people
 from posemachines.cli.progress import FrameProgress
-from posemachines.errors import PoseDataError, PoseInputError
+from posemachines.errors import PoseInputError
 from posemachines.structures import PoseResult
 
 SAMPLE_VIDEO = "squat_front_gmdcsa.mp4"
@@ -116,6 +116,7 @@ def demo_guide(out_dir: Path) -> str:
 
 def run_infer(args: argparse.Namespace) -> int:
 
+    from posemachines.batch.video import analyze_into
     from posemachines.correction import describe
     from posemachines.data.keypoints_json import load_keypoints
     from posemachines.export.writer import write_outputs
@@ -153,7 +154,7 @@ def run_infer(args: argparse.Namespace) -> int:
                 result = estimator.predict_video(source, on_frame=bar.update)
             except PartialResultError as error:
                 failure, result = error, error.result
-    labels = _analysis_labels(result, out_dir) if args.analyze else None
+    labels = analyze_into(result, out_dir) if args.analyze else None
     frames = (lambda: (frame.rgb for frame in source)) if source is not None else None
     written = write_outputs(result, out_dir, formats, frames=frames, labels=labels)
     if ar_video:
@@ -192,19 +193,3 @@ def _world_summary(result: PoseResult) -> str:
                      f"the floor, {net / 1000:.2f} m from start to end")
     lines += [f"warning: {text}" for text in world.warnings]
     return "\n".join(lines)
-
-
-def _analysis_labels(result: PoseResult, out_dir: Path) -> list[str]:
-    """Analyse `result` (angles, falls, actions), write analysis.json and its plots into
-    `out_dir`, and return the overlay text of each pose."""
-    from posemachines.analysis.report import analyze_result, frame_labels
-    from posemachines.analysis.report_json import write_analysis
-    from posemachines.viz.analysis_plots import write_analysis_plots
-
-    try:
-        report = analyze_result(result, actions=True)
-    except PoseDataError:  # too short or gappy for 2 s action windows: angles and falls only
-        report = analyze_result(result)
-    write_analysis(report, out_dir)
-    write_analysis_plots(report, out_dir)
-    return frame_labels(report, result.num_frames)
