@@ -1,8 +1,9 @@
 """`posemachines infer --max-people N` (N > 1): everyone in the video, each with an id.
 
 Writes people3d.json / .npz / .csv, motion_<id>.bvh and an overlay.mp4 with each person in its
-own colour (docs/people.md); skeleton3d.mp4 and viewer.html show one person and are skipped
-with a note. N = 1 is the single-person path of `infer`, unchanged.
+own colour (docs/people.md), and with --analyze each person's analysis in analysis_<id>/ and
+on the overlay; skeleton3d.mp4 and viewer.html show one person and are skipped with a note.
+N = 1 is the single-person path of `infer`, unchanged.
 """
 
 from __future__ import annotations
@@ -13,7 +14,8 @@ import time
 from pathlib import Path
 
 from posemachines.cli.progress import FrameProgress
-from posemachines.errors import PoseInputError
+from posemachines.errors import PoseDataError, PoseInputError
+from posemachines.structures.people import PeopleResult
 
 logger = logging.getLogger(__name__)
 
@@ -24,7 +26,6 @@ def run_infer_people(args: argparse.Namespace, out_dir: Path, formats: tuple[str
     from posemachines.inference.estimator import Estimator
     from posemachines.inference.frames import open_frames
     from posemachines.inference.people import PartialPeopleError
-    from posemachines.structures.people import PeopleResult
     from posemachines.viz.people_overlay import write_people_overlay
 
     if args.keypoints is not None or args.input is None:
@@ -45,9 +46,10 @@ def run_infer_people(args: argparse.Namespace, out_dir: Path, formats: tuple[str
         except PartialPeopleError as error:
             failure, people = error, error.result
     written = write_people_outputs(people, out_dir, [f for f in formats if f in PEOPLE_FORMATS])
+    labels = _analyse_people(people, out_dir) if args.analyze else None
     if "overlay" in formats:
         written.append(write_people_overlay((frame.rgb for frame in source), people,
-                                            out_dir / "overlay.mp4"))
+                                            out_dir / "overlay.mp4", labels))
     skipped = [f for f in formats if f not in PEOPLE_FORMATS and f != "overlay"]
     if skipped:
         logger.warning("%s skipped: they show one person; several people are in "
@@ -60,3 +62,28 @@ def run_infer_people(args: argparse.Namespace, out_dir: Path, formats: tuple[str
     if failure is not None:
         raise PoseInputError(f"{failure} (the {people.num_frames} frames before were written)")
     return 0
+
+
+def _analyse_people(people: PeopleResult, out_dir: Path) -> dict[int, list[str]]:
+    """Analyse each person (angles, falls, and actions where the track is long enough) into
+    out_dir/analysis_<id>/ (analysis.json and its plots); return each person's overlay text
+    per pose. A person too briefly seen to analyse is skipped with a warning."""
+    from posemachines.analysis.report import analyze_result, frame_labels
+    from posemachines.analysis.report_json import write_analysis
+    from posemachines.viz.analysis_plots import write_analysis_plots
+
+    labels = {}
+    for person_id, person in people:
+        try:
+            try:
+                report = analyze_result(person, actions=True)
+            except PoseDataError:  # too short or gappy for 2 s action windows
+                report = analyze_result(person)
+        except PoseDataError as error:
+            logger.warning("person %d not analysed: %s", person_id, error)
+            continue
+        folder = out_dir / f"analysis_{person_id}"
+        write_analysis(report, folder)
+        write_analysis_plots(report, folder)
+        labels[person_id] = frame_labels(report, person.num_frames)
+    return labels

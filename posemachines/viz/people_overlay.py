@@ -7,12 +7,13 @@ counts the people in the frame.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 
 import cv2
 import numpy as np
 
+from posemachines.errors import PoseDataError
 from posemachines.skeleton import JOINTS16
 from posemachines.structures.people import PeopleResult
 from posemachines.viz.drawing import MIN_CONFIDENCE, Colour, dimmed, draw_label
@@ -32,9 +33,11 @@ def person_colour(person_id: int) -> Colour:
 
 
 def draw_person(image: np.ndarray, person_id: int, points_px: np.ndarray,
-                confidence: np.ndarray, *, min_confidence: float = MIN_CONFIDENCE,
-                thickness: int = 2, radius: int = 3, font_scale: float = 0.6) -> np.ndarray:
-    """Draw one person's (16, 2) px skeleton and id in place on an (H, W, 3) RGB image."""
+                confidence: np.ndarray, label: str = "", *,
+                min_confidence: float = MIN_CONFIDENCE, thickness: int = 2, radius: int = 3,
+                font_scale: float = 0.6) -> np.ndarray:
+    """Draw one person's (16, 2) px skeleton and id (followed by `label`, e.g. the analysis
+    of that frame) in place on an (H, W, 3) RGB image."""
     colour = person_colour(person_id)
     confident = np.asarray(confidence) >= min_confidence
     finite = np.isfinite(points_px).all(axis=1)
@@ -48,7 +51,7 @@ def draw_person(image: np.ndarray, person_id: int, points_px: np.ndarray,
         shade = colour if confident[joint] else dimmed(colour)
         cv2.circle(image, tuple(pixels[joint]), radius, shade, -1, cv2.LINE_AA)
     if finite.any():
-        text = str(person_id)
+        text = f"{person_id} {label}" if label else str(person_id)
         font, weight = cv2.FONT_HERSHEY_SIMPLEX, max(1, round(font_scale * 2))
         (width, height), baseline = cv2.getTextSize(text, font, font_scale, weight)
         top = pixels[finite]
@@ -61,9 +64,15 @@ def draw_person(image: np.ndarray, person_id: int, points_px: np.ndarray,
     return image
 
 
-def people_overlay_frames(frames: Iterable[FrameItem], people: PeopleResult, *,
+def people_overlay_frames(frames: Iterable[FrameItem], people: PeopleResult,
+                          labels: Mapping[int, Sequence[str]] | None = None, *,
                           min_confidence: float = MIN_CONFIDENCE) -> Iterator[np.ndarray]:
-    """Yield every frame with everyone found in it drawn."""
+    """Yield every frame with everyone found in it drawn; labels: optional {id: one text per
+    pose row of that person}."""
+    for person_id, texts in (labels or {}).items():
+        if len(texts) != people[person_id].num_frames:
+            raise PoseDataError(f"labels of person {person_id} must hold one text per pose "
+                                f"({people[person_id].num_frames}), got {len(texts)}.")
     rows: dict[int, list[tuple[int, int]]] = {}
     for person_id, person in people:
         for row, index in enumerate(np.asarray(person.frame_indices)):
@@ -74,8 +83,9 @@ def people_overlay_frames(frames: Iterable[FrameItem], people: PeopleResult, *,
         here = rows.get(index, [])
         for person_id, row in here:
             person = people[person_id]
+            label = labels[person_id][row] if labels and person_id in labels else ""
             draw_person(image, person_id, person.keypoints_px[row], person.confidence[row],
-                        min_confidence=min_confidence, thickness=max(1, round(3 * scale)),
+                        label, min_confidence=min_confidence, thickness=max(1, round(3 * scale)),
                         radius=max(2, round(4 * scale)), font_scale=max(0.4, 0.7 * scale))
         count = len(here)
         draw_label(image, f"{count} {'person' if count == 1 else 'people'}",
@@ -84,8 +94,10 @@ def people_overlay_frames(frames: Iterable[FrameItem], people: PeopleResult, *,
 
 
 def write_people_overlay(frames: Iterable[FrameItem], people: PeopleResult, path: Path | str,
-                         *, min_confidence: float = MIN_CONFIDENCE) -> Path:
-    """Write the several-people overlay.mp4 (H.264, the video's fps); return its path."""
-    write_video(people_overlay_frames(frames, people, min_confidence=min_confidence), path,
-                people.fps)
+                         labels: Mapping[int, Sequence[str]] | None = None, *,
+                         min_confidence: float = MIN_CONFIDENCE) -> Path:
+    """Write the several-people overlay.mp4 (H.264, the video's fps); return its path.
+    labels: optional {id: one text per pose row of that person}, drawn after the id."""
+    write_video(people_overlay_frames(frames, people, labels, min_confidence=min_confidence),
+                path, people.fps)
     return Path(path)

@@ -102,3 +102,15 @@ def test_output_folder_errors_are_one_sentence(tmp_path: Path) -> None:
     blocker.write_text("x")
     with pytest.raises(PoseDataError, match="Cannot create output folder"):
         write_people_outputs(sample_people(), blocker / "out")
+
+
+def test_overlay_labels_need_one_text_per_pose(tmp_path: Path) -> None:
+    people = sample_people()
+    frames = [np.zeros((240, 320, 3), dtype=np.uint8) for _ in range(NUM_FRAMES)]
+    with pytest.raises(PoseDataError, match="person 3"):
+        write_people_overlay(frames, people, tmp_path / "bad.mp4", {3: ["FALL"]})
+    labelled = write_people_overlay(frames, people, tmp_path / "labelled.mp4",
+                                    {3: ["FALL"] * 6})
+    plain = write_people_overlay(frames, people, tmp_path / "plain.mp4")
+    with_text, without = iio.imread(labelled)[4], iio.imread(plain)[4]
+    assert (np.abs(with_text.astype(int) - without).sum(axis=-1) > 60).sum() > 30
