@@ -45,8 +45,9 @@ from posemachines.tracking.similarity import (
     iou_matrix,
 )
 
-#: Person-detector runs at least this often (frames) while people are tracked: a newcomer is
-#: found within 1/3 s at 30 fps for one extra detector pass per 10 frames (~0.4 ms/frame).
+#: Person-detector passes (the frame and TILES_PER_PASS tiles) at least this often (frames)
+#: while people are tracked: a newcomer is found within 1/3 s at 30 fps (`inference.people`
+#: passes a third of a second's frames at the video's rate).
 REDETECT_EVERY = 10
 #: A detection whose hip centre lies this close to a tracked person's (fraction of the
 #: region's side) is that person.
