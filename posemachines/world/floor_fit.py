@@ -1,20 +1,21 @@
-"""The floor plane from footprints: where the feet rested, fitted robustly with a trunk prior.
+"""The floor plane from footprints: where the feet rested, fitted robustly with a body prior.
 
 1. Candidate contacts: ankles that are slow (Savitzky-Golay speed below
    `contact_speed_leg_per_s` leg lengths / s, or below 1.5 times the foot's lower-quartile
    speed when noise or a moving camera makes even planted feet look faster) and low (within
-   `contact_height_leg` leg lengths of the lower ankle along the trunk's mean up). Each run of
+   `contact_height_leg` leg lengths of the lower ankle along the prior's up). Each run of
    candidate frames of one foot (at least `min_footprint_s` long) is one footprint: the median
-   position over the run, which averages out most of the per-frame noise.
+   position over the run, which averages out most of the per-frame noise. Prints of one foot on
+   one spot (their viewing rays within `same_spot_leg`) are merged (`merge_same_spots`).
 2. RANSAC (MSAC score, seeded, vectorised) over the footprints finds the inliers; then
    `scipy.optimize.least_squares` (soft-L1 loss) fits the normal, a common offset and a small
    per-foot offset (prior `foot_bias_leg`): a lifted pose may hold one ankle a little higher
    than the other, which a straight walk, whose prints lie on two lines a step width apart,
    would otherwise read as a sideways tilt of the floor.
-3. The trunk prior: the mean Hip->Thorax direction, trusted `lateral_sigma_deg` across the body
-   (people lean sideways little on average) and `forward_sigma_deg` along its facing direction
-   (forward lean while walking). It decides the tilt the footprints cannot: across a straight
-   walk, or everywhere for a person standing on one spot.
+3. The body prior (`body_prior`): the ankles->thorax direction of the tallest frames, trusted
+   `lateral_sigma_deg` across the body (people lean sideways little on average) and
+   `forward_sigma_deg` along its facing direction. It decides the tilt the footprints cannot:
+   across a straight walk, or everywhere for a person on one spot.
 All arrays are camera frame (x right, y down, z forward), mm.
 """
 
@@ -38,12 +39,14 @@ class FloorFitConfig:
     a moving camera), up to max_contact_speed_leg_per_s; contact_height_leg (leg lengths
     above the lower ankle); speed_window_s (derivative window), min_footprint_s (shortest run).
     Fit: inlier_leg (RANSAC inlier distance, leg lengths), min_noise_leg (least footprint
-    noise assumed), ransac_trials, seed, max_tilt_deg (RANSAC planes further from the trunk's up
+    noise assumed), ransac_trials, seed, max_tilt_deg (RANSAC planes further from the prior's up
     are rejected), foot_bias_leg (spread of the per-foot offsets); the prints decide the tilt
     along a direction where each foot's prints spread (standard deviation) by min_spread_leg leg
-    lengths and spread_noise_ratio times their height noise (`seen_directions`). Prior:
-    lateral_sigma_deg,
-    forward_sigma_deg (trust in the trunk's mean up across and along the body)."""
+    lengths and spread_noise_ratio times their height noise (`seen_directions`); prints whose
+    viewing rays pass within same_spot_leg are one spot (`merge_same_spots`). Prior (see
+    `body_prior`): lateral_sigma_deg, forward_sigma_deg (trust across and along the body),
+    stretched_fraction (tallest frames), ankle_lean_deg, upright_in_image_deg and
+    min_upright_fraction (frames left out when lying)."""
 
     contact_speed_leg_per_s: float = 0.35
     speed_percentile: float = 25.0
@@ -75,7 +78,7 @@ _IMAGE_UP = np.array([0.0, -1.0, 0.0])
 
 @dataclass(frozen=True, eq=False)
 class UpPrior:
-    """up (3,) unit trunk up; precision (3, 3) rad^-2 on tilts of the normal away from it."""
+    """up (3,) unit body up; precision (3, 3) rad^-2 on tilts of the normal away from it."""
 
     up: np.ndarray
     precision: np.ndarray
@@ -97,7 +100,7 @@ class FloorFit:
     """The plane `normal @ X + offset_mm = 0` through the resting ankles; foot f rests on
     `normal @ X + offset_mm + foot_bias_mm[f] = 0`.
 
-    normal (3,) unit, oriented with the trunk's up; foot_bias_mm (F,); inliers (N,) bool over the
+    normal (3,) unit, oriented with the prior's up; foot_bias_mm (F,); inliers (N,) bool over the
     footprints; residual_mm: RMS inlier distance; normal_sigma_deg: the normal's largest standard
     error (from the fit's Jacobian, prior included); seen_axes (k, 3): unit floor directions
     (camera frame) along which the footprints spread enough to decide the tilt.

@@ -1,7 +1,7 @@
 """Gravity, floor and extrinsics of a static camera, estimated from the person's own motion.
 
 The floor is the plane through the footprints (`floor_fit`: slow, low ankles; RANSAC, robust
-least squares, trunk prior), lowered by the ankles' rest height (`ankle_height_mm`, default
+least squares, body prior), lowered by the ankles' rest height (`ankle_height_mm`, default
 `ANKLE_HEIGHT_FRACTION` leg lengths). When the feet never rest (fewer than `min_footprints`
 footprints, e.g. an upper-body clip) the trunk's mean up is used alone and the floor is put
 under the lowest ankles.
