@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 
 from posemachines.cli import main
-from posemachines.errors import PoseDataError, PoseInputError
+from posemachines.errors import PoseDataError, PoseInputError, PoseModelError
+from posemachines.inference.detectors import Detection2D, PoseDetector
 from posemachines.inference.estimator import Estimator
 from posemachines.structures.people import PeopleResult
 from tests.export.people_samples import sample_people
@@ -74,3 +75,18 @@ def test_infer_max_people_writes_the_people_outputs(random_lite_weights, shared_
 def test_infer_max_people_below_1_is_one_line(tmp_path: Path, capsys) -> None:
     assert main(["infer", str(tmp_path), "--max-people", "0"]) == 2
     assert "--max-people must be at least 1" in capsys.readouterr().err
+
+
+class _OnePersonDetector(PoseDetector):
+    def detect(self, frame_rgb: np.ndarray) -> Detection2D | None:
+        return None
+
+    def reset(self) -> None:
+        pass
+
+
+def test_several_people_need_blazepose(random_lite_weights, shared_data: Path) -> None:
+    clip = shared_data / "media" / "two_people_walking_toward_intel.gif"
+    estimator = Estimator(random_lite_weights, detector=_OnePersonDetector(), max_people=2)
+    with pytest.raises(PoseModelError, match="BlazePose"):
+        estimator.predict_people(clip)
