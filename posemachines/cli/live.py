@@ -50,7 +50,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--format", default="json,bvh",
                         help="what to write per take: json,npz,csv,bvh,skeleton3d,html "
                              "(default json,bvh)")
-    parser.add_argument("--weights", type=Path, default=None, help="lifter checkpoint")
+    parser.add_argument("--weights", default=None,
+                        help="lifter: a shipped name ('mocap', the default, or 'cmu') or a "
+                             "checkpoint path, as for infer")
     parser.add_argument("--detector", default="blazepose-lite",
                         help="blazepose-lite (default), blazepose-full or blazepose-heavy")
     parser.add_argument("--correction", choices=("geometric", "none"), default="geometric")
@@ -125,7 +127,7 @@ def _run_in_terminal(session: LiveSession) -> list[Path]:
 
 def _report(error: str | None, written: list[Path], processed: int, dropped: int) -> int:
     folders = sorted({str(path.parent) for path in written})
-    files = f"wrote {', '.join(folders)}" if folders else "nothing recorded with a person"
+    files = f"wrote {', '.join(folders)}" if folders else "nothing recorded (no take with a person)"
     if error is not None:
         raise PoseInputError(f"{error} {processed} frames processed; {files}.")
     print(f"live: {processed} frames processed, {dropped} dropped; {files}")

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import signal
 import socket
 import threading
@@ -102,27 +103,34 @@ def create_app(session: LiveSession) -> Any:
     concurrency = import_optional("starlette.concurrency", "live --serve")
     page = (resources.files("posemachines") / "assets" / PAGE_ASSET).read_text("utf-8")
     broadcast = _Broadcast()
-    previous = session.on_result
+    previous_result, previous_finish = session.on_result, session.on_finish
 
     def on_result(result: FrameResult, stats: LiveStats) -> None:
-        if previous is not None:
-            previous(result, stats)
+        if previous_result is not None:
+            previous_result(result, stats)
         broadcast.notify()
 
-    session.on_result = on_result
+    def on_finish() -> None:  # wake the senders: they send "end" and stop
+        broadcast.notify()
+        if previous_finish is not None:
+            previous_finish()
+
+    session.on_result, session.on_finish = on_result, on_finish
 
     async def homepage(request: Any) -> Any:
         return responses.HTMLResponse(page)
 
     async def receive_commands(socket_: Any) -> None:
-        while True:
-            command = (await socket_.receive_json()).get("command")
-            if command == "record":
-                paths = await concurrency.run_in_threadpool(session.toggle_recording)
-                if paths:
-                    await socket_.send_json({"type": "saved", "files": [str(p) for p in paths]})
-            elif command == "stop":
-                await concurrency.run_in_threadpool(session.request_stop)
+        with contextlib.suppress(websockets.WebSocketDisconnect):  # the page was closed
+            while True:
+                command = (await socket_.receive_json()).get("command")
+                if command == "record":
+                    paths = await concurrency.run_in_threadpool(session.toggle_recording)
+                    if paths:
+                        await socket_.send_json({"type": "saved",
+                                                 "files": [str(p) for p in paths]})
+                elif command == "stop":
+                    await concurrency.run_in_threadpool(session.request_stop)
 
     async def send_frames(socket_: Any, event: asyncio.Event) -> None:
         sent = None
@@ -145,9 +153,8 @@ def create_app(session: LiveSession) -> Any:
         broadcast.events.add(event)
         receiver = asyncio.ensure_future(receive_commands(socket_))
         try:
-            await send_frames(socket_, event)
-        except websockets.WebSocketDisconnect:
-            pass
+            with contextlib.suppress(websockets.WebSocketDisconnect):
+                await send_frames(socket_, event)
         finally:
             broadcast.events.discard(event)
             receiver.cancel()
@@ -157,10 +164,12 @@ def create_app(session: LiveSession) -> Any:
 
 
 def bind_socket(host: str, port: int) -> socket.socket:
-    """A listening TCP socket on host:port (port 0: a free one)."""
+    """A listening TCP socket on host:port (port 0: a free one): a browser that connects
+    before the server has started waits in the backlog instead of being refused."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((host, port))
+    sock.listen(128)
     return sock
 
 
@@ -168,13 +177,14 @@ def serve(session: LiveSession, sock: socket.socket) -> list[Path]:
     """Run the pipeline and the page until the source ends, the page's stop button, Ctrl-C or
     SIGTERM; then write the take being recorded. Returns every path written."""
     uvicorn = import_optional("uvicorn", "live --serve")
-    app = create_app(session)
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
+    server: Any = None
 
     def finish() -> None:  # pipeline thread: the source ended or was stopped
         threading.Timer(GOODBYE_S, lambda: setattr(server, "should_exit", True)).start()
 
     session.on_finish = finish
+    app = create_app(session)
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
     # uvicorn turns SIGINT / SIGTERM into a graceful shutdown, then raises the signal again
     # with the handlers found here: these make that second delivery end the session instead
     # of killing the process before the take is written.
