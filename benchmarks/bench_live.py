@@ -35,8 +35,9 @@ from posemachines.evaluation.mocap_protocols import select_takes, view_take
 from posemachines.evaluation.options import EvaluationOptions
 from posemachines.evaluation.protocols import get_protocol
 from posemachines.evaluation.runner import load_lifter
-from posemachines.inference.estimator import Estimator, default_weights_path
+from posemachines.inference.estimator import Estimator
 from posemachines.inference.stream_sources import open_stream
+from posemachines.models.shipped import shipped_lifter_path
 from posemachines.training.augment import DetectorNoiseConfig, add_detector_noise
 
 SHARED = Path(os.environ.get("POSEMACHINES_SHARED_DATA", "../shared/data"))
@@ -86,7 +87,7 @@ def _frame_count(video: Path) -> int:
 
 def accuracy(mocap: Path, take_step: int) -> dict[str, tuple[float, float, int]]:
     """Noisy-2D MPJPE / PA-MPJPE (mm) and frames of each causal-evaluation variant."""
-    model = load_lifter(default_weights_path())
+    model = load_lifter(shipped_lifter_path())
     takes = select_takes(load_mocap_npz(mocap).clips, get_protocol("mocap-heldout"))[::take_step]
     options = EvaluationOptions(flip_test=True, progress=False)
     sums = {variant: np.zeros(3) for variant in VARIANTS}

@@ -12,7 +12,6 @@ PoseMachine over the clip (LSTM state carried frame to frame) -> test-time corre
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from importlib import resources
 from pathlib import Path
 
 import numpy as np
@@ -42,13 +41,6 @@ from posemachines.skeleton import flip_horizontal
 from posemachines.structures import Keypoints2D, PoseResult
 from posemachines.structures.people import PeopleResult
 from posemachines.threads import single_thread
-
-DEFAULT_WEIGHTS = "lifter_mocap.pt"
-
-
-def default_weights_path() -> Path:
-    """The shipped default lifter, posemachines/weights/lifter_mocap.pt."""
-    return Path(str(resources.files("posemachines") / "weights" / DEFAULT_WEIGHTS))
 
 
 def detect_track(

@@ -16,7 +16,7 @@ from posemachines.evaluation.fixture_frames import (
     score_fixture_frames,
 )
 from posemachines.evaluation.runner import load_lifter
-from posemachines.inference.estimator import default_weights_path
+from posemachines.models.shipped import shipped_lifter_path
 
 
 def test_fit_pinhole_recovers_known_intrinsics_from_exact_projections():
@@ -51,7 +51,7 @@ def test_fitted_intrinsics_match_the_human36m_calibration(shared_data):
 
 
 def test_the_shipped_lifter_scores_the_real_frames_with_human_errors(shared_data):
-    model = load_lifter(default_weights_path())
+    model = load_lifter(shipped_lifter_path())
     scores = score_fixture_frames(model, shared_data / "fixtures")
     assert list(scores) == list(FIXTURE_SETS)
     for score in scores.values():

@@ -6,8 +6,9 @@ from posemachines.errors import PoseInputError, PoseModelError
 from posemachines.export.formats import load_result
 from posemachines.export.writer import write_outputs
 from posemachines.inference.detectors.base import Detection2D, PoseDetector, Roi
-from posemachines.inference.estimator import Estimator, default_weights_path, detect_track
+from posemachines.inference.estimator import Estimator, detect_track
 from posemachines.inference.frames import Frame
+from posemachines.models.shipped import shipped_lifter_path
 from posemachines.skeleton import flip_horizontal
 from posemachines.structures import Keypoints2D
 
@@ -24,7 +25,7 @@ def _clip(frames=6):
 
 
 def test_shipped_weights_exist():
-    assert default_weights_path().is_file()
+    assert shipped_lifter_path().is_file()
 
 
 def test_predict_keypoints_shapes_and_missing_frames(random_lite_weights):
