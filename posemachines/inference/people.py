@@ -3,8 +3,9 @@
 `predict_people(estimator, path)` (what `Estimator.predict_people` runs): frames ->
 `MultiPersonDetector` (BlazePose, every person) -> `PersonTracker` (ids through crossings and
 occlusions up to 2 s) -> one `DetectionTrack` per id -> the Estimator's single-person
-`lift_track` per person (its own LSTM pass, skeleton, trajectory and correction) ->
-`PeopleResult`. With `max_people == 1` it is exactly `predict_video` (one person, id 1).
+`lift_track` per person (its own LSTM pass, skeleton, trajectory and correction) -> everyone
+on one floor (`shared_floor.one_floor`) -> `PeopleResult`. With `max_people == 1` it is
+exactly `predict_video` (one person, id 1).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from posemachines.inference.detectors.multi_person import (
 )
 from posemachines.inference.frames import Frame, FrameSource, open_frames
 from posemachines.inference.lens_metadata import focal_35mm_of
+from posemachines.inference.shared_floor import one_floor
 from posemachines.structures import PoseResult
 from posemachines.structures.people import PeopleResult
 from posemachines.tracking import FramePeople, PersonTracker, TrackerConfig, boxes_from_keypoints
@@ -141,8 +143,9 @@ def predict_people(estimator: PeopleLifter, path: Path | str | FrameSource,
     focal = estimator.focal_px
     if focal is None and (lens_35mm := focal_35mm_of(source)) is not None:
         focal = estimate_focal_px(size, focal_35mm=lens_35mm)
-    people = {person_id: estimator.lift_track(track, source.fps, size, str(source.path), focal)
-              for person_id, track in tracks.items()}
+    people = one_floor({
+        person_id: estimator.lift_track(track, source.fps, size, str(source.path), focal)
+        for person_id, track in tracks.items()})
     result = PeopleResult(people, num_frames, source.fps, size, str(source.path))
     errors = [track.error for track in tracks.values() if track.error is not None]
     if errors:
