@@ -79,7 +79,7 @@ def test_estimator_lifts_with_the_metadata_focal(tmp_path, random_lite_weights, 
         pytest.approx(estimate_focal_px((64, 48), focal_35mm=26.0)), 900.0, None]
 
 
-def _one_standing_person(detector, source, on_frame=None):
+def _one_standing_person(detector, source, on_frame=None, background=None):
     from posemachines.inference.estimator import DetectionTrack
 
     rng = np.random.default_rng(0)
