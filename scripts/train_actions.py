@@ -1,4 +1,4 @@
-"""Train the action classifier shipped as posemachines/weights/actions.pt (CPU, ~7 min).
+"""Train the action classifier shipped as posemachines/weights/actions.pt (CPU, ~20 min).
 
     python scripts/train_actions.py [--out PATH] [--set key=value ...]
 

@@ -12,6 +12,12 @@ Per-frame labels (`label_frames`):
   (from down until upright again) -> `floor`; everything else unlabelled.
 - LAFAN1 dance: the active span -> `dance`.
 - LAFAN1, every take: passages still and upright for STAND_MIN_S -> `stand` (before the above).
+- CMU sitting takes (`action_taxonomy.FRAME_LABELLED` -> sit): frames whose hips are lowered
+  (hip height above the lower foot under SIT_HEIGHT of the take's standing height, its
+  STANDING_PERCENTILE), widened by LOWERED_MARGIN_S to take in sitting down and standing up,
+  -> `sit`; still upright passages (as for LAFAN1) -> `stand`; the rest unlabelled.
+- CMU exercise and pick-up takes (-> squat): frames lowered under SQUAT_HEIGHT, widened by
+  LOWERED_MARGIN_S, -> `squat`; the rest (jumping jacks, twists, jogging) unlabelled.
 A window's label is the one label shared by all frames of its middle third; windows whose
 middle third mixes labels (or holds unlabelled frames) are left out.
 """
@@ -25,10 +31,17 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.ndimage import uniform_filter1d
 
-from posemachines.analysis.action_features import WINDOW_FRAMES, mirror_windows, window_features
+from posemachines.analysis.action_features import (
+    WINDOW_FRAMES,
+    hold_arms,
+    mirror_windows,
+    torso_frames,
+    window_features,
+)
 from posemachines.analysis.action_taxonomy import (
     ACTION_CLASSES,
     ACTION_INDEX,
+    FRAME_LABELLED,
     TEST_FRACTION,
     UNLABELLED,
     action_for_content,
@@ -39,6 +52,7 @@ from posemachines.analysis.falls import detect_falls
 from posemachines.analysis.vertical import estimate_up
 from posemachines.arrays import true_runs
 from posemachines.data.mocap import MocapClip, MocapCollection
+from posemachines.skeleton import JOINTS16_NAMES
 from posemachines.training.mocap_views import MocapViewConfig, MocapViews
 
 #: A frame is active when the fastest joint (relative to the root, smoothed over
@@ -52,11 +66,24 @@ FALL_BEFORE_S = 0.25
 FALL_AFTER_S = 0.35
 #: LAFAN1 passages still (see ACTIVE_SPEED) and upright (`falls`) this long are `stand`.
 STAND_MIN_S = 1.0
+#: Hip height above the lower foot, as a share of the take's STANDING_PERCENTILE, below which
+#: a CMU sitting take sits and an exercise take squats (measured: seated 0.27-0.75, squats and
+#: crouched pick-ups 0.29-0.50, jumping jacks and bending over with straight legs >= 0.80).
+SIT_HEIGHT = 0.85
+SQUAT_HEIGHT = 0.6
+STANDING_PERCENTILE = 90
+LOWERED_MARGIN_S = 0.5
 WORLD_UP = np.array([0.0, 1.0, 0.0])
 #: Takes of classes with fewer training frames than this are filmed by more cameras (at most
 #: MAX_LIFTED_COPIES), so small classes see as many views as large ones.
 BALANCE_FRAMES = 4000
 MAX_LIFTED_COPIES = 8
+#: Classes that people also perform with their hands busy (reading while walking, carrying a
+#: bag, hands in pockets): training shows them with arms held still too (`held_arms`).
+HOLDING_CLASSES = ("stand", "walk", "walk_backward", "walk_turn", "run", "sit", "squat")
+HOLDING_INDICES = np.array([ACTION_INDEX[name] for name in HOLDING_CLASSES])
+_WRISTS = [JOINTS16_NAMES.index("LWrist"), JOINTS16_NAMES.index("RWrist")]
+_SHOULDERS = [JOINTS16_NAMES.index("LShoulder"), JOINTS16_NAMES.index("RShoulder")]
 
 
 @dataclass(frozen=True, eq=False)
@@ -124,6 +151,29 @@ def _lafan_labels(joints_mm: np.ndarray, fps: float, action: str) -> np.ndarray:
     return labels
 
 
+def hip_height_share(joints_mm: np.ndarray) -> np.ndarray:
+    """(T, 16, 3) world mm, Y up -> (T,) hip height above the lower foot over the take's
+    standing height (its STANDING_PERCENTILE)."""
+    height = joints_mm[:, 0, 1] - np.minimum(joints_mm[:, 3, 1], joints_mm[:, 6, 1])
+    return height / max(float(np.percentile(height, STANDING_PERCENTILE)), 1e-9)
+
+
+def _lowered_labels(joints_mm: np.ndarray, fps: float, action: str) -> np.ndarray:
+    """`action` where the hips are lowered (widened by LOWERED_MARGIN_S); for sit, also stand
+    where still and upright; other frames unlabelled."""
+    labels = np.full(len(joints_mm), UNLABELLED, dtype=np.int64)
+    share = hip_height_share(joints_mm)
+    if action == "sit":
+        upright = detect_falls(joints_mm - joints_mm[:, :1], fps, up=WORLD_UP)[1].upright
+        still = upright & (motion_speed(joints_mm, fps) <= ACTIVE_SPEED)
+        labels[_runs(still, int(round(STAND_MIN_S * fps)))] = ACTION_INDEX["stand"]
+    lowered = share < (SIT_HEIGHT if action == "sit" else SQUAT_HEIGHT)
+    margin = int(round(LOWERED_MARGIN_S * fps))
+    for start, stop in zip(*true_runs(lowered), strict=True):
+        labels[max(0, start - margin): stop + margin] = ACTION_INDEX[action]
+    return labels
+
+
 def label_frames(clip: MocapClip) -> np.ndarray:
     """(T,) class index per frame of a mocap clip (UNLABELLED where no class applies)."""
     action = action_for_content(clip.source, clip.content)
@@ -132,6 +182,8 @@ def label_frames(clip: MocapClip) -> np.ndarray:
     joints = clip.joints_mm.astype(np.float64)
     if clip.source == "lafan1":
         return _lafan_labels(joints, clip.fps, action)
+    if (clip.source, clip.content) in FRAME_LABELLED:
+        return _lowered_labels(joints, clip.fps, action)
     labels = np.full(len(joints), ACTION_INDEX["stand"], dtype=np.int64)
     span = active_span(joints, clip.fps)
     if span is not None:
@@ -196,19 +248,27 @@ Lifter = Callable[[np.ndarray, np.ndarray], np.ndarray]
 
 def lift_segments(
     segments: list[LabelledSegment], lifter: Lifter, rng: np.random.Generator,
-    view_config: MocapViewConfig, piece_frames: int = 120,
+    view_config: MocapViewConfig, piece_frames: int = 120, hold_share: float = 0.0,
 ) -> list[LabelledSegment]:
     """The segments as a lifter sees them: cut into pieces, each piece filmed by its own
     virtual camera with detector noise (`MocapViews`), lifted back to 3D by
     `lifter(keypoints (B, T, 16, 2), visibility_root (B, T, E)) -> (B, T, 16, 3) mm`; up is
-    estimated
-    from each lifted piece (`vertical.estimate_up`), as at run time."""
+    estimated from each lifted piece (`vertical.estimate_up`), as at run time.
+
+    hold_share: share of the pieces of HOLDING_CLASSES whose arms are held still before they
+    are filmed (`held_arms`; the lifter reads such 2D differently from free arms, so holding
+    the lifted 3D's arms afterwards would not show what it makes of them)."""
     pieces = [(segment, part) for segment in segments
               for part in _pieces(len(segment.labels), piece_frames)]
     lifted = []
     for length in sorted({part.stop - part.start for _, part in pieces}):
         group = [(s, p) for s, p in pieces if p.stop - p.start == length]
-        world = np.concatenate([_in_place(s.joints_mm[p].astype(np.float64)) for s, p in group])
+        world = np.stack([_in_place(s.joints_mm[p].astype(np.float64)) for s, p in group])
+        if hold_share > 0:
+            chosen = (holding(np.stack([s.labels[p] for s, p in group]))
+                      & (rng.random(len(group)) < hold_share))
+            world = held_arms(world, chosen, world.reshape(-1, 16, 3)[::7], rng)
+        world = world.reshape(-1, 16, 3)
         offsets = np.arange(len(group) + 1) * length
         config = MocapViewConfig(clip_length=length, flip_prob=view_config.flip_prob,
                                  camera=view_config.camera, noise=view_config.noise)
@@ -286,16 +346,48 @@ def thin_segments(segments: list[LabelledSegment], step: int) -> list[LabelledSe
     return kept
 
 
+def held_arms(poses_mm: np.ndarray, chosen: np.ndarray, donor_poses: np.ndarray,
+              rng: np.random.Generator) -> np.ndarray:
+    """Windows (B, T, 16, 3) of which the `chosen` (B,) bool get one or both arms held still
+    (`action_features.hold_arms`) in the pose of a random one of `donor_poses` (N, 16, 3) whose
+    wrists are below its shoulders (else in their own first frame's)."""
+    rows = np.flatnonzero(chosen)
+    if len(rows) == 0:
+        return poses_mm
+    donors = donor_poses[rng.integers(len(donor_poses), size=len(rows))].astype(np.float64)
+    local = np.einsum("bik,bjk->bji", torso_frames(donors),
+                      donors[:, _WRISTS] - donors[:, _SHOULDERS])
+    low = np.all(local[:, :, 1] < 0.0, axis=1)
+    donors[~low] = poses_mm[rows[~low], 0]
+    both = rng.random(len(rows)) < 0.5
+    left = rng.random(len(rows)) < 0.5
+    poses = np.array(poses_mm, dtype=np.float64)
+    poses[rows] = hold_arms(poses[rows], donors, np.stack([both | left, both | ~left], axis=1))
+    return poses
+
+
+def holding(labels: np.ndarray) -> np.ndarray:
+    """(B, T) or (B,) frame or window labels -> (B,) True where every labelled one is of
+    HOLDING_CLASSES (and one is labelled)."""
+    labels = labels.reshape(len(labels), -1)
+    labelled = labels != UNLABELLED
+    return np.all(np.isin(labels, HOLDING_INDICES) | ~labelled, axis=1) & labelled.any(axis=1)
+
+
 def window_batch(
     pool: WindowPool, rows: np.ndarray, rng: np.random.Generator | None = None,
-    up_jitter: float = 0.0,
+    up_jitter: float = 0.0, hold_share: float = 0.0,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Features (B, FEATURE_CHANNELS, WINDOW_FRAMES) float32 and labels (B,) of windows `rows`.
 
     With `rng`, each window is augmented: `up` tilted by Gaussian noise of `up_jitter` (on the
-    unit vector; ~radians) and half of the windows mirrored left <-> right."""
+    unit vector; ~radians), half of the windows mirrored left <-> right, and `hold_share` of
+    the windows of HOLDING_CLASSES given arms held still (`held_arms`)."""
     poses, up, labels = pool.windows(rows)
     if rng is not None:
+        if hold_share > 0:
+            chosen = holding(labels) & (rng.random(len(labels)) < hold_share)
+            poses = held_arms(poses, chosen, poses.reshape(-1, *poses.shape[2:]), rng)
         up = up / np.linalg.norm(up, axis=-1, keepdims=True)
         up = up + rng.normal(0.0, up_jitter, size=up.shape)
         mirror = rng.random(len(rows)) < 0.5

@@ -4,8 +4,12 @@ A window is WINDOW_FRAMES poses at FEATURE_FPS (2 s). Each window is turned into
 frame: y along `up` (against gravity), x along the horizontal part of the window's mean
 left-right axis (left hip minus right hip plus left shoulder minus right shoulder), z = x cross
 y (the facing direction). One rotation per window, so turning within the window stays visible.
-Positions are root-relative and divided by the window's median leg length (hip -> knee ->
-ankle), so the features do not depend on the camera's direction or the person's size.
+Every pose is first rebuilt with CANONICAL_BONES (each bone keeps its direction, takes a typical
+adult's length in leg lengths; `canonical_skeleton`), so the features do not depend on the
+person's (or the mocap rig's) proportions either: trained on a mix of rigs, a classifier would
+otherwise learn which rig a class came from. Positions are root-relative in leg lengths (hip ->
+knee -> ankle = 1), so the features do not depend on the camera's direction or the person's
+size.
 Per frame: the 15 non-root joints' positions (45 values, leg lengths) and velocities (45,
 leg lengths/s over VELOCITY_SCALE), i.e. features (B, FEATURE_CHANNELS, WINDOW_FRAMES).
 """
@@ -15,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 
 from posemachines.errors import PoseDataError
-from posemachines.skeleton import JOINTS16_NAMES, flip_horizontal, unit_vectors
+from posemachines.skeleton import JOINTS16_NAMES, JOINTS16_PARENTS, flip_horizontal, unit_vectors
 
 #: Poses per window and their rate: windows are 2 s long.
 WINDOW_FRAMES = 60
@@ -28,6 +32,15 @@ FEATURE_CHANNELS = 2 * 15 * 3
 MIN_HORIZONTAL_FRACTION = 0.3
 
 _J = {name: index for index, name in enumerate(JOINTS16_NAMES)}
+#: Bone lengths (child joint -> length in leg lengths, hip -> knee -> ankle = 1) of the rebuilt
+#: skeleton: a typical adult, the medians of LAFAN1, CMU and our lifter on the shipped real
+#: clips (which agree within ~0.05; Bandai Namco's rig has a shorter trunk, 0.54, and narrower
+#: hips, 0.16, and shoulders, 0.26).
+CANONICAL_BONES: dict[str, float] = {
+    "RHip": 0.12, "RKnee": 0.5, "RFoot": 0.5, "LHip": 0.12, "LKnee": 0.5, "LFoot": 0.5,
+    "Spine": 0.3, "Thorax": 0.33, "Head": 0.26, "LShoulder": 0.19, "LElbow": 0.36,
+    "LWrist": 0.29, "RShoulder": 0.19, "RElbow": 0.36, "RWrist": 0.29,
+}
 
 
 def _horizontal(vectors: np.ndarray, up: np.ndarray) -> np.ndarray:
@@ -59,6 +72,18 @@ def leg_lengths_mm(poses_mm: np.ndarray) -> np.ndarray:
     return np.median(legs, axis=1)
 
 
+def canonical_skeleton(poses_mm: np.ndarray) -> np.ndarray:
+    """(..., 16, 3) poses -> the same poses rebuilt from the root (at the origin) with every
+    bone along its own direction and CANONICAL_BONES long (leg lengths)."""
+    rebuilt = np.zeros(np.shape(poses_mm), dtype=np.float64)
+    for child, parent in enumerate(JOINTS16_PARENTS):  # parents come before their children
+        if parent >= 0:
+            direction = unit_vectors(poses_mm[..., child, :] - poses_mm[..., parent, :])
+            rebuilt[..., child, :] = (rebuilt[..., parent, :]
+                                      + CANONICAL_BONES[JOINTS16_NAMES[child]] * direction)
+    return rebuilt
+
+
 def check_windows(poses_mm: np.ndarray, up: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Validated float64 (B, T, 16, 3) poses and (B, 3) up; raises PoseDataError."""
     poses = np.asarray(poses_mm, dtype=np.float64)
@@ -83,9 +108,8 @@ def window_features(poses_mm: np.ndarray, up: np.ndarray) -> np.ndarray:
     if np.any(legs <= 1e-6):
         raise PoseDataError("A pose window has legs of zero length: the result holds no 3D "
                             "poses to recognise actions in.")
-    relative = poses - poses[:, :, :1]
-    local = np.einsum("btjk,bik->btji", relative, body_frames(relative, up))
-    local = local[:, :, 1:] / legs[:, None, None, None]
+    rebuilt = canonical_skeleton(poses)
+    local = np.einsum("btjk,bik->btji", rebuilt, body_frames(rebuilt, up))[:, :, 1:]
     positions = local.reshape(len(poses), poses.shape[1], -1)
     steps = np.diff(positions, axis=1, prepend=positions[:, :1]) * FEATURE_FPS
     features = np.concatenate([positions, steps / VELOCITY_SCALE], axis=-1)
@@ -97,3 +121,34 @@ def mirror_windows(poses_mm: np.ndarray, up: np.ndarray) -> tuple[np.ndarray, np
     mirrored_up = np.array(up, dtype=np.float64)
     mirrored_up[..., 0] = -mirrored_up[..., 0]
     return flip_horizontal(np.asarray(poses_mm)), mirrored_up
+
+
+def torso_frames(poses_mm: np.ndarray) -> np.ndarray:
+    """(..., 16, 3) poses -> (..., 3, 3) rotations whose rows are the torso's x (right to left
+    shoulder), y (hip to thorax) and z (x cross y, the chest's facing direction)."""
+    up = unit_vectors(poses_mm[..., _J["Thorax"], :] - poses_mm[..., _J["Hip"], :])
+    across = poses_mm[..., _J["LShoulder"], :] - poses_mm[..., _J["RShoulder"], :]
+    x_axis = unit_vectors(across - np.sum(across * up, axis=-1, keepdims=True) * up)
+    return np.stack([x_axis, up, np.cross(x_axis, up)], axis=-2)
+
+
+_ARMS = {"left": (_J["LShoulder"], _J["LElbow"], _J["LWrist"]),
+         "right": (_J["RShoulder"], _J["RElbow"], _J["RWrist"])}
+
+
+def hold_arms(poses_mm: np.ndarray, held_mm: np.ndarray, sides: np.ndarray) -> np.ndarray:
+    """Windows (B, T, 16, 3) with arms held still against the torso, as when carrying or
+    reading something: the elbow and wrist of each side marked in `sides` (B, 2) bool (left,
+    right) keep, in every frame, the place relative to shoulder and torso that they have in
+    `held_mm` (B, 16, 3), one pose per window (scaled by the ratio of the two leg lengths)."""
+    poses = np.array(poses_mm, dtype=np.float64)
+    held = np.asarray(held_mm, dtype=np.float64)
+    scale = leg_lengths_mm(poses) / np.maximum(leg_lengths_mm(held[:, None]), 1e-9)
+    frames, held_frames = torso_frames(poses), torso_frames(held)
+    for side, (shoulder, elbow, wrist) in zip((0, 1), _ARMS.values(), strict=True):
+        rows = np.flatnonzero(sides[:, side])
+        offsets = held[rows][:, [elbow, wrist]] - held[rows][:, [shoulder]]
+        local = np.einsum("bik,bjk->bji", held_frames[rows], offsets) * scale[rows, None, None]
+        placed = poses[rows][:, :, [shoulder]] + np.einsum("btik,bji->btjk", frames[rows], local)
+        poses[rows, :, elbow], poses[rows, :, wrist] = placed[:, :, 0], placed[:, :, 1]
+    return poses

@@ -14,9 +14,12 @@ npz (`options.mocap`; labels and split by `action_data` / `action_taxonomy`) as 
 and the same takes as the lifter (`options.lifter`) predicts them from projected, noisy 2D
 (`lift_segments`; rare classes filmed by more cameras, `lifted_copies`). `lifted_share` of each
 batch comes from the lifted pool; within a pool a class is drawn uniformly, then a window of it;
-every window is augmented (up tilted by `up_jitter`, half mirrored). A batch is drawn at once
-(`__getitems__`) from an RNG seeded by (seed, epoch, its indices), so it is a pure function of
-its position and `--resume` is exact; an epoch is as many windows as both pools hold.
+every window is augmented (up tilted by `up_jitter`, half mirrored). `hold_arms` of the takes of
+classes also performed with busy hands (walking while reading, carrying) have their arms held
+still: the clean windows as they are drawn, the lifted pieces before they are filmed. A batch is
+drawn at once (`__getitems__`) from an RNG seeded by (seed, epoch, its indices), so it is a pure
+function of its position and `--resume` is exact; an epoch is as many windows as both pools
+hold.
 
 Validation: the held-out takes' windows every `test_stride` frames, as clean mocap 3D and as
 lifted through `test_copies` cameras per take: `loss` (cross-entropy, picks best.pt),
@@ -89,6 +92,9 @@ class ActionOptions:
     #: Std of the random tilt added to the unit `up` in training (~radians): at run time up
     #: comes from `vertical.estimate_up`, which runners and bows tilt.
     up_jitter: float = 0.1
+    #: Share of the training windows of `action_data.HOLDING_CLASSES` shown with one or both
+    #: arms held still (walking while reading or carrying).
+    hold_arms: float = 0.4
     label_smoothing: float = 0.05
     #: ActionNet's conv widths and dropout.
     widths: list[int] = field(default_factory=lambda: [64, 96, 128])
@@ -131,8 +137,9 @@ class ActionWindows(Dataset):
     {'features': (B, FEATURE_CHANNELS, WINDOW_FRAMES) float32, 'labels': (B,) int64}."""
 
     def __init__(self, pools: tuple[WindowPool, WindowPool], lifted_share: float,
-                 up_jitter: float, seed: int) -> None:
+                 up_jitter: float, seed: int, hold_arms: float = 0.0) -> None:
         self.pools, self.lifted_share, self.up_jitter = pools, lifted_share, up_jitter
+        self.hold_arms = hold_arms
         self.seed, self.epoch = seed, 0
 
     def set_epoch(self, epoch: int) -> None:
@@ -148,8 +155,9 @@ class ActionWindows(Dataset):
         rng = np.random.default_rng([self.seed, self.epoch, *indices[:4], len(indices)])
         lifted = int(round(len(indices) * self.lifted_share))
         counts = (len(indices) - lifted, lifted)
-        parts = [window_batch(pool, pool.sample_rows(rng, count), rng, self.up_jitter)
-                 for pool, count in zip(self.pools, counts, strict=True) if count]
+        holds = (self.hold_arms, 0.0)  # the lifted pool's arms were held before lifting
+        parts = [window_batch(pool, pool.sample_rows(rng, count), rng, self.up_jitter, hold)
+                 for pool, count, hold in zip(self.pools, counts, holds, strict=True) if count]
         return {"features": torch.from_numpy(np.concatenate([p[0] for p in parts])),
                 "labels": torch.from_numpy(np.concatenate([p[1] for p in parts]))}
 
@@ -216,11 +224,11 @@ class ActionTask(Task):
         clean = self._part(test=False)
         copies = lifted_copies(clean, self.options.lifted_copies)
         lifted = lift_segments(copies, self.lifter, np.random.default_rng([self.config.seed, 0]),
-                               self.lifter.view_config)
+                               self.lifter.view_config, hold_share=self.options.hold_arms)
         pools = (WindowPool(clean), WindowPool(lifted))
         self.data_s = time.perf_counter() - started
         return ActionWindows(pools, self.options.lifted_share, self.options.up_jitter,
-                             self.config.seed)
+                             self.config.seed, self.options.hold_arms)
 
     def collate(self, items: Any) -> dict[str, torch.Tensor]:
         return items

@@ -2,32 +2,38 @@
 
 The shipped mocap is labelled by content (Bandai Namco file names, listed in each dataset's
 `cfg/content_label.txt`; LAFAN1 file names; CMU descriptions, `data.mocap`). Each content maps
-to one action class, except that every Bandai Namco and CMU take's still lead-in and lead-out
-become `stand` and LAFAN1's fall takes are labelled frame by frame (`action_data.label_frames`).
-Every CMU content is either mapped to a class (CONTENT_CLASSES: walks, runs, punches, boxing,
-swordplay, ballet, salsa and Indian dance) or left out with its reason (CMU_EXCLUDED: the
-classes are fixed until the action model is retrained, so jumps, sitting, climbing and
-everyday actions have none). docs/actions.md has the table.
+to one action class: the take's active span gets the class and every Bandai Namco and CMU take's
+still lead-in and lead-out become `stand` (CMU's drinking, bottle opening and laughing, all
+standing in place with busy hands, are `stand` throughout). Contents of mixed activities are
+labelled frame by frame (`action_data.label_frames`): LAFAN1's fall takes (fall, floor, stand),
+CMU's sitting takes (`sit` while the hips are lowered and while sitting down and standing up,
+`stand`) and CMU's exercise and pick-up takes (`squat` while the hips are lowered on bent knees,
+the rest unlabelled). Every CMU content is either mapped (CONTENT_CLASSES, FRAME_LABELLED) or
+left out with its reason (CMU_EXCLUDED). docs/actions.md has the table.
 
-Hold-out rule (test takes), kept consistent with `data.splits.is_validation_take` so the
-default lifter never saw a Bandai Namco test take of a content recorded in several styles:
+Hold-out rule (test takes), kept inside `data.splits.is_validation_take` so the default lifter
+never saw a test take:
 - bandai-namco-2: take 006 (every content, every style);
 - bandai-namco-1: style 'active'; contents recorded only in style 'normal': take 002 where
   there are two takes (call, punch, slash), the last TEST_FRACTION of the frames of single-take
   contents (kick, dance-short; respond, 3.5 s long, only trains);
 - lafan1: subject 2's takes (a whole other actor: fallAndGetUp2_subject2, ground2_subject2);
   the single dance take is split in time like kick;
-- cmu: the lifter's CMU rule (subjects 08 and 14, one dance take per style).
+- cmu: the lifter's CMU rule (subject 08's walks, one dance take per style), but of subject 14
+  (held out whole by the lifter; it performs nearly all sitting and a third of the climbing)
+  only CMU_SUBJECT14_TESTS, one take per sitting and climbing content, so that sitting does not
+  train on a single take; contents of a single subject with no take in the lifter's held-out
+  set (boxing, squats, pick-ups) are split in time like kick; jumps only train.
 """
 
 from __future__ import annotations
 
-from posemachines.data.splits import is_validation_take
+from posemachines.data.splits import is_cmu_validation_take, is_validation_take
 
 #: Class names; a classifier's output k means ACTION_CLASSES[k].
 ACTION_CLASSES: tuple[str, ...] = (
     "stand", "walk", "walk_backward", "walk_turn", "run", "bow", "wave", "raise_hand",
-    "gesture", "strike", "dance", "fall", "floor",
+    "gesture", "strike", "dance", "fall", "floor", "sit", "squat", "jump", "climb",
 )
 ACTION_INDEX = {name: index for index, name in enumerate(ACTION_CLASSES)}
 #: Frames carrying this label belong to no class (unlabelled passages of mixed LAFAN1 takes).
@@ -84,8 +90,28 @@ CONTENT_CLASSES: dict[tuple[str, str], str] = {
     ("cmu", "dance"): "dance",
     ("cmu", "salsa-dance"): "dance",
     ("cmu", "indian-dance"): "dance",
+    ("cmu", "jump"): "jump",
+    ("cmu", "forward-jump"): "jump",
+    ("cmu", "start-hop-stop"): "jump",
+    ("cmu", "climb-ladder"): "climb",
+    ("cmu", "climb-3-steps"): "climb",
+    # Arm signals while standing in place, like BN1's guide and call: gesture.
+    ("cmu", "direct-traffic"): "gesture",
+    # Standing in place with the hands busy: stand (no class for the handling itself).
+    ("cmu", "drink-soda"): "stand",
+    ("cmu", "unscrew-bottlecap"): "stand",
+    ("cmu", "laugh"): "stand",
 }
-_NO_CLASS = "no class for it (the classes are fixed until the action model is retrained)"
+#: Contents labelled frame by frame from the hips' height (`action_data`): content -> class of
+#: the lowered passages (sitting down, seated, standing up; squatting down and up).
+FRAME_LABELLED: dict[tuple[str, str], str] = {
+    ("cmu", "sit-on-high-stool"): "sit",
+    ("cmu", "sit-on-stepstool"): "sit",
+    ("cmu", "jumping-jacks"): "squat",
+    ("cmu", "bend-over"): "squat",
+}
+_WASHING = ("washing with large arm strokes, often bent over: neither standing still nor a "
+            "gesture, and like waving from the arms alone")
 #: CMU contents that feed no class, and why.
 CMU_EXCLUDED: dict[str, str] = {
     "martial-dance": "acRNN 'martial' takes are martial-arts forms: stances, kicks and punches "
@@ -95,24 +121,11 @@ CMU_EXCLUDED: dict[str, str] = {
     "navigate": "walks forward, backward and sideways in one take (walk, walk_backward and a "
                 "sideways gait no class has)",
     "basketball": "dribbling while walking or running; the ball-handling arms fit no class",
-    "playground": f"climbing, hanging and jumping on playground equipment: {_NO_CLASS}",
-    "jump": f"jumps: {_NO_CLASS}",
-    "forward-jump": f"jumps: {_NO_CLASS}",
-    "jump-up-to-grab": f"jumps and reaching: {_NO_CLASS}",
-    "start-hop-stop": f"hops: {_NO_CLASS}",
-    "jumping-jacks": f"exercises mixed with jogging: {_NO_CLASS}",
-    "sit-on-high-stool": f"sitting down and standing up: {_NO_CLASS}",
-    "sit-on-stepstool": f"sitting down and standing up: {_NO_CLASS}",
-    "climb-ladder": f"climbing: {_NO_CLASS}",
-    "climb-3-steps": f"climbing steps: {_NO_CLASS}",
-    "bend-over": f"picking up from the floor: {_NO_CLASS}",
-    "wash-self": f"everyday action: {_NO_CLASS}",
-    "wash-windows": f"everyday action: {_NO_CLASS}",
-    "unscrew-bottlecap": f"everyday action: {_NO_CLASS}",
-    "drink-soda": f"everyday action: {_NO_CLASS}",
-    "laugh": f"everyday action: {_NO_CLASS}",
-    "direct-traffic": "arm signals and waves mixed: neither wave (bye-bye) nor gesture as the "
-                      "Bandai Namco takes show them",
+    "playground": "climbing, hanging, sitting and jumping on playground equipment in one take: "
+                  "mixed classes with no frame labels",
+    "jump-up-to-grab": "mostly reaching up on tiptoe, with a few small jumps: mixed",
+    "wash-self": _WASHING,
+    "wash-windows": _WASHING,
 }
 #: LAFAN1 takes labelled frame by frame: falls (detected) -> fall, down on the floor and
 #: getting up -> floor, standing still -> stand, the rest unlabelled.
@@ -120,14 +133,21 @@ FALL_CONTENTS: frozenset[str] = frozenset({"fallAndGetUp", "pushAndFall", "groun
 #: Single-take contents whose last TEST_FRACTION is held out.
 SPLIT_IN_TIME: frozenset[tuple[str, str]] = frozenset({
     ("bandai-namco-1", "kick"), ("bandai-namco-1", "dance-short"), ("lafan1", "dance"),
+    ("cmu", "boxing"), ("cmu", "jumping-jacks"), ("cmu", "bend-over"),
 })
+#: Subject 14's takes held out for testing (one per sitting and climbing content); its other
+#: takes train (the lifter holds all of subject 14 out, so none of them is seen twice).
+CMU_SUBJECT14_TESTS: frozenset[str] = frozenset({"14/14_27", "14/14_31", "14/14_22", "14/14_34"})
 #: Two-take contents recorded only in style 'normal': this take is held out.
 _SECOND_TAKE_TESTS = frozenset({"call", "punch", "slash"})
 
 
 def action_for_content(source: str, content: str) -> str | None:
     """The class a take's active span feeds; for LAFAN1, 'fall/floor' (fall takes) or 'stand'
-    (takes of mixed activities, of which only the still upright passages are used)."""
+    (takes of mixed activities, of which only the still upright passages are used); for
+    FRAME_LABELLED contents, the class of their lowered passages."""
+    if (source, content) in FRAME_LABELLED:
+        return FRAME_LABELLED[(source, content)]
     if source == "lafan1" and content in FALL_CONTENTS:
         return "fall/floor"
     if source == "lafan1" and (source, content) not in CONTENT_CLASSES:
@@ -141,6 +161,10 @@ def is_test_take(source: str, content: str, style: str, take: str) -> bool:
         return take.endswith("subject2")
     if source == "bandai-namco-1" and content in _SECOND_TAKE_TESTS:
         return take == "002"
+    if source == "cmu" and take.rsplit("/", 1)[-1].startswith("14_"):
+        return take in CMU_SUBJECT14_TESTS
+    if source == "cmu":
+        return is_cmu_validation_take(take)
     return is_validation_take(source, style, take)
 
 

@@ -9,11 +9,15 @@ import pytest
 
 from posemachines.analysis.action_data import (
     MAX_LIFTED_COPIES,
+    SIT_HEIGHT,
     LabelledSegment,
     WindowPool,
     active_span,
     classification_scores,
     confusion_matrix,
+    held_arms,
+    hip_height_share,
+    holding,
     label_frames,
     lift_segments,
     lifted_copies,
@@ -21,7 +25,7 @@ from posemachines.analysis.action_data import (
     window_batch,
     window_labels,
 )
-from posemachines.analysis.action_features import window_features
+from posemachines.analysis.action_features import hold_arms, window_features
 from posemachines.analysis.action_taxonomy import ACTION_INDEX, UNLABELLED
 from posemachines.data.mocap import load_mocap_clip
 from posemachines.training.mocap_views import MocapViewConfig
@@ -137,3 +141,37 @@ def test_scores_from_a_hand_made_confusion_matrix():
     # F1: class 0 = 2*(2/3*2/3)/(4/3) = 2/3; class 1 = 2*(2/3*1)/(5/3) = 0.8; class 2 = 0.
     assert scores["macro_f1"] == pytest.approx((2 / 3 + 0.8 + 0.0) / 3)
     assert scores["support"] == [3, 2, 1, 0]
+
+
+def test_a_real_sitting_take_is_labelled_sit_while_lowered(shared_data: Path):
+    clip = load_mocap_clip(shared_data / "mocap" / "cmu" / "14" / "14_31.bvh")
+    labels = label_frames(clip)
+    sit = labels == ACTION_INDEX["sit"]
+    runs = [labels[0]] + [b for a, b in zip(labels[:-1], labels[1:], strict=True) if a != b]
+    assert runs == [UNLABELLED, ACTION_INDEX["sit"]] * 2 + [UNLABELLED]  # sits down twice
+    share = hip_height_share(clip.joints_mm.astype(np.float64))
+    assert share[sit].max() > SIT_HEIGHT  # sitting down and standing up are in sit
+    assert share[sit].min() < 0.5 and share[~sit].min() >= SIT_HEIGHT
+
+
+def test_held_arms_keep_their_place_on_the_torso_and_nothing_else_moves():
+    pose = standing_pose_mm()
+    poses = np.repeat(pose[None, None], 30, axis=1).astype(np.float64)
+    poses[0, :, 12, 2] += np.linspace(0, 300, 30)  # the left wrist swings forward
+    held = pose.copy()
+    held[12] = held[11] + [0.0, 0.0, 250.0]  # forearm forward, as when holding a book
+    out = hold_arms(poses, held[None], np.array([[True, False]]))
+    np.testing.assert_allclose(out[0, :, 12], np.repeat(held[None, 12], 30, axis=0), atol=1e-6)
+    np.testing.assert_allclose(out[0, :, :11], poses[0, :, :11])
+    np.testing.assert_allclose(out[0, :, 13:], poses[0, :, 13:])
+
+
+def test_only_windows_wholly_of_holding_classes_get_held_arms():
+    walk, wave = ACTION_INDEX["walk"], ACTION_INDEX["wave"]
+    frames = np.array([[STAND, walk, UNLABELLED], [walk, wave, walk], [UNLABELLED] * 3])
+    np.testing.assert_array_equal(holding(frames), [True, False, False])
+    poses = np.repeat(standing_pose_mm()[None, None], 3, axis=0).repeat(4, axis=1)
+    poses[:, :, [12, 15], 2] += np.arange(4)[:, None] * 50.0  # both wrists swing
+    held = held_arms(poses, np.array([True, False, False]), poses[:, 0], np.random.default_rng(0))
+    assert min(np.ptp(held[0, :, 12, 2]), np.ptp(held[0, :, 15, 2])) < 1e-6  # one arm or both
+    np.testing.assert_array_equal(held[1:], poses[1:])

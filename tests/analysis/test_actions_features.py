@@ -7,15 +7,24 @@ import pytest
 from scipy.spatial.transform import Rotation
 
 from posemachines.analysis.action_features import (
+    CANONICAL_BONES,
     FEATURE_CHANNELS,
     FEATURE_FPS,
     VELOCITY_SCALE,
     body_frames,
+    canonical_skeleton,
     leg_lengths_mm,
     mirror_windows,
     window_features,
 )
 from posemachines.errors import PoseDataError
+from posemachines.skeleton import (
+    JOINTS16,
+    JOINTS16_NAMES,
+    JOINTS16_PARENTS,
+    bone_lengths,
+    unit_vectors,
+)
 from tests.analysis.synthetic import BANDAI_2, mocap_world_mm, standing_pose_mm
 
 UP = np.array([0.0, 1.0, 0.0])
@@ -57,16 +66,22 @@ def test_standing_pose_has_a_level_body_frame_and_hand_checked_values():
                                atol=1e-12)
     assert leg_lengths_mm(window)[0] == pytest.approx(900.0)
     features = window_features(window, UP)
-    # LWrist (joint 12, position index 11) sits 180 mm left and 80 mm below the hip: / 900 mm.
-    np.testing.assert_allclose(features[0, 33:36, 0], [0.2, -80 / 900, 0.0], atol=1e-6)
+    # LWrist (joint 12, position index 11) of the rebuilt skeleton (leg lengths): the thorax
+    # 0.3 + 0.33 above the hip, the shoulder 0.19 along (180, -50) mm from it, then the arm
+    # (0.36 + 0.29) straight down.
+    shoulder = 0.19 * np.array([180.0, -50.0]) / np.hypot(180.0, 50.0)
+    np.testing.assert_allclose(features[0, 33:36, 0],
+                               [shoulder[0], 0.63 + shoulder[1] - 0.65, 0.0], atol=1e-9)
     assert np.all(features[0, 45:] == 0.0)  # still: zero velocities
 
 
 def test_velocity_channels_are_scaled_frame_differences():
     window = np.repeat(standing_pose_mm()[None, None], 3, axis=1)
-    window[0, 2, 12, 0] += 90.0  # the left wrist moves 90 mm = 0.1 leg in one frame
+    window[0, 2, 12, 0] += 90.0  # the left wrist moves 90 mm sideways in one frame
     features = window_features(window, UP)
-    assert features[0, 45 + 33, 2] == pytest.approx(0.1 * FEATURE_FPS / VELOCITY_SCALE)
+    # the 250 mm forearm turns by atan(90 / 250); rebuilt 0.29 long, its wrist moves sideways:
+    step = 0.29 * 90.0 / np.hypot(90.0, 250.0)
+    assert features[0, 45 + 33, 2] == pytest.approx(step * FEATURE_FPS / VELOCITY_SCALE)
 
 
 def test_lying_on_the_side_still_gives_a_proper_rotation():
@@ -97,3 +112,28 @@ def test_bad_windows_are_refused(poses, message):
 def test_a_zero_up_is_refused(wave_windows):
     with pytest.raises(PoseDataError, match="up direction"):
         window_features(wave_windows, np.zeros(3))
+
+
+def test_rebuilt_skeletons_keep_directions_and_take_canonical_lengths(wave_windows):
+    rebuilt = canonical_skeleton(wave_windows)
+    lengths = bone_lengths(rebuilt)
+    expected = [CANONICAL_BONES[JOINTS16_NAMES[child]] for _, child in JOINTS16.bones]
+    np.testing.assert_allclose(lengths, np.broadcast_to(expected, lengths.shape), atol=1e-9)
+    original = wave_windows[..., 12, :] - wave_windows[..., 11, :]  # left forearm
+    turned = rebuilt[..., 12, :] - rebuilt[..., 11, :]
+    np.testing.assert_allclose(unit_vectors(turned), unit_vectors(original), atol=1e-9)
+    assert np.all(rebuilt[..., 0, :] == 0.0)
+
+
+def test_proportions_do_not_change_the_features(wave_windows):
+    """The same motion on a rig with other proportions (each bone 0.8-1.25 times as long, in
+    the same direction) gives the same features."""
+    factors = np.random.default_rng(0).uniform(0.8, 1.25, size=16)
+    stretched = wave_windows.copy()
+    for child, parent in enumerate(JOINTS16_PARENTS):
+        if parent >= 0:
+            bone = wave_windows[..., child, :] - wave_windows[..., parent, :]
+            stretched[..., child, :] = stretched[..., parent, :] + factors[child] * bone
+    assert not np.allclose(bone_lengths(stretched), bone_lengths(wave_windows), rtol=0.05)
+    np.testing.assert_allclose(window_features(stretched, UP), window_features(wave_windows, UP),
+                               atol=1e-5)
