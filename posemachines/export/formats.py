@@ -195,6 +195,11 @@ def write_npz(result: PoseResult, path: Path | str) -> Path:
             "correction_kept": np.asarray(result.correction.kept),
             "correction_displacement_mm": np.asarray(result.correction.displacement_mm),
         }
+    return save_npz(arrays, path)
+
+
+def save_npz(arrays: dict[str, Any], path: Path | str) -> Path:
+    """Write `arrays` as a compressed .npz at `path`; PoseDataError when it cannot."""
     path = Path(path)
     try:
         with path.open("wb") as handle:

@@ -27,7 +27,8 @@ import numpy as np
 from posemachines.data.npz import load_npz
 from posemachines.errors import PoseDataError
 from posemachines.export.bvh_export import write_motion_bvh
-from posemachines.export.formats import result_to_json_dict, write_csv
+from posemachines.export.formats import result_to_json_dict, save_npz, write_csv
+from posemachines.export.writer import output_folder
 from posemachines.skeleton import JOINTS16_NAMES, JOINTS16_PARENTS
 from posemachines.structures import PoseResult
 from posemachines.structures.people import PeopleResult
@@ -111,13 +112,7 @@ def write_people_npz(people: PeopleResult, path: Path | str) -> Path:
         "coordinate_frame": np.array("camera (x right, y down, z forward), root-relative"),
         "joint_names": np.array(JOINTS16_NAMES), "joint_parents": np.array(JOINTS16_PARENTS),
     }
-    path = Path(path)
-    try:
-        with path.open("wb") as handle:
-            np.savez_compressed(handle, **arrays)
-    except OSError as error:
-        raise PoseDataError(f"Cannot write NPZ file {path}: {error.strerror}.") from None
-    return path
+    return save_npz(arrays, path)
 
 
 def read_people_npz(path: Path | str) -> PeopleResult:
@@ -178,11 +173,7 @@ def write_people_outputs(people: PeopleResult, out_dir: Path | str,
                          formats: Sequence[str] = PEOPLE_FORMATS) -> list[Path]:
     """Write each of `formats` ("json", "npz", "csv", "bvh": one motion_<id>.bvh per person)
     into `out_dir`; return the written paths. Other names are left to the caller."""
-    out_dir = Path(out_dir)
-    try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-    except OSError as error:
-        raise PoseDataError(f"Cannot create output folder {out_dir}: {error.strerror}.") from None
+    out_dir = output_folder(out_dir)
     written: list[Path] = []
     if "json" in formats:
         written.append(write_people_json(people, out_dir / PEOPLE_JSON_NAME))

@@ -47,6 +47,16 @@ def _skip_reason(name: str, result: PoseResult, frames: FrameFactory | None) -> 
     return ""
 
 
+def output_folder(out_dir: Path | str) -> Path:
+    """`out_dir`, created if needed; PoseDataError with the reason when it cannot be."""
+    out_dir = Path(out_dir)
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise PoseDataError(f"Cannot create output folder {out_dir}: {error.strerror}.") from None
+    return out_dir
+
+
 def write_outputs(
     result: PoseResult,
     out_dir: Path | str,
@@ -65,11 +75,7 @@ def write_outputs(
         raise PoseDataError(
             f"Unknown output format(s) {', '.join(unknown)}; known: {', '.join(OUTPUT_FORMATS)}."
         )
-    out_dir = Path(out_dir)
-    try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-    except OSError as error:
-        raise PoseDataError(f"Cannot create output folder {out_dir}: {error.strerror}.") from None
+    out_dir = output_folder(out_dir)
     written: list[Path] = []
     # Both videos from one decode of the input when both are asked for.
     together = frames is not None and {"overlay", "skeleton3d"} <= set(formats)
