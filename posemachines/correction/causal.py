@@ -25,7 +25,9 @@ the future it can only extrapolate the last two frames: +2 to +7 mm).
 
 from __future__ import annotations
 
+import functools
 from collections import deque
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -51,14 +53,35 @@ class CausalCorrectionConfig:
     """history_frames: frames the person's model is fitted on; refit_every: frames between
     fits; first_fit: frames before the first fit; gauss_newton_steps per frame; geometric: the
     energy's weights and safety rules as the offline correction takes them (defaults: no
-    acceleration prior, the network's bone lengths; module doc)."""
+    acceleration prior, the network's bone lengths; module doc); background_refit: run the
+    refits after the first in a worker thread, the frames meanwhile corrected with the previous
+    fit (live: the refit's ~20-80 ms stay off the frame path; which frame a fit lands on then
+    depends on timing, so evaluation keeps it off)."""
 
     history_frames: int = 300
     refit_every: int = 30
     first_fit: int = 10
     gauss_newton_steps: int = 2
+    background_refit: bool = False
     geometric: GeometricCorrectionConfig = field(default_factory=lambda: GeometricCorrectionConfig(
         temporal_weight=0.0, max_length_change=0.0))
+
+
+@dataclass(frozen=True)
+class _Fit:
+    """One refit's results (see `CausalGeometricCorrector._fit`)."""
+
+    focal_px: float
+    bone_lengths_mm: np.ndarray
+    scale: float
+    noise_px: float
+    pose_sigma_mm: np.ndarray
+
+
+@functools.cache
+def _worker() -> ThreadPoolExecutor:
+    """The one thread background refits run on (a daemon pool, made on first use)."""
+    return ThreadPoolExecutor(max_workers=1, thread_name_prefix="causal-refit")
 
 
 @dataclass(frozen=True)
@@ -111,6 +134,7 @@ class CausalGeometricCorrector:
         self.noise_px = 0.0
         self.pose_sigma_mm = np.full(16, self.config.geometric.min_pose_sigma_mm)
         self._since_fit = 0
+        self._pending: Future[_Fit | None] | None = None  # a background refit's result
         self.break_motion()
 
     def break_motion(self) -> None:
@@ -129,29 +153,49 @@ class CausalGeometricCorrector:
         uv = np.where(seen[:, None], uv, 0.0)
         self._history.append((network, uv, weights))
         self._since_fit += 1
-        due = self.bone_lengths_mm is None and len(self._history) >= self.config.first_fit
-        if due or self._since_fit >= self.config.refit_every:
-            self._refit()
+        if self._pending is not None and self._pending.done():
+            self._apply(self._pending.result())
+            self._pending = None
+        first = self.bone_lengths_mm is None and len(self._history) >= self.config.first_fit
+        if first or (self._since_fit >= self.config.refit_every and self._pending is None):
+            history = list(self._history)
+            if self.config.background_refit and not first:
+                self._pending = _worker().submit(self._fit, history)
+                self._since_fit = 0
+            else:
+                self._apply(self._fit(history))
         with single_thread():
             return self._correct(network, uv, weights, float(timestamp_s))
 
-    def _refit(self) -> None:
-        """Focal length, skeleton, scale, jitter and pose sigma from the history."""
-        poses, uv, weights = (np.stack(column) for column in zip(*self._history, strict=True))
+    def settle(self) -> None:
+        """Wait for a background refit still running and take its result."""
+        if self._pending is not None:
+            self._apply(self._pending.result())
+            self._pending = None
+
+    def _fit(self, history: list[tuple[np.ndarray, np.ndarray, np.ndarray]]) -> _Fit | None:
+        """Focal length, skeleton, scale, jitter and pose sigma from `history` (None when too
+        little was seen); reads only settings fixed at construction, so it may run in a
+        worker thread."""
+        poses, uv, weights = (np.stack(column) for column in zip(*history, strict=True))
         visible = weights > 0
         if visible.sum(-1).max(initial=0) < 2:
-            return
+            return None
         with single_thread():
             problem = build_problem(poses, uv, weights, self.image_size, self.user_focal_px,
                                     self.height_cm, self.fps, self.config.geometric)
-        self.focal_px = float(problem.f[0])
-        self.bone_lengths_mm = problem.lengths.numpy()
-        self.scale = problem.scale
-        self.noise_px = problem.noise_px
-        self.pose_sigma_mm = _network_sigma_mm(problem.reference.numpy(),
-                                               problem.translation.numpy(), uv, weights,
-                                               self.focal_px, self.centre_px, self.noise_px,
-                                               self.config.geometric)
+        focal = float(problem.f[0])
+        sigma = _network_sigma_mm(problem.reference.numpy(), problem.translation.numpy(), uv,
+                                  weights, focal, self.centre_px, problem.noise_px,
+                                  self.config.geometric)
+        return _Fit(focal, problem.lengths.numpy(), problem.scale, problem.noise_px, sigma)
+
+    def _apply(self, fit: _Fit | None) -> None:
+        if fit is None:
+            return
+        self.focal_px, self.bone_lengths_mm, self.scale = fit.focal_px, fit.bone_lengths_mm, \
+            fit.scale
+        self.noise_px, self.pose_sigma_mm = fit.noise_px, fit.pose_sigma_mm
         self._since_fit = 0
 
     def _correct(self, network: np.ndarray, uv: np.ndarray, weights: np.ndarray,

@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from posemachines.correction.causal import CausalGeometricCorrector
+from posemachines.correction.causal import CausalCorrectionConfig, CausalGeometricCorrector
 from posemachines.correction.focal import estimate_focal_px
 from posemachines.data.lifter_input import encode_lifter_input, mirror_detections
 from posemachines.errors import PoseInputError
@@ -175,6 +175,8 @@ def open_pose_stream(
     size = (opened.width, opened.height)
     focal = estimate_focal_px(size, focal_px=focal_px)
     lifter = StreamingLifter(model, size, focal, flip_test, device)
-    corrector = (CausalGeometricCorrector(size, focal_px, height_cm, opened.fps)
+    # A live source refits the skeleton in the background: its cost stays off the frame path.
+    corrector = (CausalGeometricCorrector(size, focal_px, height_cm, opened.fps,
+                                          CausalCorrectionConfig(background_refit=opened.live))
                  if correction == "geometric" else None)
     return PoseStream(opened, detector, lifter, corrector)

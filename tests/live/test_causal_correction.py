@@ -83,3 +83,25 @@ def test_skeleton_from_the_history_removes_bone_length_jitter_and_finds_the_pers
     placed = np.stack([frame.root_translation_mm for frame in out[start:]])
     np.testing.assert_allclose(placed[:, 2], translation[start:, 2], rtol=0.03)
     np.testing.assert_allclose(placed[:, :2], translation[start:, :2], atol=20.0)
+
+
+def test_background_refit_lands_later_but_fits_the_same_skeleton():
+    """With the refit in a worker thread the first fit is still made on the frame it is due
+    (nothing to correct with before it); later fits arrive a frame or more after they were
+    asked for, computed on the same history, so they give the same skeleton."""
+    frames = 45
+    poses = walk(frames)
+    uv = project(poses + np.array([100.0, 50.0, 3800.0]))
+    confidence = np.ones(16)
+    config = CausalCorrectionConfig(refit_every=10, background_refit=True)
+    inline = CausalGeometricCorrector(SIZE, focal_px=F_PX, fps=30.0,
+                                      config=CausalCorrectionConfig(refit_every=10))
+    background = CausalGeometricCorrector(SIZE, focal_px=F_PX, fps=30.0, config=config)
+    first = config.first_fit - 1
+    for t in range(frames):
+        inline.update(poses[t], uv[t], confidence, t / 30.0)
+        background.update(poses[t], uv[t], confidence, t / 30.0)
+        if t == first:  # the first fit is inline in both
+            np.testing.assert_allclose(background.bone_lengths_mm, inline.bone_lengths_mm)
+    background.settle()
+    np.testing.assert_allclose(background.bone_lengths_mm, inline.bone_lengths_mm, rtol=0.01)
