@@ -18,10 +18,14 @@ SAMPLE_VIDEO = "squat_front_gmdcsa.mp4"
 #: What `demo` writes, in the order a newcomer should open it: file name -> what it shows.
 DEMO_GUIDE: tuple[tuple[str, str], ...] = (
     ("overlay.mp4", "the video with the detected 2D skeleton drawn on it"),
-    ("skeleton3d.mp4", "the video beside the 3D skeleton, seen from the front and orbiting"),
-    ("viewer.html", "the 3D motion in any browser, offline: drag to turn, scroll to zoom"),
-    ("poses3d.json", "the numbers: 16 joints per frame in mm (docs/poses3d_schema.md)"),
+    ("skeleton3d.mp4", "the video beside the 3D skeleton on the floor, from the front and "
+                       "orbiting"),
+    ("viewer.html", "the 3D motion in any browser, offline: floor, path, footprints, the video "
+                    "beside it; drag to turn, scroll to zoom"),
+    ("poses3d.json", "the numbers: 16 joints per frame in mm, camera and world frames "
+                     "(docs/poses3d_schema.md)"),
     ("motion.bvh", "the motion as an animation for Blender and other 3D tools"),
+    ("motion.glb", "the same as glTF 2.0, for game engines and the web"),
 )
 
 
