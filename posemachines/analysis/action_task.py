@@ -47,8 +47,6 @@ from torch.utils.data import Dataset
 from posemachines.analysis.action_data import (
     LabelledSegment,
     WindowPool,
-    classification_scores,
-    confusion_matrix,
     labelled_segments,
     lift_segments,
     lifted_copies,
@@ -56,6 +54,7 @@ from posemachines.analysis.action_data import (
     window_batch,
 )
 from posemachines.analysis.action_features import FEATURE_FPS
+from posemachines.analysis.action_metrics import classification_scores, confusion_matrix
 from posemachines.analysis.action_taxonomy import ACTION_CLASSES
 from posemachines.analysis.actions import (
     ActionModel,

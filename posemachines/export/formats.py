@@ -44,7 +44,8 @@ UNITS = {"joints_3d": "mm", "keypoints_2d": "px", "time": "s", "confidence": "0.
 _NPZ_ARRAYS = ("pose3d_mm", "keypoints_px", "confidence", "frame_indices", "timestamps_s")
 
 
-def _write_text(path: Path, text: str, what: str) -> Path:
+def write_text(path: Path, text: str, what: str) -> Path:
+    """Write `text` (UTF-8) to `path`; PoseDataError naming `what` when it cannot."""
     try:
         path.write_text(text, encoding="utf-8")
     except OSError as error:
@@ -107,7 +108,7 @@ def result_to_json_dict(result: PoseResult) -> dict[str, Any]:
 def write_json(result: PoseResult, path: Path | str) -> Path:
     """Write poses3d.json (schema in docs/poses3d_schema.md)."""
     text = json.dumps(result_to_json_dict(result), allow_nan=False, separators=(",", ":"))
-    return _write_text(Path(path), text + "\n", "JSON file")
+    return write_text(Path(path), text + "\n", "JSON file")
 
 
 def _result_from_json(document: dict[str, Any]) -> PoseResult:
@@ -283,4 +284,4 @@ def write_csv(result: PoseResult, path: Path | str) -> Path:
     formats = ["%d", "%.6f"] + ["%.3f"] * 48 + ["%.3f", "%.3f", "%.4f"] * 16 + scene_formats
     rows = [",".join(csv_header(result.joint_names) + scene_names)]
     rows += [",".join(f % v for f, v in zip(formats, row, strict=True)) for row in table.tolist()]
-    return _write_text(Path(path), "\n".join(rows) + "\n", "CSV file")
+    return write_text(Path(path), "\n".join(rows) + "\n", "CSV file")

@@ -27,7 +27,7 @@ import numpy as np
 from posemachines.data.npz import load_npz
 from posemachines.errors import PoseDataError
 from posemachines.export.bvh_export import write_motion_bvh
-from posemachines.export.formats import result_to_json_dict, save_npz, write_csv
+from posemachines.export.formats import result_to_json_dict, save_npz, write_csv, write_text
 from posemachines.export.writer import output_folder
 from posemachines.skeleton import JOINTS16_NAMES, JOINTS16_PARENTS
 from posemachines.structures import PoseResult
@@ -43,14 +43,6 @@ PEOPLE_FORMATS: tuple[str, ...] = ("json", "npz", "csv", "bvh")
 
 def bvh_name(person_id: int) -> str:
     return f"motion_{person_id}.bvh"
-
-
-def _write_text(path: Path, text: str, what: str) -> Path:
-    try:
-        path.write_text(text, encoding="utf-8")
-    except OSError as error:
-        raise PoseDataError(f"Cannot write {what} {path}: {error.strerror}.") from None
-    return path
 
 
 def people_to_json_dict(people: PeopleResult) -> dict[str, Any]:
@@ -69,7 +61,7 @@ def people_to_json_dict(people: PeopleResult) -> dict[str, Any]:
 def write_people_json(people: PeopleResult, path: Path | str) -> Path:
     """Write people3d.json (layout in the module docstring)."""
     text = json.dumps(people_to_json_dict(people), allow_nan=False, separators=(",", ":"))
-    return _write_text(Path(path), text + "\n", "JSON file")
+    return write_text(Path(path), text + "\n", "JSON file")
 
 
 def _per_frame(person: PoseResult, values: np.ndarray, num_frames: int, fill: float
@@ -166,7 +158,7 @@ def write_people_csv(people: PeopleResult, path: Path | str) -> Path:
     text = [",".join(["person", *columns])]
     for _, person_id, cells in sorted(rows, key=lambda row: row[:2]):
         text.append(",".join([str(person_id), *(cells.get(name, "") for name in columns)]))
-    return _write_text(Path(path), "\n".join(text) + "\n", "CSV file")
+    return write_text(Path(path), "\n".join(text) + "\n", "CSV file")
 
 
 def write_people_outputs(people: PeopleResult, out_dir: Path | str,

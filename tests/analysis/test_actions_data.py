@@ -13,8 +13,6 @@ from posemachines.analysis.action_data import (
     LabelledSegment,
     WindowPool,
     active_span,
-    classification_scores,
-    confusion_matrix,
     held_arms,
     hip_height_share,
     holding,
@@ -26,6 +24,7 @@ from posemachines.analysis.action_data import (
     window_labels,
 )
 from posemachines.analysis.action_features import hold_arms, window_features
+from posemachines.analysis.action_metrics import classification_scores, confusion_matrix
 from posemachines.analysis.action_taxonomy import ACTION_INDEX, UNLABELLED
 from posemachines.data.mocap import load_mocap_clip
 from posemachines.training.mocap_views import MocapViewConfig
