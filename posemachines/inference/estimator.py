@@ -262,12 +262,15 @@ class Estimator:
 
     def lift_track(
         self, track: DetectionTrack, fps: float, image_size: tuple[int, int], source: str,
-        focal_px: float | None = None,
+        focal_px: float | None = None, lifted: LiftedClip | None = None,
     ) -> PoseResult:
-        """Lift and correct a track; focal_px: the lens's, if known (else the Estimator's)."""
+        """Lift and correct a track; focal_px: the lens's, if known (else the Estimator's);
+        lifted: the lifter's output for this track if already at hand (several people are
+        lifted in one batch: `inference.people.lift_people`)."""
         if len(track.xy_px) == 0:
             raise PoseInputError(f"No person was found in {source or 'the input'}.")
-        lifted = self.lift(track.xy_px, track.confidence, image_size, focal_px, fps)
+        if lifted is None:
+            lifted = self.lift(track.xy_px, track.confidence, image_size, focal_px, fps)
         corrected: CorrectedClip = self.corrector(lifted)
         pose3d = corrected.pose3d_mm
         pose3d = pose3d - pose3d[:, :1]  # exactly root-relative (the network is only close)
