@@ -13,7 +13,9 @@ On one clip (default: the shipped 1280x720 squat clip), in one run:
    process or a batch worker sees it): JSON only; every output (`write_outputs`); and every
    output with both videos from one decode (`viz.videos.write_videos`). Then the same as
    fresh `posemachines infer` processes (Python start and imports included).
-3. The baseline in the same run: MediaPipe's legacy `mp.solutions.pose` (video mode,
+3. Several people (`--max-people`): frames/s at 1280x720 with 1, 3 and 6 people, 2D +
+   tracking and the lift (bench_people.py's frames and timing; `--people-frames`).
+4. The baseline in the same run: MediaPipe's legacy `mp.solutions.pose` (video mode,
    model_complexity=1, the "full" landmark model, as `--detector blazepose-full`), decoding
    with cv2 included. mediapipe==0.10.21 needs numpy<2, so it runs in its own interpreter:
    `--mediapipe-python` (or $POSEMACHINES_MEDIAPIPE_PYTHON; made with
@@ -36,6 +38,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from bench_people import people_speed
 
 from posemachines.export.formats import write_json
 from posemachines.export.writer import OUTPUT_FORMATS, write_outputs
@@ -211,6 +214,8 @@ def main() -> None:
     parser.add_argument("--mediapipe-python",
                         default=os.environ.get("POSEMACHINES_MEDIAPIPE_PYTHON"))
     parser.add_argument("--no-cli", action="store_true", help="skip the fresh-process rows")
+    parser.add_argument("--people-frames", type=int, default=60,
+                        help="frames per several-people row (1, 3, 6 people); 0 skips them")
     args = parser.parse_args()
 
     estimator = Estimator(detector=args.detector)
@@ -283,6 +288,24 @@ def main() -> None:
               f"{ratios[1]} |")
     for name, reason in failures.items():
         print(f"| {name} | failed: {reason} | | | |")
+    if args.detector.startswith("blazepose-") and args.people_frames:
+        people_rows(estimator, args.detector, args.people_frames, args.repeats)
+
+
+def people_rows(estimator: Estimator, detector: str, num_frames: int, repeats: int) -> None:
+    """frames/s with 1, 3 and 6 people at 1280x720 (`--max-people`; bench_people.py's frames:
+    the squat clip's man side by side), beside today's single-person path, best of `repeats`."""
+    baseline, rows = people_speed(estimator, (1, 3, 6), num_frames, repeats,
+                                  detector.removeprefix("blazepose-"))
+    print(f"\nseveral people at 1280x720, {num_frames} frames, {detector}, models loaded, "
+          f"decoding excluded, best of {repeats} (benchmarks/bench_people.py)\n")
+    print("| people | 2D + tracking ms/frame | lift ms/frame | frames/s | 2D vs one-person path |"
+          f"\n|---|---:|---:|---:|---:|\n| 1, default path (--max-people 1), 2D only | "
+          f"{baseline:.1f} | - | "
+          f"{1000 / baseline:.1f} | 1.00 |")
+    for count, (_, detect, lift) in rows.items():
+        print(f"| {count}, several-people path | {detect:.1f} | {lift:.1f} | "
+              f"{1000 / (detect + lift):.1f} | {detect / baseline:.2f} |")
 
 
 if __name__ == "__main__":

@@ -46,7 +46,7 @@ from posemachines.inference.detectors import BlazePoseDetector
 from posemachines.inference.detectors.multi_person import FEATURE_DIM, MultiPersonDetector
 from posemachines.inference.estimator import Estimator
 from posemachines.inference.frames import Frame, open_frames
-from posemachines.inference.people import NEWCOMER_MIN_SCORE, track_people
+from posemachines.inference.people import NEWCOMER_MIN_SCORE, lift_people, track_people
 from posemachines.tracking import FramePeople, PersonTracker, TrackerConfig, boxes_from_keypoints
 from posemachines.tracking.metrics import TrackingScores, tracking_scores
 from posemachines.tracking.similarity import corners
@@ -227,9 +227,9 @@ def strip_frames(count: int, num_frames: int) -> list[np.ndarray]:
     return frames
 
 
-def time_single(frames: list[np.ndarray]) -> float:
+def time_single(frames: list[np.ndarray], variant: str = "lite") -> float:
     """ms/frame of today's single-person BlazePose path over `frames`."""
-    detector = BlazePoseDetector("lite")
+    detector = BlazePoseDetector(variant)
     for frame in frames[:WARM_UP_FRAMES]:  # the interpreters' first calls are slow
         detector.detect(frame)
     detector.reset()
@@ -239,9 +239,10 @@ def time_single(frames: list[np.ndarray]) -> float:
     return 1000 * (time.perf_counter() - started) / len(frames)
 
 
-def time_people(frames: list[np.ndarray], count: int) -> tuple[float, dict[int, DetectionTrack]]:
+def time_people(frames: list[np.ndarray], count: int, variant: str = "lite"
+                ) -> tuple[float, dict[int, DetectionTrack]]:
     """ms/frame of MultiPersonDetector + tracker over `frames`, and the tracks."""
-    multi = MultiPersonDetector(BlazePoseDetector("lite"), max_people=count, redetect_every=10)
+    multi = MultiPersonDetector(BlazePoseDetector(variant), max_people=count, redetect_every=10)
     for frame in frames[:WARM_UP_FRAMES]:
         multi.detect_people(frame)
     tracker = PersonTracker(TrackerConfig(fps=FPS, min_score=NEWCOMER_MIN_SCORE))
@@ -251,36 +252,50 @@ def time_people(frames: list[np.ndarray], count: int) -> tuple[float, dict[int, 
     return 1000 * (time.perf_counter() - started) / len(frames), tracks
 
 
+def time_lift(estimator: Estimator, tracks: dict[int, DetectionTrack], num_frames: int) -> float:
+    """ms/frame of lifting every track as `predict_people` does (`lift_people`)."""
+    started = time.perf_counter()
+    lift_people(estimator, tracks, FPS, (WIDTH, HEIGHT), "speed", FOCAL_PX)
+    return 1000 * (time.perf_counter() - started) / num_frames
+
+
+def people_speed(estimator: Estimator, counts: tuple[int, ...], num_frames: int, repeats: int,
+                 variant: str = "lite") -> tuple[float, dict[int, tuple[float, float, float]]]:
+    """Today's single-person path ms/frame on the 1-person frames (the baseline) and
+    {people: (found per frame, 2D + tracking ms/frame, lift ms/frame)} at 1280x720, each the
+    best of `repeats` runs interleaved with the baseline (the machine is shared: the best is
+    the least disturbed)."""
+    frames = {count: strip_frames(count, num_frames) for count in sorted({1, *counts})}
+    warm = DetectionTrack(np.full((3, 16, 2), 300.0, np.float32) + np.arange(16)[:, None] * 10,
+                          np.ones((3, 16), np.float32), np.arange(3), np.arange(3) / FPS, ())
+    lift_people(estimator, {1: warm}, FPS, (WIDTH, HEIGHT), "warm-up", FOCAL_PX)  # torch's first
+    single: list[float] = []
+    detect: dict[int, list[float]] = {count: [] for count in counts}
+    lift: dict[int, list[float]] = {count: [] for count in counts}
+    found: dict[int, float] = {}
+    for _ in range(repeats):
+        single.append(time_single(frames[1], variant))
+        for count in counts:
+            elapsed, tracks = time_people(frames[count], count, variant)
+            detect[count].append(elapsed)
+            lift[count].append(time_lift(estimator, tracks, num_frames))
+            found[count] = sum(len(t.frame_indices) for t in tracks.values()) / num_frames
+    return min(single), {count: (found[count], min(detect[count]), min(lift[count]))
+                         for count in counts}
+
+
 def run_speed(estimator: Estimator, num_frames: int, repeats: int) -> None:
-    """Best of `repeats` interleaved runs (the machine is shared: the best is the least
-    disturbed); the lift timed once per size, after a warm-up lift."""
+    """The speed table (see `people_speed`)."""
     print(f"\nSpeed, 1280x720, {num_frames} frames, blazepose-lite, models loaded, decoding "
           f"excluded, best of {repeats} interleaved runs (load average "
           f"{os.getloadavg()[0]:.1f}):")
-    frames = {count: strip_frames(count, num_frames) for count in (1, 3, 6)}
-    warm = DetectionTrack(np.full((3, 16, 2), 300.0, np.float32) + np.arange(16)[:, None] * 10,
-                          np.ones((3, 16), np.float32), np.arange(3), np.arange(3) / FPS, ())
-    estimator.lift_track(warm, FPS, (WIDTH, HEIGHT), "warm-up", FOCAL_PX)  # torch's first call
-    single, people = [], {count: [] for count in frames}
-    tracks = {}
-    for _ in range(repeats):
-        single.append(time_single(frames[1]))
-        for count in frames:
-            elapsed, tracks[count] = time_people(frames[count], count)
-            people[count].append(elapsed)
-    baseline = min(single)
+    baseline, rows = people_speed(estimator, (1, 3, 6), num_frames, repeats)
     print("| people | found (mean) | 2D + tracking ms/frame | lift ms/frame | frames/s | "
           "2D time / single-person path's |")
     print("|---:|---:|---:|---:|---:|---:|")
     print(f"| 1, today's path (baseline) | 1.0 | {baseline:.1f} | - | {1000 / baseline:.1f} | "
           f"1.00 |")
-    for count in frames:
-        started = time.perf_counter()
-        for track in tracks[count].values():
-            estimator.lift_track(track, FPS, (WIDTH, HEIGHT), "speed", FOCAL_PX)
-        lift = 1000 * (time.perf_counter() - started) / num_frames
-        found = sum(len(t.frame_indices) for t in tracks[count].values()) / num_frames
-        detect = min(people[count])
+    for count, (found, detect, lift) in rows.items():
         print(f"| {count} | {found:.1f} | {detect:.1f} | {lift:.1f} | "
               f"{1000 / (detect + lift):.1f} | {detect / baseline:.2f} |")
 
