@@ -1,8 +1,9 @@
 """`posemachines infer --max-people N` (N > 1): everyone in the video, each with an id.
 
-Writes people3d.json / .npz / .csv, motion_<id>.bvh and an overlay.mp4 with each person in its
-own colour (docs/people.md), and with --analyze each person's analysis in analysis_<id>/ and
-on the overlay; skeleton3d.mp4 and viewer.html show one person and are skipped with a note.
+Writes people3d.json / .npz / .csv, motion_<id>.bvh, an overlay.mp4 with each person in its
+own colour, and skeleton3d.mp4 and viewer.html with everyone together in one 3D scene (the
+overlay's colours and ids; docs/people.md), and with --analyze each person's analysis in
+analysis_<id>/ and on the overlay; motion.glb holds one person and is skipped with a note.
 N = 1 is the single-person path of `infer`, unchanged.
 """
 
@@ -18,6 +19,8 @@ from posemachines.errors import PoseDataError, PoseInputError
 from posemachines.structures.people import PeopleResult
 
 logger = logging.getLogger(__name__)
+#: What the several-people path draws besides the files of `export.people`.
+VIEW_FORMATS = ("overlay", "skeleton3d", "html")
 
 
 def run_infer_people(args: argparse.Namespace, out_dir: Path, formats: tuple[str, ...]) -> int:
@@ -26,7 +29,10 @@ def run_infer_people(args: argparse.Namespace, out_dir: Path, formats: tuple[str
     from posemachines.inference.estimator import Estimator
     from posemachines.inference.frames import open_frames
     from posemachines.inference.people import PartialPeopleError
-    from posemachines.viz.people_overlay import write_people_overlay
+    from posemachines.viz.html_viewer import HTML_NAME, write_html_viewer
+    from posemachines.viz.overlay import OVERLAY_NAME
+    from posemachines.viz.skeleton3d import SKELETON3D_NAME
+    from posemachines.viz.videos import write_videos
 
     if args.keypoints is not None or args.input is None:
         raise PoseInputError("--max-people above 1 needs a video, image or folder as INPUT "
@@ -47,13 +53,18 @@ def run_infer_people(args: argparse.Namespace, out_dir: Path, formats: tuple[str
             failure, people = error, error.result
     written = write_people_outputs(people, out_dir, [f for f in formats if f in PEOPLE_FORMATS])
     labels = _analyse_people(people, out_dir) if args.analyze else None
-    if "overlay" in formats:
-        written.append(write_people_overlay((frame.rgb for frame in source), people,
-                                            out_dir / "overlay.mp4", labels))
-    skipped = [f for f in formats if f not in PEOPLE_FORMATS and f != "overlay"]
+    if "overlay" in formats or "skeleton3d" in formats:  # both from one decode of the video
+        written += write_videos(
+            (frame.rgb for frame in source), people,
+            out_dir / OVERLAY_NAME if "overlay" in formats else None,
+            out_dir / SKELETON3D_NAME if "skeleton3d" in formats else None, labels)
+    if "html" in formats:
+        written.append(write_html_viewer(people, out_dir / HTML_NAME, video=OVERLAY_NAME
+                                         if "overlay" in formats else None))
+    skipped = [f for f in formats if f not in (*PEOPLE_FORMATS, *VIEW_FORMATS)]
     if skipped:
-        logger.warning("%s skipped: they show one person; several people are in "
-                       "people3d.* and overlay.mp4.", ", ".join(skipped))
+        logger.warning("%s skipped: it holds one person; several people are in people3d.*, "
+                       "motion_<id>.bvh and the videos and viewer.", ", ".join(skipped))
     wall = time.perf_counter() - started
     seen = ", ".join(f"{person_id}: {person.num_frames}" for person_id, person in people)
     print(f"{people.num_frames} frames, {len(people)} people (frames per id: {seen}), "

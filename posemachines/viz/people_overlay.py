@@ -35,14 +35,16 @@ def person_colour(person_id: int) -> Colour:
 def draw_person(image: np.ndarray, person_id: int, points_px: np.ndarray,
                 confidence: np.ndarray, label: str = "", *,
                 min_confidence: float = MIN_CONFIDENCE, thickness: int = 2, radius: int = 3,
-                font_scale: float = 0.6) -> np.ndarray:
+                font_scale: float = 0.6, bone_order: np.ndarray | None = None) -> np.ndarray:
     """Draw one person's (16, 2) px skeleton and id (followed by `label`, e.g. the analysis
-    of that frame) in place on an (H, W, 3) RGB image."""
+    of that frame) in place on an (H, W, 3) RGB image; bone_order: indices into the bones
+    giving the drawing order (e.g. far to near in a 3D view)."""
     colour = person_colour(person_id)
     confident = np.asarray(confidence) >= min_confidence
     finite = np.isfinite(points_px).all(axis=1)
     pixels = np.round(np.where(finite[:, None], points_px, 0.0)).astype(np.int32)
-    for parent, child in JOINTS16.bones:
+    for index in range(len(JOINTS16.bones)) if bone_order is None else bone_order:
+        parent, child = JOINTS16.bones[index]
         if finite[parent] and finite[child]:
             shade = colour if confident[parent] and confident[child] else dimmed(colour)
             cv2.line(image, tuple(pixels[parent]), tuple(pixels[child]), shade, thickness,
@@ -64,37 +66,58 @@ def draw_person(image: np.ndarray, person_id: int, points_px: np.ndarray,
     return image
 
 
-def people_overlay_frames(frames: Iterable[FrameItem], people: PeopleResult,
-                          labels: Mapping[int, Sequence[str]] | None = None, *,
-                          min_confidence: float = MIN_CONFIDENCE) -> Iterator[np.ndarray]:
-    """Yield every frame with everyone found in it drawn; labels: optional {id: one text per
-    pose row of that person}."""
+PeopleLabels = Mapping[int, Sequence[str]]
+
+
+def check_people_labels(people: PeopleResult, labels: PeopleLabels | None) -> None:
+    """PoseDataError unless each person's labels hold one text per pose of that person."""
     for person_id, texts in (labels or {}).items():
         if len(texts) != people[person_id].num_frames:
             raise PoseDataError(f"labels of person {person_id} must hold one text per pose "
                                 f"({people[person_id].num_frames}), got {len(texts)}.")
+
+
+def people_rows(people: PeopleResult) -> dict[int, list[tuple[int, int]]]:
+    """Source frame index -> [(id, row of that person's arrays)] of the people found in it."""
     rows: dict[int, list[tuple[int, int]]] = {}
     for person_id, person in people:
         for row, index in enumerate(np.asarray(person.frame_indices)):
             rows.setdefault(int(index), []).append((person_id, row))
+    return rows
+
+
+def people_overlay_frame(frame: np.ndarray, people: PeopleResult,
+                         here: Sequence[tuple[int, int]], labels: PeopleLabels | None = None, *,
+                         min_confidence: float = MIN_CONFIDENCE) -> np.ndarray:
+    """A copy of one RGB frame with the people `here` ((id, row) pairs) drawn and counted."""
+    image = np.array(frame, dtype=np.uint8, copy=True)
+    scale = max(image.shape[:2]) / 720.0
+    for person_id, row in here:
+        person = people[person_id]
+        label = labels[person_id][row] if labels and person_id in labels else ""
+        draw_person(image, person_id, person.keypoints_px[row], person.confidence[row],
+                    label, min_confidence=min_confidence, thickness=max(1, round(3 * scale)),
+                    radius=max(2, round(4 * scale)), font_scale=max(0.4, 0.7 * scale))
+    count = len(here)
+    draw_label(image, f"{count} {'person' if count == 1 else 'people'}",
+               scale=max(0.4, 0.6 * scale))
+    return image
+
+
+def people_overlay_frames(frames: Iterable[FrameItem], people: PeopleResult,
+                          labels: PeopleLabels | None = None, *,
+                          min_confidence: float = MIN_CONFIDENCE) -> Iterator[np.ndarray]:
+    """Yield every frame with everyone found in it drawn; labels: optional {id: one text per
+    pose row of that person}."""
+    check_people_labels(people, labels)
+    rows = people_rows(people)
     for index, frame in indexed_frames(frames):
-        image = np.array(frame, dtype=np.uint8, copy=True)
-        scale = max(image.shape[:2]) / 720.0
-        here = rows.get(index, [])
-        for person_id, row in here:
-            person = people[person_id]
-            label = labels[person_id][row] if labels and person_id in labels else ""
-            draw_person(image, person_id, person.keypoints_px[row], person.confidence[row],
-                        label, min_confidence=min_confidence, thickness=max(1, round(3 * scale)),
-                        radius=max(2, round(4 * scale)), font_scale=max(0.4, 0.7 * scale))
-        count = len(here)
-        draw_label(image, f"{count} {'person' if count == 1 else 'people'}",
-                   scale=max(0.4, 0.6 * scale))
-        yield image
+        yield people_overlay_frame(frame, people, rows.get(index, []), labels,
+                                   min_confidence=min_confidence)
 
 
 def write_people_overlay(frames: Iterable[FrameItem], people: PeopleResult, path: Path | str,
-                         labels: Mapping[int, Sequence[str]] | None = None, *,
+                         labels: PeopleLabels | None = None, *,
                          min_confidence: float = MIN_CONFIDENCE) -> Path:
     """Write the several-people overlay.mp4 (H.264, the video's fps); return its path.
     labels: optional {id: one text per pose row of that person}, drawn after the id."""

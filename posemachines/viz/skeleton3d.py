@@ -1,5 +1,8 @@
 """skeleton3d.mp4: the 3D skeleton from a front view and an orbiting view beside the video.
 
+Several people (`PeopleResult`) share one world view: everyone on the one floor (or, without
+the world frame, where they are in the camera frame), each in their own colour with their id.
+
 Drawn with numpy projection and cv2 (matplotlib's Agg renders ~10x slower). With
 `result.world` in the 'world' frame the views show the person walking over the floor
 (`world_view.WorldViewRenderer`: grid at y = 0, root trail, footprints, a camera following
@@ -19,10 +22,18 @@ import numpy as np
 
 from posemachines.skeleton import JOINTS16
 from posemachines.structures import PoseResult
+from posemachines.structures.people import PeopleResult
 from posemachines.viz.drawing import draw_label, draw_skeleton_2d
 from posemachines.viz.overlay import FrameItem, indexed_frames, pose_rows
+from posemachines.viz.people_scene import people_scene
 from posemachines.viz.video import write_video
-from posemachines.viz.world_view import BACKGROUND_RGB, GRID_RGB, GRID_STEP_MM, WorldViewRenderer
+from posemachines.viz.world_view import (
+    BACKGROUND_RGB,
+    GRID_RGB,
+    GRID_STEP_MM,
+    Figure,
+    WorldViewRenderer,
+)
 
 SKELETON3D_NAME = "skeleton3d.mp4"
 __all__ = ["BACKGROUND_RGB", "GRID_RGB", "SKELETON3D_NAME", "Skeleton3DComposer",
@@ -114,48 +125,58 @@ def _fit_height(frame: np.ndarray, height: int) -> np.ndarray:
 class Skeleton3DComposer:
     """Builds the skeleton3d.mp4 frame of each source frame: [video |] front view | orbit view.
 
-    Uses the world view when `result.world` is in the 'world' frame, else the root-relative one.
+    result: one person (`PoseResult`: the world view when `result.world` is in the 'world'
+    frame, else the root-relative one) or several (`PeopleResult`: everyone in one world view,
+    each in their own colour with their id; `people_scene`).
     """
 
-    def __init__(self, result: PoseResult, *, panel_px: int = 360, elevation_deg: float = 15.0,
-                 orbit_period_s: float = 8.0) -> None:
-        self.result, self.panel_px, self.orbit_period_s = result, panel_px, orbit_period_s
-        self.rows = pose_rows(result)
-        world = result.world
+    def __init__(self, result: PoseResult | PeopleResult, *, panel_px: int = 360,
+                 elevation_deg: float = 15.0, orbit_period_s: float = 8.0) -> None:
+        self.panel_px, self.orbit_period_s, self.fps = panel_px, orbit_period_s, result.fps
+        self.single = result if isinstance(result, PoseResult) else None
         self.world_view = None
         self.plain_view = None
-        if world is not None and world.frame == "world" and result.num_frames:
-            self.world_view = WorldViewRenderer(world, result.fps, panel_px,
+        if isinstance(result, PeopleResult):
+            scene = people_scene(result)
+            self.figures = scene.figures
+            self.world_view = WorldViewRenderer(scene.figures, result.fps, panel_px,
+                                                elevation_deg=max(elevation_deg, 20.0),
+                                                num_steps=scene.num_steps)
+        elif result.world is not None and result.world.frame == "world" and result.num_frames:
+            world = result.world
+            self.figures = [Figure(np.asarray(world.joints_mm), np.asarray(result.frame_indices),
+                                   np.asarray(result.confidence), world.contacts)]
+            self.world_view = WorldViewRenderer(self.figures, result.fps, panel_px,
                                                 elevation_deg=max(elevation_deg, 20.0))
         else:
+            self.figures = []
             self.plain_view = SkeletonViewRenderer(
                 np.asarray(result.pose3d_mm, dtype=np.float64), panel_px, elevation_deg)
+        self.rows = {} if self.single is None else pose_rows(self.single)
         self._label_scale = max(0.35, panel_px / 900)
-        self._indices = np.asarray(result.frame_indices)
 
-    def _views(self, row: int | None, index: int, time_s: float
-               ) -> tuple[np.ndarray, np.ndarray]:
-        result, orbit_deg = self.result, 360.0 * time_s / self.orbit_period_s
-        confidence = None if row is None else result.confidence[row]
+    def _views(self, index: int, orbit_deg: float) -> tuple[np.ndarray, np.ndarray]:
         if self.world_view is not None:
-            # Frames without a person keep the camera of the pose before them.
-            nearest = row if row is not None else max(
-                0, int(np.searchsorted(self._indices, index, side="right")) - 1)
-            return (self.world_view.render(nearest, confidence, 0.0, row is not None),
-                    self.world_view.render(nearest, confidence, orbit_deg, row is not None))
-        assert self.plain_view is not None
-        pose = None if row is None else result.pose3d_mm[row]
+            return self.world_view.render(index, 0.0), self.world_view.render(index, orbit_deg)
+        assert self.plain_view is not None and self.single is not None
+        row = self.rows.get(index)
+        pose = None if row is None else self.single.pose3d_mm[row]
+        confidence = None if row is None else self.single.confidence[row]
         return (self.plain_view.render(pose, confidence, 0.0),
                 self.plain_view.render(pose, confidence, orbit_deg))
 
     def compose(self, index: int, frame: np.ndarray | None) -> np.ndarray:
         """(panel_px, W, 3) uint8 RGB for source frame `index` (its video frame, if any)."""
         row = self.rows.get(index)
-        time_s = self.result.timestamps_s[row] if row is not None else index / self.result.fps
-        front, orbit = self._views(row, index, time_s)
+        time_s = self.single.timestamps_s[row] if row is not None and self.single else (
+            index / self.fps)
+        front, orbit = self._views(index, 360.0 * time_s / self.orbit_period_s)
+        if self.single is not None:
+            absent = "no person" if row is None else ""
+        else:
+            absent = "" if any(f.row(index) is not None for f in self.figures) else "nobody"
         draw_label(front, "front", scale=self._label_scale)
-        draw_label(orbit, "orbit" if row is not None else "orbit - no person",
-                   scale=self._label_scale)
+        draw_label(orbit, f"orbit - {absent}" if absent else "orbit", scale=self._label_scale)
         panels = [front, orbit]
         if frame is not None:
             panels.insert(0, _fit_height(np.asarray(frame, dtype=np.uint8), self.panel_px))
@@ -163,7 +184,7 @@ class Skeleton3DComposer:
 
 
 def skeleton3d_frames(
-    result: PoseResult,
+    result: PoseResult | PeopleResult,
     frames: Iterable[FrameItem] | None = None,
     *,
     panel_px: int = 360,
@@ -172,13 +193,15 @@ def skeleton3d_frames(
 ) -> Iterator[np.ndarray]:
     """Yield (panel_px, W, 3) uint8 RGB frames: [video |] front view | orbiting view.
 
-    Without `frames`, one frame per pose with the two views only; with them, one per source
-    frame (views left empty where no person was found).
+    Without `frames`, one frame per pose (per source frame for several people) with the two
+    views only; with them, one per source frame (views left empty where no person was found).
     """
     composer = Skeleton3DComposer(result, panel_px=panel_px, elevation_deg=elevation_deg,
                                   orbit_period_s=orbit_period_s)
     if frames is None:
-        for index in result.frame_indices:
+        indices = (range(result.num_frames) if isinstance(result, PeopleResult)
+                   else result.frame_indices)
+        for index in indices:
             yield composer.compose(int(index), None)
         return
     for index, frame in indexed_frames(frames):
@@ -186,7 +209,7 @@ def skeleton3d_frames(
 
 
 def write_skeleton3d(
-    result: PoseResult,
+    result: PoseResult | PeopleResult,
     path: Path | str,
     frames: Iterable[FrameItem] | None = None,
     *,

@@ -1,14 +1,19 @@
-"""The 3D view of a person in the world: floor grid, root trail, footprints, following camera.
+"""The 3D view of people in the world: floor grid, root trails, footprints, following camera.
 
 Input is a `WorldPose` in the 'world' frame (Y up, floor at y = 0, X = Y x Z, +Z the filming
-camera's forward direction on the floor; docs/world.md). A virtual pinhole camera looks at the
-person from `elevation_deg` above the floor and follows the root's path smoothed over
-`follow_s` (zero-phase, so it neither lags nor jumps). Everything is numpy projection and cv2
-drawing: one frame of one panel costs about a millisecond.
+camera's forward direction on the floor; docs/world.md), or several people as `Figure`s in one
+such frame, each present at some steps (source frames). A virtual pinhole camera looks at the
+people from `elevation_deg` above the floor and follows their mean root path smoothed over
+`follow_s` (zero-phase, so it neither lags nor jumps). One person is drawn in the side colours;
+several each in their own colour with their id, as on the several-people overlay. Everything
+is numpy projection and cv2 drawing: one frame of one panel costs about a millisecond.
 """
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import cv2
@@ -16,7 +21,7 @@ import numpy as np
 
 from posemachines.arrays import true_runs
 from posemachines.skeleton import JOINTS16
-from posemachines.structures import WorldPose
+from posemachines.structures import FootContacts, WorldPose
 from posemachines.viz.drawing import (
     LEFT_RGB,
     RIGHT_RGB,
@@ -25,6 +30,7 @@ from posemachines.viz.drawing import (
     draw_skeleton_2d,
     joint_side,
 )
+from posemachines.viz.people_overlay import draw_person, person_colour
 
 BACKGROUND_RGB: Colour = (24, 24, 28)
 GRID_RGB: Colour = (90, 90, 96)
@@ -83,20 +89,22 @@ def grid_pieces(steps: int, step_mm: float) -> tuple[np.ndarray, np.ndarray]:
     return starts, ends
 
 
-def footprints(world: WorldPose) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """One print per contact run: floor positions (P, 2) x, z mm, first frame (P,) and
-    colour (P, 3); empty without contacts."""
+def footprints(joints_mm: np.ndarray, contacts: FootContacts | None,
+               colour: Colour | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """One print per contact run of (T, 16, 3) world joints: floor positions (P, 2) x, z mm,
+    first row (P,) and colour (P, 3): the foot's side colour, or `colour` (a person's), dimmed;
+    empty without contacts."""
     centres, starts, colours = [], [], []
-    joints = np.asarray(world.joints_mm)
-    if world.contacts is not None:
-        in_contact = np.asarray(world.contacts.in_contact, dtype=bool)
-        for column, (joint, name) in enumerate(zip(world.contacts.joints, world.contacts.names,
+    joints = np.asarray(joints_mm)
+    if contacts is not None:
+        in_contact = np.asarray(contacts.in_contact, dtype=bool)
+        for column, (joint, name) in enumerate(zip(contacts.joints, contacts.names,
                                                    strict=True)):
-            colour = LEFT_RGB if joint_side(name) == "left" else RIGHT_RGB
+            side = LEFT_RGB if joint_side(name) == "left" else RIGHT_RGB
             for start, stop in zip(*true_runs(in_contact[:, column]), strict=True):
                 centres.append(joints[start:stop, joint][:, [0, 2]].mean(axis=0))
                 starts.append(start)
-                colours.append(dimmed(colour, 0.6))
+                colours.append(dimmed(colour or side, 0.6))
     return (np.reshape(centres, (-1, 2)), np.asarray(starts, dtype=np.int64),
             np.reshape(colours, (-1, 3)))
 
@@ -112,45 +120,124 @@ def trail_rows(path: np.ndarray, step_mm: float) -> np.ndarray:
     return np.asarray(kept, dtype=np.int64)
 
 
-class WorldViewRenderer:
-    """Square perspective views of one `WorldPose` (frame 'world') following the person.
+@dataclass(frozen=True, eq=False)
+class Figure:
+    """One person in a world scene.
 
-    fps: the poses' frame rate (for the camera's smoothing); panel_px: side of a view;
-    elevation_deg: how far above the horizontal the camera looks down.
+    joints_mm (T, 16, 3) mm world frame (Y up, floor y = 0); steps (T,) ascending ints: the
+    scene step (e.g. source frame) of each row, a person being absent from the steps between;
+    confidence (T, 16) or None (all confident); contacts: `FootContacts` of the rows, or None;
+    person_id: None draws the side colours (one person), an id draws the skeleton in that
+    person's colour (`people_overlay.person_colour`) with the id above the head.
     """
 
-    def __init__(self, world: WorldPose, fps: float, panel_px: int = 360,
-                 elevation_deg: float = 20.0, follow_s: float = 0.8) -> None:
-        self.joints = np.asarray(world.joints_mm, dtype=np.float64)
+    joints_mm: np.ndarray
+    steps: np.ndarray
+    confidence: np.ndarray | None = None
+    contacts: FootContacts | None = None
+    person_id: int | None = None
+
+    def row(self, step: int) -> int | None:
+        """The row shown at `step`, None where the person is absent."""
+        row = int(np.searchsorted(self.steps, step))
+        return row if row < len(self.steps) and self.steps[row] == step else None
+
+
+@dataclass(frozen=True, eq=False)
+class _FloorMarks:
+    """What a figure leaves on the floor: trail points (N, 3) mm and their steps (N,), print
+    polygons (P, 12, 3) mm with their first steps (P,) and colours (P, 3)."""
+
+    trail: np.ndarray
+    trail_steps: np.ndarray
+    trail_rgb: Colour
+    prints: np.ndarray
+    print_steps: np.ndarray
+    print_rgb: np.ndarray
+
+
+def _floor_marks(figure: Figure) -> _FloorMarks:
+    root = np.asarray(figure.joints_mm, dtype=np.float64)[:, 0]
+    kept = trail_rows(root, TRAIL_STEP_MM)
+    colour = None if figure.person_id is None else person_colour(figure.person_id)
+    centres, starts, print_rgb = footprints(figure.joints_mm, figure.contacts, colour)
+    ring = FOOTPRINT_RADIUS_MM * _CIRCLE
+    prints = np.stack([centres[:, None, 0] + ring[None, :, 0],
+                       np.zeros((len(centres), len(ring))),
+                       centres[:, None, 1] + ring[None, :, 1]], axis=-1)
+    return _FloorMarks(
+        trail=np.stack([root[kept, 0], np.zeros(len(kept)), root[kept, 2]], axis=1),
+        trail_steps=np.asarray(figure.steps)[kept], trail_rgb=colour or TRAIL_RGB,
+        prints=prints, print_steps=np.asarray(figure.steps)[starts], print_rgb=print_rgb)
+
+
+def _follow_target(figures: Sequence[Figure], num_steps: int) -> np.ndarray:
+    """(num_steps, 3) mm: the mean root of the people present at each step; steps with nobody
+    interpolated between their neighbours (held at the ends)."""
+    total, count = np.zeros((num_steps, 3)), np.zeros(num_steps)
+    for figure in figures:
+        total[figure.steps] += np.asarray(figure.joints_mm, dtype=np.float64)[:, 0]
+        count[figure.steps] += 1
+    seen = np.flatnonzero(count)
+    if not len(seen):
+        return total
+    mean = total[seen] / count[seen, None]
+    steps = np.arange(num_steps)
+    return np.stack([np.interp(steps, seen, mean[:, axis]) for axis in range(3)], axis=1)
+
+
+class WorldViewRenderer:
+    """Square perspective views of one or several people in the world, following them.
+
+    scene: a `WorldPose` (frame 'world', one person, one step per pose) or `Figure`s (several
+    people over `num_steps` steps, default the last step + 1); fps: steps per second (for the
+    camera's smoothing); panel_px: side of a view; elevation_deg: how far above the horizontal
+    the camera looks down; follow_s: the camera's smoothing of the people's mean root path.
+    The camera stands far enough back for the tallest person and the group's spread.
+    """
+
+    def __init__(self, scene: WorldPose | Sequence[Figure], fps: float, panel_px: int = 360,
+                 elevation_deg: float = 20.0, follow_s: float = 0.8,
+                 num_steps: int | None = None) -> None:
+        if isinstance(scene, WorldPose):
+            scene = [Figure(np.asarray(scene.joints_mm), np.arange(len(scene.joints_mm)),
+                            contacts=scene.contacts)]
+        self.figures = [dataclasses.replace(figure, joints_mm=np.asarray(
+            figure.joints_mm, dtype=np.float64), steps=np.asarray(figure.steps, dtype=np.int64))
+            for figure in scene]
+        last = max((int(f.steps[-1]) for f in self.figures if len(f.steps)), default=0)
+        self.num_steps = max(1, last + 1 if num_steps is None else num_steps)
         self.panel_px, self.elevation_deg = panel_px, elevation_deg
         self.focal_px = 0.5 * panel_px / np.tan(np.radians(FOV_DEG / 2))
-        root = self.joints[:, 0]
-        height = float(np.percentile(np.ptp(self.joints[..., 1], axis=-1), 90)) if len(
-            root) else 1700.0
+        extents = [np.ptp(f.joints_mm[..., 1], axis=-1) for f in self.figures if len(f.steps)]
+        height = float(np.percentile(np.concatenate(extents), 90)) if extents else 1700.0
         height = max(height, 500.0)
-        # The person (and a step around them) fills ~60 % of the panel height.
-        self.distance_mm = self.focal_px * height / (0.6 * panel_px)
-        self.target = smooth_path(root, follow_s * fps)
-        self.target[:, 1] = 0.5 * height  # look at mid-body height, not the bobbing root
-        self.memory_rows = max(1, int(round(MEMORY_S * fps)))
-        self.trail_rows = trail_rows(root, TRAIL_STEP_MM)
-        self.trail = np.stack([root[:, 0], np.zeros(len(root)), root[:, 2]], axis=1)
-        centres, self.print_start, self.print_rgb = footprints(world)
-        ring = FOOTPRINT_RADIUS_MM * _CIRCLE
-        self.print_polygons = np.stack([centres[:, None, 0] + ring[None, :, 0],
-                                        np.zeros((len(centres), len(ring))),
-                                        centres[:, None, 1] + ring[None, :, 1]], axis=-1)
+        self.target = smooth_path(_follow_target(self.figures, self.num_steps), follow_s * fps)
+        self.target[:, 1] = 0.5 * height  # look at mid-body height, not the bobbing roots
+        spread = [np.linalg.norm(f.joints_mm[:, 0, [0, 2]] - self.target[f.steps][:, [0, 2]],
+                                 axis=1) for f in self.figures]
+        group_mm = 2 * float(np.percentile(np.concatenate(spread), 90)) if len(
+            self.figures) > 1 else 0.0
+        # One person (and a step around them) fills ~60 % of the panel height, a group's
+        # width (plus a body) at most ~80 % of its width; the group's nearest person stands
+        # that much nearer the camera.
+        self.distance_mm = self.focal_px * max(height / (0.6 * panel_px),
+                                               (group_mm + 800.0) / (0.8 * panel_px))
+        self.distance_mm += 0.5 * group_mm
+        self.memory_steps = max(1, int(round(MEMORY_S * fps)))
+        self.marks = [_floor_marks(figure) for figure in self.figures]
         self._grid = grid_pieces(GRID_STEPS, GRID_STEP_MM)
         self._blank = np.full((panel_px, panel_px, 3), BACKGROUND_RGB, dtype=np.uint8)
         self._thickness = max(1, round(panel_px / 120))
         self._radius = max(2, round(panel_px / 100))
+        self._font_scale = max(0.35, panel_px / 900)
 
-    def camera(self, row: int, azimuth_deg: float) -> tuple[np.ndarray, np.ndarray]:
-        """(rotation (3, 3) world -> view, eye (3,) mm) of the camera for pose `row`; azimuth 0
+    def camera(self, step: int, azimuth_deg: float) -> tuple[np.ndarray, np.ndarray]:
+        """(rotation (3, 3) world -> view, eye (3,) mm) of the camera at `step`; azimuth 0
         looks along +Z (the filming camera's direction), positive turns the viewer to the
-        person's left as the filming camera sees it."""
+        people's left as the filming camera sees them."""
         a, e = np.radians(azimuth_deg), np.radians(self.elevation_deg)
-        target = self.target[row]
+        target = self.target[min(max(step, 0), self.num_steps - 1)]
         back = np.array([np.sin(a), 0.0, -np.cos(a)]) * np.cos(e) + np.array([0, np.sin(e), 0])
         eye = target + self.distance_mm * back
         return look_at(eye, target), eye
@@ -180,13 +267,13 @@ class WorldViewRenderer:
         pixels = np.round(pixels * 16).astype(np.int32)  # 4 fractional bits for cv2's shift
         return (pixels, keep) if with_kept else pixels
 
-    def _draw_grid(self, image: np.ndarray, row: int, rotation: np.ndarray,
+    def _draw_grid(self, image: np.ndarray, step: int, rotation: np.ndarray,
                    eye: np.ndarray) -> None:
         """Floor lines every GRID_STEP_MM around the followed point, fading with distance."""
         centre = np.zeros(3)
-        centre[[0, 2]] = np.round(self.target[row, [0, 2]] / GRID_STEP_MM) * GRID_STEP_MM
+        centre[[0, 2]] = np.round(self.target[step, [0, 2]] / GRID_STEP_MM) * GRID_STEP_MM
         starts, ends = self._grid[0] + centre, self._grid[1] + centre
-        middle = 0.5 * (starts + ends)[:, [0, 2]] - self.target[row, [0, 2]]
+        middle = 0.5 * (starts + ends)[:, [0, 2]] - self.target[step, [0, 2]]
         closeness = 1.0 - np.linalg.norm(middle, axis=1) / (GRID_STEPS * GRID_STEP_MM)
         shown = closeness > 0
         lines, kept = self._segments(starts[shown], ends[shown], rotation, eye, with_kept=True)
@@ -198,44 +285,57 @@ class WorldViewRenderer:
             cv2.polylines(image, list(lines[levels == level]), False, colour, 1, cv2.LINE_AA,
                           shift=4)
 
-    def _draw_floor_marks(self, image: np.ndarray, row: int, rotation: np.ndarray,
-                          eye: np.ndarray) -> None:
-        """Footprints of contacts begun by `row`, the root's trail so far, the pose's shadow."""
-        since = row - self.memory_rows
-        shown = np.flatnonzero((self.print_start <= row) & (self.print_start > since))
+    def _draw_floor_marks(self, image: np.ndarray, marks: _FloorMarks, joints: np.ndarray,
+                          step: int, rotation: np.ndarray, eye: np.ndarray) -> None:
+        """A figure's footprints of contacts begun by `step`, its trail so far and the shadow
+        of its (16, 3) joints."""
+        since = step - self.memory_steps
+        shown = np.flatnonzero((marks.print_steps <= step) & (marks.print_steps > since))
         if len(shown):
-            pixels, depth = self.project(self.print_polygons[shown], rotation, eye)
+            pixels, depth = self.project(marks.prints[shown], rotation, eye)
             polygons = np.round(pixels * 16).astype(np.int32)
             visible = (depth > NEAR_MM).all(axis=1)
-            for colour in np.unique(self.print_rgb[shown], axis=0):
-                chosen = visible & (self.print_rgb[shown] == colour).all(axis=1)
+            for colour in np.unique(marks.print_rgb[shown], axis=0):
+                chosen = visible & (marks.print_rgb[shown] == colour).all(axis=1)
                 cv2.fillPoly(image, list(polygons[chosen]), tuple(int(c) for c in colour),
                              cv2.LINE_AA, shift=4)
-        path = self.trail_rows[(self.trail_rows < row) & (self.trail_rows > since)]
-        if len(path):
-            points = self.trail[np.append(path, row)]
+        path = (marks.trail_steps < step) & (marks.trail_steps > since)
+        if path.any():
+            here = np.array([joints[0, 0], 0.0, joints[0, 2]])
+            points = np.concatenate([marks.trail[path], here[None]])
             trail = self._segments(points[:-1], points[1:], rotation, eye)
-            cv2.polylines(image, list(trail), False, TRAIL_RGB, self._thickness, cv2.LINE_AA,
-                          shift=4)
-        shadow = self.joints[row].copy()
+            cv2.polylines(image, list(trail), False, marks.trail_rgb, self._thickness,
+                          cv2.LINE_AA, shift=4)
+        shadow = joints.copy()
         shadow[:, 1] = 0.0
         lines = self._segments(shadow[_BONES[:, 0]], shadow[_BONES[:, 1]], rotation, eye)
         cv2.polylines(image, list(lines), False, SHADOW_RGB, self._thickness + 2, cv2.LINE_AA,
                       shift=4)
 
-    def render(self, row: int, confidence: np.ndarray | None, azimuth_deg: float,
-               with_pose: bool = True) -> np.ndarray:
-        """(panel, panel, 3) uint8 RGB: the scene around pose `row`; with_pose False draws the
-        floor only (frames where nobody was found, seen from the nearest pose's camera)."""
+    def render(self, step: int, azimuth_deg: float) -> np.ndarray:
+        """(panel, panel, 3) uint8 RGB: the scene at `step`: the floor, and everyone present
+        with their floor marks, drawn far to near."""
         image = self._blank.copy()
-        rotation, eye = self.camera(row, azimuth_deg)
-        self._draw_grid(image, row, rotation, eye)
-        if not with_pose:
-            return image
-        self._draw_floor_marks(image, row, rotation, eye)
-        points_px, depth = self.project(self.joints[row], rotation, eye)
-        bone_depth = depth[_BONES].mean(axis=1)
-        draw_skeleton_2d(image, points_px, confidence, thickness=self._thickness,
-                         radius=self._radius, bone_order=np.argsort(-bone_depth))
+        rotation, eye = self.camera(step, azimuth_deg)
+        self._draw_grid(image, step, rotation, eye)
+        present = [(figure, marks, row) for figure, marks in zip(self.figures, self.marks,
+                                                                 strict=True)
+                   if (row := figure.row(step)) is not None]
+        for figure, marks, row in present:
+            self._draw_floor_marks(image, marks, figure.joints_mm[row], step, rotation, eye)
+        drawn = []
+        for figure, _, row in present:
+            points_px, depth = self.project(figure.joints_mm[row], rotation, eye)
+            drawn.append((float(depth[0]), figure, row, points_px, depth))
+        for _, figure, row, points_px, depth in sorted(drawn, key=lambda item: -item[0]):
+            confidence = None if figure.confidence is None else figure.confidence[row]
+            order = np.argsort(-depth[_BONES].mean(axis=1))
+            if figure.person_id is None:
+                draw_skeleton_2d(image, points_px, confidence, thickness=self._thickness,
+                                 radius=self._radius, bone_order=order)
+            else:
+                draw_person(image, figure.person_id, points_px,
+                            np.ones(16) if confidence is None else confidence,
+                            thickness=self._thickness, radius=self._radius,
+                            font_scale=self._font_scale, bone_order=order)
         return image
-

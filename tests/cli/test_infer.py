@@ -83,3 +83,35 @@ def test_no_time_reversal_lifts_forwards_only(random_lite_weights, shared_data, 
     expected = Estimator(weights=random_lite_weights, correction="none", time_reversal=False
                          ).predict_keypoints(load_keypoints(coco)).pose3d_mm
     np.testing.assert_allclose(forward, expected, atol=1e-3)
+
+
+def test_infer_several_people_writes_everyone_in_the_3d_video_and_viewer(
+        random_lite_weights, shared_data, tmp_path):
+    import re
+
+    import imageio.v3 as iio
+
+    from posemachines.viz.people_overlay import person_colour
+
+    clip = shared_data / "media" / "two_people_walking_toward_intel.gif"
+    out = tmp_path / "two"
+    assert main(["infer", str(clip), "--max-people", "3", "--weights", str(random_lite_weights),
+                 "--out", str(out)]) == 0
+    assert {"people3d.json", "overlay.mp4", "skeleton3d.mp4", "viewer.html"} <= {
+        p.name for p in out.iterdir()}
+    assert not (out / "motion.glb").exists()  # one person's format: skipped with a note
+    people = {entry["id"]: [frame["frame_index"] for frame in entry["result"]["frames"]]
+              for entry in json.loads((out / "people3d.json").read_text())["people"]}
+    assert len(people) == 2  # the woman and the man (tests/inference/test_people_real.py)
+    page = (out / "viewer.html").read_text()
+    data = json.loads(re.search(r'<script id="pose-data" type="application/json">(.*?)'
+                                r'</script>', page, re.DOTALL).group(1))
+    assert data["video"] == "overlay.mp4" and len(data["frame_indices"]) == 35
+    assert {s["id"]: s["steps"] for s in data["skeletons"]} == people
+    video = iio.imread(out / "skeleton3d.mp4")
+    assert video.shape[0] == 35
+    both = sorted(set(people[1]) & set(people[2]))[len(people[2]) // 2]
+    views = video[both][:, -720:].astype(int)  # the front and orbit views
+    for person_id in people:  # each person drawn in their colour (H.264 shifts it a little)
+        near = np.abs(views - person_colour(person_id)).max(axis=-1) < 40
+        assert near.sum() > 50, person_id

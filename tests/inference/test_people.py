@@ -68,7 +68,7 @@ def test_infer_max_people_writes_the_people_outputs(random_lite_weights, shared_
     assert code == 0
     assert {p.name for p in out.iterdir()} == {
         "people3d.json", "people3d.npz", "people3d.csv", "motion_1.bvh", "motion_2.bvh",
-        "overlay.mp4"}
+        "overlay.mp4", "viewer.html"}
     assert "35 frames, 2 people" in capsys.readouterr().out
 
 

@@ -44,9 +44,11 @@ def test_page_is_self_contained_and_inlines_the_poses(result):
     assert "<script src" not in page and "http://" not in page and "https://" not in page
     data = inlined_data(page)  # the "</script>" in the source name did not end the element
     assert data["source"] == result.source
-    poses = np.array(data["poses"]).reshape(12, 16, 3)
+    (skeleton,) = data["skeletons"]
+    assert skeleton["id"] is None and skeleton["steps"] is None and not data["floor"]
+    poses = np.array(skeleton["poses"]).reshape(12, 16, 3)
     np.testing.assert_allclose(poses, result.pose3d_mm, atol=0.05)
-    assert data["frame_indices"] == list(range(12)) and len(data["confidence"]) == 12 * 16
+    assert data["frame_indices"] == list(range(12)) and len(skeleton["confidence"]) == 12 * 16
     assert page.split("</title>")[0].endswith("script&gt;&lt;b&gt;walk.mp4")  # escaped
 
 
@@ -88,10 +90,14 @@ def world_result(result):
 
 def test_world_page_inlines_the_walk_and_its_footprints(world_result):
     data = inlined_data(render_viewer_html(world_result, video="overlay.mp4"))
-    display = np.array(data["world"]["poses"]).reshape(12, 16, 3)
+    (skeleton,) = data["skeletons"]
+    assert data["floor"] and data["ground"] == 0.0
+    display = np.array(skeleton["poses"]).reshape(12, 16, 3)
     # world (Y up) -> display (y down, floor y = 0): a half turn about Z
     np.testing.assert_allclose(display, world_result.world.joints_mm * [-1, -1, 1], atol=0.05)
-    prints = data["world"]["footprints"]
+    targets = np.array(data["targets"]).reshape(12, 3)  # the view follows the root
+    np.testing.assert_allclose(targets[:, [0, 2]], display[:, 0, [0, 2]], atol=0.05)
+    prints = skeleton["footprints"]
     # add_scene puts RFoot down on even frames and LFoot on odd ones: 6 one-frame prints each
     assert len(prints) == 12
     first = prints[0]
@@ -107,7 +113,7 @@ def test_camera_frame_fallback_draws_no_floor_path(world_result):
     fallback = dataclasses.replace(world_result, world=dataclasses.replace(
         world_result.world, frame="camera", contacts=None))
     data = inlined_data(render_viewer_html(fallback))
-    assert data["world"] is None and data["video"] is None
+    assert not data["floor"] and data["targets"] is None and data["video"] is None
     assert data["scene_text"] == "A test warning."
 
 

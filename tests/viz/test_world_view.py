@@ -12,6 +12,7 @@ from posemachines.viz.drawing import CENTRE_RGB, LEFT_RGB, RIGHT_RGB, dimmed
 from posemachines.viz.skeleton3d import Skeleton3DComposer
 from posemachines.viz.world_view import (
     TRAIL_RGB,
+    Figure,
     WorldViewRenderer,
     footprints,
     look_at,
@@ -62,7 +63,7 @@ def test_look_at_by_hand():
 
 def test_footprints_and_trail_rows_by_hand():
     world = walking_world()
-    centres, starts, colours = footprints(world)
+    centres, starts, colours = footprints(world.joints_mm, world.contacts)
     assert starts.tolist() == [0, 40, 20]  # RFoot runs, then the LFoot run
     right_foot = world.joints_mm[0, 3]
     np.testing.assert_allclose(centres[0], [right_foot[0], right_foot[2] + STEP_MM * 9.5])
@@ -71,7 +72,10 @@ def test_footprints_and_trail_rows_by_hand():
     path = np.zeros((6, 3))
     path[:, 2] = [0, 10, 20, 30, 100, 101]
     assert trail_rows(path, 25.0).tolist() == [0, 3, 4]
-    assert len(footprints(dataclasses.replace(world, contacts=None))[0]) == 0
+    assert len(footprints(world.joints_mm, None)[0]) == 0
+    # a person's colour replaces the side colours
+    assert footprints(world.joints_mm, world.contacts, (10, 200, 100))[2].tolist() == [
+        list(dimmed((10, 200, 100), 0.6))] * 3
 
 
 def test_camera_follows_and_draws_floor_trail_and_prints():
@@ -85,17 +89,20 @@ def test_camera_follows_and_draws_floor_trail_and_prints():
         assert eye[2] == pytest.approx(world.joints_mm[row, 0, 2] - renderer.distance_mm
                                        * np.cos(np.radians(renderer.elevation_deg)))
     row = 50
-    image = renderer.render(row, None, 0.0)
+    image = renderer.render(row, 0.0)
     rotation, eye = renderer.camera(row, 0.0)
     head_px, _ = renderer.project(world.joints_mm[row, 9], rotation, eye)
     assert colour_near(image, head_px, CENTRE_RGB, 0)
     trail_px, _ = renderer.project(np.array([0.0, 0.0, STEP_MM * 47]), rotation, eye)
     assert colour_near(image, trail_px, TRAIL_RGB)
-    left_print = footprints(world)[0][2]  # the LFoot print (frames 20-39), beside the trail
+    # the LFoot print (frames 20-39), beside the trail
+    left_print = footprints(world.joints_mm, world.contacts)[0][2]
     print_px, _ = renderer.project(np.array([left_print[0], 0.0, left_print[1]]), rotation, eye)
     assert colour_near(image, print_px, dimmed(LEFT_RGB, 0.6))
-    assert not colour_near(renderer.render(10, None, 0.0), print_px, dimmed(LEFT_RGB, 0.6))
-    empty = renderer.render(row, None, 0.0, with_pose=False)
+    assert not colour_near(renderer.render(10, 0.0), print_px, dimmed(LEFT_RGB, 0.6))
+    gap = WorldViewRenderer([Figure(world.joints_mm[:40], np.arange(40))], FPS, panel_px=240,
+                            num_steps=60)
+    empty = gap.render(50, 0.0)  # after the person left: the floor only
     assert not (empty == CENTRE_RGB).all(axis=-1).any()
     assert empty.max() > 40  # the grid is there
 
