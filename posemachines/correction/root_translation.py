@@ -113,7 +113,8 @@ def solve_root_translation(
     dtype, device = ref.dtype, ref.device
 
     def tensor(x: Any) -> torch.Tensor:
-        return torch.as_tensor(np.asarray(x) if not isinstance(x, torch.Tensor) else x,
+        # np.array copies: frozen inputs (e.g. a read-only PoseResult array) stay untouched.
+        return torch.as_tensor(np.array(x) if not isinstance(x, torch.Tensor) else x,
                                dtype=dtype, device=device)
 
     pose, uv, w = ref.to(dtype), tensor(keypoints_px), tensor(weights)
