@@ -1,39 +1,70 @@
 """The `posemachines` command: a thin argparse layer over the Python API.
 
-Every module in this package that defines `register(subparsers)` adds its subcommand(s); the
-handler it sets as `func` returns an exit code. Library errors become one line on stderr and
-exit code 2, never a traceback.
+`COMMANDS` names every subcommand, the module of this package that implements it (its
+`register(subparsers)` adds the command's parser, whose `func` returns an exit code) and its
+one-line help. Library errors become one line on stderr and exit code 2, never a traceback.
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
-import pkgutil
 import sys
+from collections.abc import Sequence
 
 from posemachines.errors import PoseMachinesError
 from posemachines.version import __version__
 
+#: Subcommand -> (module in posemachines.cli, one-line help), in the order `--help` lists them.
+#: Only the module of the command being run is imported, when it runs: the commands' stacks
+#: (torch, scipy, cv2, matplotlib: seconds) are a start-up cost that `posemachines --help` and
+#: every other command must not pay (issue 21). tests/cli/test_main.py keeps this table and
+#: the modules' own parsers in step.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "analyze": ("analyze", "joint angles, fall events, repetition counts and actions from a "
+                           "3D pose result"),
+    "ar": ("ar", "AR: 3D props attached to the person (crown, cape, flames ...) -> ar.mp4"),
+    "batch": ("batch", "many videos: folders, globs or a CSV/JSONL manifest, resumable"),
+    "data": ("data", "convert mocap and dataset layouts"),
+    "evaluate": ("evaluate", "score a lifter on Human3.6M / HumanEva-I protocols or our mocap "
+                             "protocols"),
+    "export-onnx": ("export_onnx", "export the network to ONNX (LSTM state as explicit "
+                                   "inputs/outputs)"),
+    "infer": ("infer", "3D poses from a video, image, folder or keypoints"),
+    "demo": ("infer", "run `infer` on the shipped sample video (a man squatting, 3 s)"),
+    "live": ("live", "3D pose live from a camera, stream URL or video (optionally in a page)"),
+    "train": ("train", "train a model from a stage config (configs/*.yaml)"),
+}
 
-def build_parser() -> argparse.ArgumentParser:
+
+def command_of(argv: Sequence[str]) -> str | None:
+    """The subcommand named in `argv` (the first argument that is not an option), if any: the
+    top-level parser has only options without values (--help, --version) before it."""
+    return next((arg for arg in argv if not arg.startswith("-")), None)
+
+
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The parser with every subcommand listed; `command`'s own parser (its arguments, its
+    `func`) comes from its module, imported here; the other commands stay one-line stubs."""
     parser = argparse.ArgumentParser(
         prog="posemachines",
         description="3D human pose from images, videos and 2D keypoints (3D Pose Machines).",
     )
     parser.add_argument("--version", action="version", version=f"posemachines {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
-        module = importlib.import_module(f"{__name__}.{info.name}")
-        register = getattr(module, "register", None)
-        if register is not None:
-            register(subparsers)
+    loaded = COMMANDS[command][0] if command in COMMANDS else None
+    for name, (module, text) in COMMANDS.items():
+        if module != loaded:
+            subparsers.add_parser(name, help=text, add_help=False)
+        elif name == command:  # the module adds all of its commands (infer adds demo too)
+            importlib.import_module(f"{__name__}.{module}").register(subparsers)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    arguments = sys.argv[1:] if argv is None else argv
+    parser = build_parser(command_of(arguments))
+    args = parser.parse_args(arguments)
     if getattr(args, "func", None) is None:
         parser.print_help()
         return 0 if args.command is None else 2

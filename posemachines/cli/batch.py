@@ -22,7 +22,7 @@ EXIT_SOME_FAILED = 1
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     from posemachines.batch.jobs import BACKENDS
-    from posemachines.correction.correctors import CORRECTION_METHODS
+    from posemachines.correction.methods import CORRECTION_METHODS
     from posemachines.export.writer import OUTPUT_FORMATS
     from posemachines.inference.detectors import DEFAULT_DETECTOR, DETECTOR_NAMES
 

@@ -12,7 +12,7 @@ from posemachines.errors import PoseInputError
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    from posemachines.correction.correctors import CORRECTION_METHODS
+    from posemachines.correction.methods import CORRECTION_METHODS
     from posemachines.evaluation.protocols import PROTOCOL_NAMES
 
     parser = subparsers.add_parser(

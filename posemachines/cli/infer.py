@@ -35,7 +35,7 @@ def sample_video_path() -> Path:
 
 
 def _add_pipeline_options(parser: argparse.ArgumentParser) -> None:
-    from posemachines.correction.correctors import CORRECTION_METHODS
+    from posemachines.correction.methods import CORRECTION_METHODS
     from posemachines.export.writer import OUTPUT_FORMATS
     from posemachines.inference.detectors import DEFAULT_DETECTOR, DETECTOR_NAMES
 
@@ -119,8 +119,6 @@ def demo_guide(out_dir: Path) -> str:
 
 
 def run_infer(args: argparse.Namespace) -> int:
-
-    from posemachines.batch.video import analyze_into
     from posemachines.correction import describe
     from posemachines.data.keypoints_json import load_keypoints
     from posemachines.export.writer import write_outputs
@@ -158,7 +156,11 @@ def run_infer(args: argparse.Namespace) -> int:
                 result = estimator.predict_video(source, on_frame=bar.update)
             except PartialResultError as error:
                 failure, result = error, error.result
-    labels = analyze_into(result, out_dir) if args.analyze else None
+    labels = None
+    if args.analyze:  # the analysis stack (scipy.signal, matplotlib) only when asked for
+        from posemachines.batch.video import analyze_into
+
+        labels = analyze_into(result, out_dir)
     frames = (lambda: (frame.rgb for frame in source)) if source is not None else None
     written = write_outputs(result, out_dir, formats, frames=frames, labels=labels)
     if ar_video:

@@ -3,28 +3,48 @@
 'geometric' (perspective + per-video skeleton + temporal prior, `geometric`), 'paper' (the
 paper's self-supervised Psi_C / Psi_P adaptation, `paper`) or 'none'; each method's module has
 the details.
+
+The names load on first use, so that the CLI can read `methods.CORRECTION_METHODS` without
+importing torch.
 """
 
-from posemachines.correction.correctors import (
-    CORRECTION_METHODS,
-    CorrectedClip,
-    Corrector,
-    GeometricCorrector,
-    LiftedClip,
-    NoCorrection,
-    PaperCorrector,
-    create_corrector,
-    describe,
-)
-from posemachines.correction.focal import estimate_focal_px
-from posemachines.correction.geometric import (
-    GeometricCorrectionConfig,
-    GeometricCorrectionResult,
-    correct_geometric,
-)
-from posemachines.correction.paper import PaperCorrectionConfig, correct_paper
-from posemachines.correction.root_translation import solve_root_translation
+from __future__ import annotations
 
+import importlib
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from posemachines.correction.correctors import (
+        CorrectedClip,
+        Corrector,
+        GeometricCorrector,
+        LiftedClip,
+        NoCorrection,
+        PaperCorrector,
+        create_corrector,
+        describe,
+    )
+    from posemachines.correction.focal import estimate_focal_px
+    from posemachines.correction.geometric import (
+        GeometricCorrectionConfig,
+        GeometricCorrectionResult,
+        correct_geometric,
+    )
+    from posemachines.correction.methods import CORRECTION_METHODS
+    from posemachines.correction.paper import PaperCorrectionConfig, correct_paper
+    from posemachines.correction.root_translation import solve_root_translation
+
+#: Public name -> the submodule that defines it.
+_HOMES = {
+    "CORRECTION_METHODS": "methods", "CorrectedClip": "correctors", "Corrector": "correctors",
+    "GeometricCorrector": "correctors", "LiftedClip": "correctors",
+    "NoCorrection": "correctors", "PaperCorrector": "correctors",
+    "create_corrector": "correctors", "describe": "correctors",
+    "estimate_focal_px": "focal", "GeometricCorrectionConfig": "geometric",
+    "GeometricCorrectionResult": "geometric", "correct_geometric": "geometric",
+    "PaperCorrectionConfig": "paper", "correct_paper": "paper",
+    "solve_root_translation": "root_translation",
+}
 __all__ = [
     "CORRECTION_METHODS",
     "CorrectedClip",
@@ -43,3 +63,9 @@ __all__ = [
     "estimate_focal_px",
     "solve_root_translation",
 ]
+
+
+def __getattr__(name: str) -> object:
+    if name not in _HOMES:
+        raise AttributeError(f"module 'posemachines.correction' has no attribute {name!r}")
+    return getattr(importlib.import_module(f"posemachines.correction.{_HOMES[name]}"), name)

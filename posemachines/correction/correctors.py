@@ -1,4 +1,4 @@
-"""One corrector object per test-time correction method, and the one list of their names.
+"""One corrector object per test-time correction method (their names: `methods`).
 
     corrector = create_corrector("geometric", model, height_cm=175)
     corrected = corrector(clip)            # clip: LiftedClip -> CorrectedClip
@@ -15,14 +15,11 @@ from typing import Protocol
 import numpy as np
 
 from posemachines.correction.geometric import GeometricCorrectionConfig, correct_geometric
+from posemachines.correction.methods import CORRECTION_METHODS
 from posemachines.correction.paper import PaperCorrectionConfig, correct_paper
 from posemachines.errors import PoseInputError
 from posemachines.models.pose_machine import PoseMachine
 from posemachines.structures import CorrectionInfo
-
-#: Every correction method, the default first: 'geometric' (perspective, one skeleton per
-#: video, temporal prior), 'paper' (the paper's Psi_C / Psi_P self-supervision), 'none'.
-CORRECTION_METHODS: tuple[str, ...] = ("geometric", "paper", "none")
 
 
 @dataclass(frozen=True)

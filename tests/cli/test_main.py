@@ -1,7 +1,16 @@
+import argparse
+import importlib
+import pkgutil
 import subprocess
 import sys
 
-from posemachines.cli import build_parser, main
+import pytest
+
+import posemachines.cli
+from posemachines.cli import COMMANDS, build_parser, command_of, main
+
+#: What `posemachines --help` must not load: seconds of start-up (issue 21).
+HEAVY_MODULES = ("torch", "scipy", "cv2", "matplotlib", "ai_edge_litert", "posemachines.cli.infer")
 
 
 def test_help_lists_every_subcommand(capsys):
@@ -44,3 +53,45 @@ def test_no_person_error_is_the_only_stderr_line(random_lite_weights, tmp_path):
     assert run.returncode == 2
     lines = [line for line in run.stderr.splitlines() if line.strip() and "frame" not in line]
     assert lines == [f"posemachines: error: No person was found in {blank}."]
+
+
+def test_help_in_a_fresh_process_imports_no_command_stack():
+    code = ("import sys\nfrom posemachines.cli import main\ntry:\n    main(['--help'])\n"
+            "except SystemExit:\n    pass\n"
+            f"print([m for m in sys.modules if m.startswith({HEAVY_MODULES!r})])")
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=120)
+    assert run.returncode == 0, run.stderr
+    assert "infer" in run.stdout and "export-onnx" in run.stdout
+    assert run.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_the_command_table_matches_the_modules_parsers():
+    """Every module with `register` is in COMMANDS, with the commands and help it registers."""
+    registered: dict[str, tuple[str, str]] = {}
+    for info in pkgutil.iter_modules(posemachines.cli.__path__):
+        module = importlib.import_module(f"posemachines.cli.{info.name}")
+        if not hasattr(module, "register"):
+            continue
+        subparsers = argparse.ArgumentParser().add_subparsers()
+        module.register(subparsers)
+        for action in subparsers._choices_actions:
+            registered[action.dest] = (info.name, action.help or "")
+    assert registered == COMMANDS
+
+
+@pytest.mark.parametrize(("argv", "command"), [
+    ([], None), (["--version"], None), (["infer", "clip.mp4", "--out", "x"], "infer"),
+    (["-h", "demo"], "demo"), (["data", "mocap", "--help"], "data"),
+])
+def test_the_command_is_the_first_argument_that_is_not_an_option(argv, command):
+    assert command_of(argv) == command
+
+
+def test_a_command_s_own_help_comes_from_its_module(capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main(["demo", "--help"])
+    assert exit_.value.code == 0
+    text = capsys.readouterr().out
+    assert "usage: posemachines demo" in text and "--format FORMAT" in text
+    assert "--correction {geometric,paper,none}" in text
