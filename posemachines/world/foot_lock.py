@@ -3,20 +3,24 @@ every bone keeps its length exactly.
 
 1. Each contact span of a foot gets one target: the robust (median) position of the ankle over
    the span, at the foot's rest height (y = rest height, floor at y = 0).
-2. Lock weights ease in and out over `blend_s` at both ends of each span (raised cosine), so
-   nothing snaps; the ramps start `outside_s` before the span and end as long after it (one
-   frame at 30 fps: on the lifted benchmark clips the ramps inside the span were a third of
-   the true contact frames, and the feet skated 17 mm/frame there; a longer reach outside
-   pulls the arriving foot and adds jitter).
-3. The root: per frame, the weighted mean of (target - ankle) over the planted feet is what the
-   whole body should move by; these offsets are smoothed by the acceleration prior of
-   `trajectory.smooth_series` (frames with no planted foot carry no data and are bridged), capped
-   at `max_root_shift_leg` leg lengths and added to every joint.
-4. The legs: an analytic two-bone IK (hip fixed, knee and ankle moved) puts each ankle at its
-   blended target (and never below its rest height). The knee stays in the plane of hip, target
-   and the original knee (the body's forward direction where the leg was straight); thigh and
-   shin keep their lengths from the same frame, so bone lengths are untouched. An unreachable
-   target is approached along the hip-target line as far as the leg reaches.
+2. The root: per frame, the weighted mean of (target - ankle) over the planted feet is what the
+   whole body should move by (weights ease in and out over `blend_s` inside each span); these
+   offsets are smoothed by the acceleration prior of `trajectory.smooth_series` (frames with no
+   planted foot carry no data and are bridged), capped at `max_root_shift_leg` leg lengths and
+   added to every joint.
+3. The ankles: each ankle moves by an offset that equals (target - ankle) on every contact frame
+   (within `locked_sigma_mm`) and is elsewhere the smoothest curve (acceleration prior
+   `offset_accel_mm`) pulled weakly to 0 (`free_sigma_mm`). So the planted ankle stands still
+   from the first to the last contact frame, and the swing foot takes the offset on and off
+   gradually, with no velocity jump (ramps blending the ankle towards the target over a few
+   frames left a third of the lifted benchmark's true contact frames half-locked: the feet
+   skated 17 mm/frame there; longer ramps pulled the arriving foot and added jitter).
+4. The legs: an analytic two-bone IK (hip fixed, knee and ankle moved) puts each ankle at that
+   goal (never below its rest height). The knee stays in the plane of hip, target and the
+   original knee (the body's forward direction where the leg was straight); thigh and shin keep
+   their lengths from the same frame, so bone lengths are untouched. A goal farther from the hip
+   than the ankle was gets only part of the leg's remaining reach (`soft_reach`): a nearly
+   straight leg (end of swing, heel strike) would otherwise snap straight and jerk the knee.
 Arrays: (T, 16, 3) mm, world frame, Y up, floor at y = 0.
 """
 
@@ -35,29 +39,36 @@ from posemachines.world.trajectory import smooth_series
 
 @dataclass(frozen=True)
 class FootLockConfig:
-    """blend_s: ramp length at each end of a contact; root_accel_sigma_mm: smoothness of the
-    root shift (mm / frame^2 at 30 fps); root_sigma_mm: how closely the root shift follows the
-    planted feet's wish; max_root_shift_leg: cap on the root shift (leg lengths);
-    lock_root: move the root at all (False: legs only); outside_s: how far the lock's ramps
-    reach outside each contact span (s)."""
+    """blend_s: ramp of the root shift's weights at each end of a contact (s);
+    root_accel_sigma_mm: smoothness of the root shift (mm / frame^2 at 30 fps); root_sigma_mm:
+    how closely the root shift follows the planted feet's wish; max_root_shift_leg: cap on the
+    root shift (leg lengths); lock_root: move the root at all (False: legs only);
+    offset_accel_mm: smoothness of each ankle's offset (mm / frame^2 at 30 fps); free_sigma_mm:
+    how weakly the offset is pulled to 0 off contact (mm); locked_sigma_mm: how exactly it
+    reaches the target on contact frames (mm)."""
 
     blend_s: float = 0.1
     root_accel_sigma_mm: float = 0.5
     root_sigma_mm: float = 5.0
     max_root_shift_leg: float = 0.25
     lock_root: bool = True
-    outside_s: float = 0.034
+    offset_accel_mm: float = 5.0
+    free_sigma_mm: float = 100.0
+    locked_sigma_mm: float = 1.0
 
 
 @dataclass(frozen=True, eq=False)
 class FootLockResult:
     """joints_mm (T, 16, 3) cleaned world joints; root_shift_mm (T, 3) added to every joint;
-    targets_mm (T, F, 3) each contact joint's lock target (NaN where not locked);
-    lock_weight (T, F) in [0, 1]."""
+    targets_mm (T, F, 3) each contact joint's lock target (NaN off contact); offsets_mm
+    (T, F, 3) each contact joint's smoothed offset (goal - ankle after the root shift, before
+    the rest-height floor and the soft reach); lock_weight (T, F) in [0, 1]: the root shift's
+    weight of each foot."""
 
     joints_mm: np.ndarray
     root_shift_mm: np.ndarray
     targets_mm: np.ndarray
+    offsets_mm: np.ndarray
     lock_weight: np.ndarray
 
 
@@ -87,20 +98,46 @@ def two_bone_ik(
     return new_knee, hip + distance[:, None] * axis
 
 
-def lock_weights(contacts: Contacts, blend_frames: int, outside: int = 0) -> np.ndarray:
-    """(T, F) lock weights in [0, 1]: 1 inside each contact span, easing in over
-    `blend_frames` frames (raised cosine) that end `outside` frames into the span (0: the ramp
-    lies inside it, where the foot is already slow), 0 elsewhere."""
+def soft_reach(
+    hip: np.ndarray, knee: np.ndarray, ankle: np.ndarray, goal: np.ndarray,
+) -> np.ndarray:
+    """`goal` (N, 3) moved along the hip-goal line so that a goal d0 + g from the hip (d0: the
+    ankle's distance, room: thigh + shin - d0) lies d0 + room (1 - exp(-g / room)) from it:
+    unchanged to first order, never at full reach unless the leg already was. Goals no farther
+    than the ankle are kept."""
+    room = np.maximum(np.linalg.norm(knee - hip, axis=-1) + np.linalg.norm(ankle - knee, axis=-1)
+                      - np.linalg.norm(ankle - hip, axis=-1), 1e-9)
+    start = np.linalg.norm(ankle - hip, axis=-1)
+    distance = np.linalg.norm(goal - hip, axis=-1)
+    grow = np.maximum(distance - start, 0.0)
+    soft = np.where(grow > 0, start + room * -np.expm1(-grow / room), distance)
+    return hip + (goal - hip) * (soft / np.maximum(distance, 1e-12))[:, None]
+
+
+def lock_weights(contacts: Contacts, blend_frames: int) -> np.ndarray:
+    """(T, F) weights in [0, 1]: 1 inside each contact span, easing in and out over
+    `blend_frames` frames at its ends (raised cosine, inside the span), 0 elsewhere."""
     frames, feet = contacts.in_contact.shape
     weight = np.zeros((frames, feet))
     for foot in range(feet):
         for start, stop in contacts.spans(foot):
-            first, last = max(start - outside, 0), min(stop + outside, frames)
-            inside = np.arange(last - first)
-            edge = np.minimum(inside + 1, last - first - inside)  # 1 at both ends
-            ramp = 0.5 - 0.5 * np.cos(np.pi * np.minimum(edge / (blend_frames + 1), 1.0))
-            weight[first:last, foot] = np.maximum(weight[first:last, foot], ramp)
+            inside = np.arange(stop - start)
+            edge = np.minimum(inside + 1, stop - start - inside)  # 1 at both ends
+            weight[start:stop, foot] = 0.5 - 0.5 * np.cos(
+                np.pi * np.minimum(edge / (blend_frames + 1), 1.0))
     return weight
+
+
+def ankle_offsets(
+    ankle_mm: np.ndarray, targets_mm: np.ndarray, fps: float, config: FootLockConfig,
+) -> np.ndarray:
+    """(T, 3) offset of one ankle (T, 3): target - ankle where the target (T, 3) is finite,
+    the smoothest curve pulled weakly to 0 elsewhere (see the module docstring)."""
+    locked = np.isfinite(targets_mm).all(axis=1)
+    wish = np.where(locked[:, None], np.nan_to_num(targets_mm) - ankle_mm, 0.0)
+    weights = np.where(locked, config.locked_sigma_mm**-2.0, config.free_sigma_mm**-2.0)
+    accel = config.offset_accel_mm * (REFERENCE_FPS / fps) ** 2
+    return smooth_series(wish, weights, accel)
 
 
 def lock_feet(
@@ -116,16 +153,14 @@ def lock_feet(
     chains = {chain[2]: chain for chain in LEG_CHAINS}
     if any(j not in chains for j in contacts.joints):
         raise PoseInputError("lock_feet locks ankles (RFoot, LFoot) only.")
-    blend = max(1, int(round(config.blend_s * fps)))
     feet = list(contacts.joints)
-    outside = int(round(config.outside_s * fps))
-    weight = lock_weights(contacts, blend, outside)
+    weight = lock_weights(contacts, max(1, int(round(config.blend_s * fps))))
     targets = np.full((len(joints), len(feet), 3), np.nan)
     for column, joint in enumerate(feet):
         for start, stop in contacts.spans(column):
             spot = np.median(joints[start:stop, joint], axis=0)
             spot[1] = contacts.rest_height_mm[column]
-            targets[max(start - outside, 0):stop + outside, column] = spot
+            targets[start:stop, column] = spot
 
     shift = np.zeros((len(joints), 3))
     if config.lock_root and weight.any():
@@ -140,16 +175,19 @@ def lock_feet(
     out = joints + shift[:, None, :]
 
     _, _, forward = trunk_axes(out)
+    offsets = np.zeros((len(joints), len(feet), 3))
     for column, joint in enumerate(feet):
         hip, knee, ankle = chains[joint]
-        goal = np.where(weight[:, column:column + 1] > 0,
-                        weight[:, column:column + 1] * np.nan_to_num(targets[:, column])
-                        + (1.0 - weight[:, column:column + 1]) * out[:, ankle], out[:, ankle])
+        if not np.isfinite(targets[:, column]).any():
+            continue
+        offsets[:, column] = ankle_offsets(out[:, ankle], targets[:, column], fps, config)
+        goal = out[:, ankle] + offsets[:, column]
         goal[:, 1] = np.maximum(goal[:, 1], contacts.rest_height_mm[column])
+        goal = soft_reach(out[:, hip], out[:, knee], out[:, ankle], goal)
         moved = np.any(np.abs(goal - out[:, ankle]) > 1e-9, axis=-1)
         if moved.any():
             new_knee, new_ankle = two_bone_ik(out[moved, hip], out[moved, knee],
                                               out[moved, ankle], goal[moved], forward[moved])
             out[moved, knee], out[moved, ankle] = new_knee, new_ankle
     return FootLockResult(joints_mm=out, root_shift_mm=shift, targets_mm=targets,
-                          lock_weight=weight)
+                          offsets_mm=offsets, lock_weight=weight)

@@ -8,7 +8,14 @@ import pytest
 from posemachines.errors import PoseInputError
 from posemachines.skeleton import bone_lengths
 from posemachines.world.contacts import detect_contacts
-from posemachines.world.foot_lock import lock_feet, lock_weights, two_bone_ik
+from posemachines.world.foot_lock import (
+    FootLockConfig,
+    ankle_offsets,
+    lock_feet,
+    lock_weights,
+    soft_reach,
+    two_bone_ik,
+)
 from tests.world.synthetic import FPS
 
 
@@ -70,6 +77,35 @@ def test_lock_weights_ease_in_and_out_inside_the_span(clean_motion) -> None:
     assert weight[start - 1, 0] == 0.0 and weight[stop, 0] == 0.0
 
 
+def test_soft_reach_by_hand() -> None:
+    # Thigh = shin = 400 mm, the ankle 700 mm below the hip: 100 mm of reach left.
+    hip, knee, ankle = np.zeros((1, 3)), np.array([[0.0, -350.0, np.sqrt(400**2 - 350**2)]]), \
+        np.array([[0.0, -700.0, 0.0]])
+    goals = [[0, -750, 0], [0, -650, 0], [0, -1000, 0], [0, -700.001, 0]]
+    soft = [soft_reach(hip, knee, ankle, np.array([goal], dtype=float))[0] for goal in goals]
+    np.testing.assert_allclose(soft[0], [0, -(700 + 100 * (1 - np.exp(-0.5))), 0])  # 739.35
+    np.testing.assert_allclose(soft[1], [0, -650, 0])  # nearer than the ankle: kept
+    np.testing.assert_allclose(soft[2], [0, -(700 + 100 * (1 - np.exp(-3))), 0])  # 795.0 < 800
+    np.testing.assert_allclose(soft[3], [0, -700.001, 0], atol=1e-7)  # first order: unchanged
+
+
+def test_ankle_offsets_hold_the_span_and_fade_smoothly() -> None:
+    # An ankle gliding 20 mm/frame along x, locked on frames 15..24 to a spot 150 mm to its
+    # side (z) at its frame-15 place.
+    ankle = np.zeros((40, 3))
+    ankle[:, 0] = 20.0 * np.arange(40)
+    targets = np.full((40, 3), np.nan)
+    targets[15:25] = ankle[15] + [0.0, 0.0, 150.0]
+    offset = ankle_offsets(ankle, targets, FPS, FootLockConfig())
+    out = ankle + offset
+    assert np.abs(out[15:25] - targets[15]).max() < 1.0  # planted within locked_sigma_mm
+    # Off contact the offset fades towards 0 ...
+    assert abs(offset[0, 2]) < 0.5 * 150.0 and abs(offset[-1, 2]) < 0.5 * 150.0
+    # ... and the stop is spread over several frames (measured 12.5 mm/frame^2 at most; stopping
+    # dead from 20 mm/frame would be 20).
+    assert np.abs(np.diff(out, 2, axis=0)).max() < 0.7 * 20.0
+
+
 def _contact_speed(joints: np.ndarray, in_contact: np.ndarray) -> float:
     speed = np.linalg.norm(np.gradient(joints[:, [3, 6]], axis=0), axis=-1) * FPS
     return float(speed[in_contact].mean())
@@ -86,8 +122,9 @@ def test_walk_clean_up(motion_name: str, request) -> None:
     contacts = motion.contacts
     # Every bone keeps its length (the trunk is only translated, the legs go through the IK).
     assert np.abs(bone_lengths(after) - bone_lengths(before)).max() < 0.1
-    # Planted feet slow down by at least a third; nothing sinks more than 10 mm.
-    assert _contact_speed(after, contacts.in_contact) < 0.67 * _contact_speed(
+    # Planted feet slow down to a third (measured 0.24 clean, 0.12 noisy); nothing sinks more
+    # than 10 mm.
+    assert _contact_speed(after, contacts.in_contact) < 0.33 * _contact_speed(
         before, contacts.in_contact)
     assert (after[:, [3, 6], 1] - contacts.rest_height_mm).min() > -10.0
     # No new jitter: mean joint acceleration (mm / frame^2) grows by less than 1 %.
