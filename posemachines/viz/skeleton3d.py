@@ -25,6 +25,7 @@ from posemachines.structures import PoseResult
 from posemachines.structures.people import PeopleResult
 from posemachines.viz.drawing import draw_label, draw_skeleton_2d
 from posemachines.viz.overlay import FrameItem, indexed_frames, pose_rows
+from posemachines.viz.people_overlay import people_overlay_frame, people_rows
 from posemachines.viz.people_scene import people_scene
 from posemachines.viz.video import write_video
 from posemachines.viz.world_view import (
@@ -127,7 +128,8 @@ class Skeleton3DComposer:
 
     result: one person (`PoseResult`: the world view when `result.world` is in the 'world'
     frame, else the root-relative one) or several (`PeopleResult`: everyone in one world view,
-    each in their own colour with their id; `people_scene`).
+    each in their own colour with their id (`people_scene`), and the video panel shows the
+    several-people overlay, so that the ids can be matched to the people).
     """
 
     def __init__(self, result: PoseResult | PeopleResult, *, panel_px: int = 360,
@@ -136,6 +138,8 @@ class Skeleton3DComposer:
         self.single = result if isinstance(result, PoseResult) else None
         self.world_view = None
         self.plain_view = None
+        self.people = result if isinstance(result, PeopleResult) else None
+        self._people_at = {} if self.people is None else people_rows(self.people)
         if isinstance(result, PeopleResult):
             scene = people_scene(result)
             self.figures = scene.figures
@@ -179,6 +183,8 @@ class Skeleton3DComposer:
         draw_label(orbit, f"orbit - {absent}" if absent else "orbit", scale=self._label_scale)
         panels = [front, orbit]
         if frame is not None:
+            if self.people is not None:  # who is who: the overlay's skeletons and ids
+                frame = people_overlay_frame(frame, self.people, self._people_at.get(index, []))
             panels.insert(0, _fit_height(np.asarray(frame, dtype=np.uint8), self.panel_px))
         return np.concatenate(panels, axis=1)
 

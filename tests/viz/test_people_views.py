@@ -10,6 +10,7 @@ import imageio.v3 as iio
 import numpy as np
 import pytest
 
+from posemachines.errors import PoseDataError
 from posemachines.structures import PoseResult, WorldPose
 from posemachines.structures.people import PeopleResult
 from posemachines.viz.html_viewer import render_viewer_html, write_html_viewer
@@ -38,7 +39,8 @@ def person(person_id: int, world: bool) -> PoseResult:
     joints_camera = camera.world_to_camera(joints_world)
     pose = joints_camera - joints_camera[:, :1]
     result = PoseResult(
-        pose3d_mm=pose, keypoints_px=np.zeros((len(frames), 16, 2)),
+        pose3d_mm=pose, keypoints_px=camera.f_px * joints_camera[..., :2]
+        / joints_camera[..., 2:] + camera.c_px,
         confidence=np.ones((len(frames), 16)), frame_indices=frames, timestamps_s=frames / FPS,
         fps=FPS, image_size=SIZE, source="two.mp4",
         missing_frames=tuple(i for i in range(frames[0], frames[-1]) if i not in frames),
@@ -107,7 +109,14 @@ def test_people_videos_from_one_decode(tmp_path):
     frames = iio.imread(skeleton3d)
     assert frames.shape[0] == NUM_FRAMES and frames.shape[1] == 360
     assert iio.imread(overlay).shape[0] == NUM_FRAMES
-    with pytest.raises(Exception, match="labels"):
+    # The video panel shows who is who: the overlay's skeletons in the people's colours.
+    panels = list(skeleton3d_frames(people, video, panel_px=PANEL))
+    width = 214  # 64 x 48 px scaled to the panel's height, rounded to even
+    assert panels[4].shape == (PANEL, width + 2 * PANEL, 3)
+    for person_id in (1, 2):
+        near = np.abs(panels[4][:, :width].astype(int) - person_colour(person_id)).max(-1) < 30
+        assert near.sum() > 20, person_id
+    with pytest.raises(PoseDataError, match="labels"):
         write_videos(video, people, tmp_path / "o.mp4", None, ["one text"])
 
 
