@@ -2,6 +2,7 @@
 
     python benchmarks/bench_infer.py [--video PATH] [--detector blazepose-full] [--repeats 2]
                                      [--mediapipe-python /tmp/mpvenv/bin/python]
+                                     [--no-cli | --processes-only]
 
 On one clip (default: the shipped 1280x720 squat clip), in one run:
 1. Per-stage ms/frame of one instrumented `Estimator.predict_video`: decoding, the detector's
@@ -11,16 +12,19 @@ On one clip (default: the shipped 1280x720 squat clip), in one run:
    mean L-BFGS iterations), the world placement, and each output writer.
 2. End-to-end frames/s, best of `--repeats`, models loaded beforehand (as a long-running
    process or a batch worker sees it): JSON only; every output (`write_outputs`); and every
-   output with both videos from one decode (`viz.videos.write_videos`). Then the same as
-   fresh `posemachines infer` processes (Python start and imports included).
+   output with both videos from one decode (`viz.videos.write_videos`).
 3. Several people (`--max-people`): frames/s at 1280x720 with 1, 3 and 6 people, 2D +
    tracking and the lift (bench_people.py's frames and timing; `--people-frames`).
-4. The baseline in the same run: MediaPipe's legacy `mp.solutions.pose` (video mode,
+4. Fresh processes, what a user who types the command waits for (`--processes-only` runs just
+   these): the start-up (`posemachines --version`, `--help`, `infer` on one frame) and
+   `posemachines infer` on the clip, JSON only and every output, wall time from outside the
+   process, beside a fresh MediaPipe process (import, graph, decode + Pose over the clip).
+5. The baseline in the same run: MediaPipe's legacy `mp.solutions.pose` (video mode,
    model_complexity=1, the "full" landmark model, as `--detector blazepose-full`), decoding
    with cv2 included. mediapipe==0.10.21 needs numpy<2, so it runs in its own interpreter:
    `--mediapipe-python` (or $POSEMACHINES_MEDIAPIPE_PYTHON; made with
    `python -m venv /tmp/mpvenv && /tmp/mpvenv/bin/pip install mediapipe==0.10.21 'numpy<2'`);
-   without one the row is skipped with the reason.
+   without one its rows are skipped with the reason.
 Wall-clock times: run it on a quiet machine (the load average is printed).
 """
 
@@ -37,6 +41,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import cv2
 import numpy as np
 from bench_people import people_speed
 
@@ -194,16 +199,82 @@ def mediapipe_run(python: str | None, video: Path) -> tuple[tuple[float, float] 
     return (float(wall), float(cpu)), f"person in {found}/{frames} frames"
 
 
-def cli_run(video: Path, formats: str, out_dir: Path, detector: str) -> Callable[[], object]:
-    """A fresh `posemachines infer` process (start-up and imports included), to be timed."""
-    command = [sys.executable, "-m", "posemachines", "infer", str(video), "--out", str(out_dir),
-               "--format", formats, "--detector", detector]
+#: A fresh MediaPipe process over the clip, timed from outside: import, graph, decode + Pose.
+MEDIAPIPE_PROCESS_SCRIPT = """
+import sys, cv2, mediapipe as mp
+capture = cv2.VideoCapture(sys.argv[1])
+with mp.solutions.pose.Pose(static_image_mode=False, model_complexity=1) as pose:
+    while True:
+        ok, bgr = capture.read()
+        if not ok:
+            break
+        pose.process(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB))
+"""
 
+
+def process_run(command: list[str]) -> Callable[[], object]:
+    """A fresh process running `command` (start-up and imports included), to be timed."""
     def run() -> None:
         done = subprocess.run(command, capture_output=True, text=True)
         if done.returncode != 0:
             raise RuntimeError((done.stderr.strip().splitlines() or ["failed"])[-1])
     return run
+
+
+def process_rows(video: Path, frames: int, detector: str, mediapipe_python: str | None,
+                 repeats: int, out: Path) -> None:
+    """Print the fresh-process tables: start-up seconds, then whole-clip frames/s of
+    `posemachines infer` beside a fresh MediaPipe process (best of `repeats`, interleaved)."""
+    out.mkdir(parents=True, exist_ok=True)
+    first = out / "first_frame.png"
+    capture = cv2.VideoCapture(str(video))
+    cv2.imwrite(str(first), capture.read()[1])
+    capture.release()
+    cli = [sys.executable, "-m", "posemachines"]
+    infer = [*cli, "infer", "--detector", detector]
+    starts: dict[str, Callable[[], object]] = {
+        "`posemachines --version`": process_run([*cli, "--version"]),
+        "`posemachines --help`": process_run([*cli, "--help"]),
+        "`posemachines infer` on one frame, JSON only": process_run(
+            [*infer, str(first), "--out", str(out / "one"), "--format", "json"]),
+    }
+    clips: dict[str, Callable[[], object]] = {}
+    mediapipe_name = "MediaPipe legacy Pose, full, video mode"
+    if mediapipe_python:
+        mediapipe = [mediapipe_python, "-c", MEDIAPIPE_PROCESS_SCRIPT]
+        starts["MediaPipe: import, graph, one frame"] = process_run([*mediapipe, str(first)])
+        clips[mediapipe_name] = process_run([*mediapipe, str(video)])
+    clips["`posemachines infer --format json`"] = process_run(
+        [*infer, str(video), "--out", str(out / "json"), "--format", "json"])
+    clips["`posemachines infer`, every output"] = process_run(
+        [*infer, str(video), "--out", str(out / "all")])
+    best: dict[str, tuple[float, float]] = {}
+    failures: dict[str, str] = {}
+    for _ in range(repeats):  # interleaved, so that load changes hit every row alike
+        for name, run in (starts | clips).items():
+            try:
+                timing = timed_run(run)
+            except RuntimeError as error:
+                failures[name] = str(error)
+                continue
+            best[name] = min(best.get(name, timing), timing)
+    print(f"\nfresh processes, wall time from outside, best of {repeats}; CPU of the process "
+          "and its children (ffmpeg)\n\n| start-up | wall s | CPU s |\n|---|---:|---:|")
+    for name in starts:
+        if name in best:
+            print(f"| {name} | {best[name][0]:.2f} | {best[name][1]:.2f} |")
+    baseline = best.get(mediapipe_name)
+    print(f"\n| whole clip, {frames} frames | wall s | frames/s | vs MediaPipe process | "
+          "CPU ms/frame |\n|---|---:|---:|---:|---:|")
+    if not mediapipe_python:
+        print(f"| {mediapipe_name} | skipped: give --mediapipe-python (a venv with "
+              "mediapipe==0.10.21) | | | |")
+    for name, (wall, cpu) in ((name, best[name]) for name in clips if name in best):
+        ratio = f"{baseline[0] / wall:.2f}" if baseline else "-"
+        print(f"| {name} | {wall:.2f} | {frames / wall:.1f} | {ratio} | "
+              f"{1000 * cpu / frames:.1f} |")
+    for name, reason in failures.items():
+        print(f"| {name} | failed: {reason} | | | |")
 
 
 def main() -> None:
@@ -213,10 +284,19 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=2)
     parser.add_argument("--mediapipe-python",
                         default=os.environ.get("POSEMACHINES_MEDIAPIPE_PYTHON"))
-    parser.add_argument("--no-cli", action="store_true", help="skip the fresh-process rows")
+    parser.add_argument("--no-cli", action="store_true", help="skip the fresh-process tables")
+    parser.add_argument("--processes-only", action="store_true",
+                        help="only the fresh-process tables (start-up, whole clip)")
     parser.add_argument("--people-frames", type=int, default=60,
                         help="frames per several-people row (1, 3, 6 people); 0 skips them")
     args = parser.parse_args()
+    if args.processes_only:
+        with tempfile.TemporaryDirectory() as folder:
+            print(f"{args.video.name}, {args.detector}; load average {os.getloadavg()[0]:.1f} on "
+                  f"{os.cpu_count()} CPUs")
+            process_rows(args.video, len(open_frames(args.video)), args.detector,
+                         args.mediapipe_python, args.repeats, Path(folder))
+        return
 
     estimator = Estimator(detector=args.detector)
     source = open_frames(args.video)
@@ -244,11 +324,6 @@ def main() -> None:
         "posemachines, every output (write_outputs)": every_output,
         "posemachines, every output, both videos from one decode": every_output_one_decode,
     }
-    if not args.no_cli:
-        runs["`posemachines infer --format json` process"] = cli_run(
-            args.video, "json", out / "cli", args.detector)
-        runs["`posemachines infer` process, every output"] = cli_run(
-            args.video, "all", out / "cli", args.detector)
     best: dict[str, tuple[float, float]] = {}
     failures: dict[str, str] = {}
     baseline: tuple[float, float] | None = None
@@ -264,7 +339,6 @@ def main() -> None:
                 failures[name] = str(error)
                 continue
             best[name] = min(best.get(name, timing), timing)
-    folder.cleanup()
 
     print(f"{args.video.name}: {frames} frames at {source.width}x{source.height}, "
           f"{args.detector}, person in {result.num_frames}; load average "
@@ -288,6 +362,10 @@ def main() -> None:
               f"{ratios[1]} |")
     for name, reason in failures.items():
         print(f"| {name} | failed: {reason} | | | |")
+    if not args.no_cli:
+        process_rows(args.video, frames, args.detector, args.mediapipe_python, args.repeats,
+                     out / "processes")
+    folder.cleanup()
     if args.detector.startswith("blazepose-") and args.people_frames:
         people_rows(estimator, args.detector, args.people_frames, args.repeats)
 

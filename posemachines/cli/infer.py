@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import argparse
 import time
+from concurrent.futures import ThreadPoolExecutor
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -13,6 +15,9 @@ from posemachines.cli.infer_people import run_infer_people
 from posemachines.cli.progress import FrameProgress
 from posemachines.errors import PoseInputError
 from posemachines.structures import PoseResult
+
+if TYPE_CHECKING:
+    from posemachines.inference.estimator import Estimator
 
 SAMPLE_VIDEO = "squat_front_gmdcsa.mp4"
 #: What `demo` writes, in the order a newcomer should open it: file name -> what it shows.
@@ -36,7 +41,7 @@ def sample_video_path() -> Path:
 
 def _add_pipeline_options(parser: argparse.ArgumentParser) -> None:
     from posemachines.correction.methods import CORRECTION_METHODS
-    from posemachines.export.writer import OUTPUT_FORMATS
+    from posemachines.export.format_names import OUTPUT_FORMATS
     from posemachines.inference.detectors import DEFAULT_DETECTOR, DETECTOR_NAMES
 
     parser.add_argument("--out", type=Path, default=None,
@@ -94,7 +99,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _formats(spec: str) -> tuple[str, ...]:
-    from posemachines.export.writer import OUTPUT_FORMATS
+    from posemachines.export.format_names import OUTPUT_FORMATS
 
     if spec == "all":
         return tuple(OUTPUT_FORMATS)
@@ -119,11 +124,15 @@ def demo_guide(out_dir: Path) -> str:
 
 
 def run_infer(args: argparse.Namespace) -> int:
-    from posemachines.correction import describe
     from posemachines.data.keypoints_json import load_keypoints
-    from posemachines.export.writer import write_outputs
-    from posemachines.inference.estimator import Estimator, PartialResultError
+    from posemachines.inference.detection_track import (
+        PartialResultError,
+        background_tracker,
+        detect_track,
+    )
+    from posemachines.inference.detectors import create_detector
     from posemachines.inference.frames import open_frames
+    from posemachines.models.shipped import resolve_lifter_weights
 
     if args.input is None and args.keypoints is None:
         raise PoseInputError("Give an INPUT video/image/folder or --keypoints FILE.")
@@ -136,26 +145,42 @@ def run_infer(args: argparse.Namespace) -> int:
         raise PoseInputError(f"--max-people must be at least 1, got {args.max_people}.")
     if args.max_people > 1:
         return run_infer_people(args, out_dir, formats)
-    estimator = Estimator(
-        weights=args.weights, detector=args.detector, correction=args.correction,
-        device=args.device, focal_px=args.focal_px, height_cm=args.height_cm,
-        flip_test=args.flip_test, time_reversal=args.time_reversal, world=args.world,
-    )
+    weights = resolve_lifter_weights(args.weights)  # a wrong name fails now, not after the video
     started = time.perf_counter()
     failure: PartialResultError | None = None
     source = open_frames(args.input) if args.input is not None else None
-    if args.keypoints is not None:
+    # Start-up: the lifter's stack (torch, scipy, the correction's first-use imports, the
+    # writers: seconds of CPU in a fresh process) loads in a worker thread while the detector,
+    # which needs none of it, reads the video (issue 21).
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="posemachines-load") as pool:
+        loading = pool.submit(_load_estimator, args, weights)
+        track = None
+        if args.keypoints is None and source is not None:
+            detector = create_detector(args.detector)
+            with FrameProgress(len(source), name) as bar:
+                def on_frame() -> None:
+                    bar.update()
+                    if loading.done():
+                        loading.result()  # a failed load (a broken checkpoint) stops it now
+
+                track = detect_track(detector, source, on_frame,
+                                     background_tracker(source, args.world))
+        estimator = loading.result()
+    # Loaded by `_load_estimator` in the worker thread above.
+    from posemachines.correction import describe
+    from posemachines.export.writer import write_outputs
+
+    if track is not None and source is not None:
+        try:
+            result = estimator.lift_detections(track, source)
+        except PartialResultError as error:
+            failure, result = error, error.result
+    else:
         keypoints = load_keypoints(args.keypoints)
         fps = source.fps if source is not None else args.fps
         size = (source.width, source.height) if source is not None else None
         result = estimator.predict_keypoints(keypoints, fps=fps, image_size=size,
                                              source=str(args.keypoints))
-    elif source is not None:
-        with FrameProgress(len(source), name) as bar:
-            try:
-                result = estimator.predict_video(source, on_frame=bar.update)
-            except PartialResultError as error:
-                failure, result = error, error.result
     labels = None
     if args.analyze:  # the analysis stack (scipy.signal, matplotlib) only when asked for
         from posemachines.batch.video import analyze_into
@@ -181,6 +206,21 @@ def run_infer(args: argparse.Namespace) -> int:
     if failure is not None:
         raise PoseInputError(f"{failure} (the {result.num_frames} frames before were written)")
     return 0
+
+
+def _load_estimator(args: argparse.Namespace, weights: Path) -> Estimator:
+    """The Estimator `args` ask for, with the correction's first-use imports done and the
+    writers imported: everything `run_infer` needs after the detector (run in a thread)."""
+    from posemachines.export import writer  # noqa: F401  (imported now, used after detection)
+    from posemachines.inference.estimator import Estimator
+
+    estimator = Estimator(
+        weights=weights, detector=args.detector, correction=args.correction,
+        device=args.device, focal_px=args.focal_px, height_cm=args.height_cm,
+        flip_test=args.flip_test, time_reversal=args.time_reversal, world=args.world,
+    )
+    estimator.prepare()
+    return estimator
 
 
 def _world_summary(result: PoseResult) -> str:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from posemachines.errors import PoseDataError
 from posemachines.export.bvh_export import BVH_NAME, write_motion_bvh
+from posemachines.export.format_names import OUTPUT_FORMATS
 from posemachines.export.formats import (
     CSV_NAME,
     JSON_NAME,
@@ -25,8 +26,6 @@ from posemachines.viz.videos import write_videos
 
 logger = logging.getLogger(__name__)
 
-OUTPUT_FORMATS: tuple[str, ...] = ("json", "npz", "csv", "bvh", "glb", "overlay", "skeleton3d",
-                                   "html")
 OUTPUT_NAMES = {
     "json": JSON_NAME, "npz": NPZ_NAME, "csv": CSV_NAME, "bvh": BVH_NAME, "glb": GLB_NAME,
     "overlay": OVERLAY_NAME, "skeleton3d": SKELETON3D_NAME, "html": HTML_NAME,

@@ -11,8 +11,10 @@ PoseMachine over the clip (LSTM state carried frame to frame) -> test-time corre
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import importlib
+from collections.abc import Callable
 from pathlib import Path
+from threading import Thread
 
 import numpy as np
 import torch
@@ -25,10 +27,14 @@ from posemachines.correction.correctors import (
 from posemachines.correction.focal import estimate_focal_px
 from posemachines.data.lifter_input import encode_lifter_input, mirror_detections
 from posemachines.errors import PoseInputError, PoseModelError
-from posemachines.inference.background_motion import BackgroundTracker
-from posemachines.inference.detection_track import DetectionTrack, PartialResultError
+from posemachines.inference.detection_track import (
+    DetectionTrack,
+    PartialResultError,
+    background_tracker,
+    detect_track,
+)
 from posemachines.inference.detectors import DEFAULT_DETECTOR, PoseDetector, create_detector
-from posemachines.inference.frames import Frame, FrameSource, open_frames
+from posemachines.inference.frames import FrameSource, open_frames
 from posemachines.inference.lens_metadata import focal_35mm_of
 from posemachines.inference.people import DEFAULT_MAX_PEOPLE, predict_people
 from posemachines.inference.scene import place_in_scene
@@ -41,45 +47,6 @@ from posemachines.skeleton import flip_horizontal
 from posemachines.structures import Keypoints2D, PoseResult
 from posemachines.structures.people import PeopleResult
 from posemachines.threads import single_thread
-
-
-def detect_track(
-    detector: PoseDetector, frames: Iterable[Frame], on_frame: Callable[[], None] | None = None,
-    background: BackgroundTracker | None = None,
-) -> DetectionTrack:
-    """Run `detector` over `frames` (one video), keeping frames where a person was found;
-    background: also track the background around the person (is the camera static?)."""
-    detector.reset()
-    xy, conf, indices, times, missing = [], [], [], [], []
-    error = None
-    try:
-        for frame in frames:
-            detection = detector.detect(frame.rgb)
-            if detection is None:
-                missing.append(frame.index)
-            else:
-                xy.append(detection.joints16_px)
-                conf.append(detection.confidence16)
-                indices.append(frame.index)
-                times.append(frame.timestamp_s)
-            if background is not None:
-                background.update(frame.rgb, None if detection is None
-                                  else detection.joints16_px)
-            if on_frame is not None:
-                on_frame()
-    except PoseInputError as failure:
-        if not xy and not missing:
-            raise
-        error = str(failure)
-    return DetectionTrack(
-        xy_px=np.asarray(xy, dtype=np.float32).reshape(-1, 16, 2),
-        confidence=np.asarray(conf, dtype=np.float32).reshape(-1, 16),
-        frame_indices=np.asarray(indices, dtype=np.int64),
-        timestamps_s=np.asarray(times, dtype=np.float64),
-        missing_frames=tuple(missing),
-        error=error,
-        background=None if background is None else background.result(),
-    )
 
 
 class Estimator:
@@ -146,8 +113,28 @@ class Estimator:
         """Detect, lift and correct every frame of a video, image or image folder (a path, or
         a `FrameSource` already opened)."""
         source = path if isinstance(path, FrameSource) else open_frames(Path(path))
-        background = BackgroundTracker() if self.world and source.kind != "image" else None
-        track = detect_track(self.detector, source, on_frame, background)
+        # The correction's first-use imports load in a thread while the detector, which needs
+        # none of them, runs (a fresh process's start-up; nothing to do once loaded).
+        preparing = Thread(target=self.prepare, name="posemachines-prepare")
+        preparing.start()
+        try:
+            track = detect_track(self.detector, source, on_frame,
+                                 background_tracker(source, self.world))
+        finally:
+            preparing.join()
+        return self.lift_detections(track, source)
+
+    def prepare(self) -> None:
+        """Import now what the correction imports on its first use: torch.optim's L-BFGS
+        imports torch._dynamo when it is built (~1.5 s of CPU, once per process), so that a
+        caller can pay it ahead, e.g. in a thread while the detector runs."""
+        if self.corrector.method == "geometric":
+            importlib.import_module("torch._dynamo")
+
+    def lift_detections(self, track: DetectionTrack, source: FrameSource) -> PoseResult:
+        """Lift and correct `track`, detected on `source` (`detect_track`): the lens's focal
+        length from the file's metadata where the Estimator has none; PartialResultError
+        (with the result) if the detection broke off part-way."""
         size = (source.width, source.height)
         focal = self.focal_px
         if focal is None and (lens_35mm := focal_35mm_of(source)) is not None:

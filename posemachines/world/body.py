@@ -6,7 +6,6 @@ Everything works on `JOINTS16` arrays (..., 16, 3) mm in any right-handed frame.
 from __future__ import annotations
 
 import numpy as np
-from scipy.signal import savgol_filter
 
 from posemachines.errors import PoseInputError
 from posemachines.skeleton import JOINTS16
@@ -77,4 +76,27 @@ def velocity_mm_s(positions_mm: np.ndarray, fps: float, window_s: float) -> np.n
         return np.zeros_like(positions_mm)
     if frames < window:
         return np.gradient(positions_mm, axis=0) * fps
-    return savgol_filter(positions_mm, window, 2, deriv=1, axis=0, mode="interp") * fps
+    return savgol_slope(positions_mm, window) * fps
+
+
+def savgol_slope(values: np.ndarray, window: int) -> np.ndarray:
+    """Per-frame slope (T, ...) of values (T, ...) by a quadratic least-squares fit over an odd
+    `window` of frames: scipy.signal.savgol_filter(values, window, 2, deriv=1, axis=0,
+    mode="interp") in numpy, since importing scipy.signal costs ~0.6 s of CPU at every
+    `posemachines infer` start (issue 21). Inside, the slope of the fit centred on the frame
+    (its quadratic term is even, so only the linear one counts); in the first and last
+    window // 2 frames, the derivative of one quadratic fitted to the first / last window."""
+    frames, half = len(values), window // 2
+    data = np.asarray(values, dtype=np.float64)
+    offsets = np.arange(-half, half + 1, dtype=np.float64)
+    slopes = np.empty_like(data)
+    inside = np.lib.stride_tricks.sliding_window_view(data, window, axis=0)  # (T-w+1, ..., w)
+    slopes[half:frames - half] = inside @ (offsets / (offsets**2).sum())
+    at = np.arange(window, dtype=np.float64)
+    fit = np.linalg.pinv(np.stack([np.ones(window), at, at**2], axis=1))  # (3, w)
+    shape = (half,) + (1,) * (data.ndim - 1)
+    for edge, positions, rows in ((data[:window], at[:half], slice(0, half)),
+                                  (data[-window:], at[window - half:], slice(frames - half, None))):
+        coefficients = np.tensordot(fit, edge, axes=(1, 0))  # (3, ...): constant, linear, square
+        slopes[rows] = coefficients[1] + 2 * coefficients[2] * positions.reshape(shape)
+    return slopes.astype(values.dtype) if values.dtype == np.float32 else slopes
