@@ -37,8 +37,10 @@ GRID_RGB: Colour = (90, 90, 96)
 TRAIL_RGB: Colour = (230, 200, 60)
 SHADOW_RGB: Colour = (48, 48, 54)
 GRID_STEP_MM = 500.0
-#: Grid lines reach this many steps from the followed point; farther ones fade out.
+#: Grid lines reach this many steps from the followed point (farther for a group spread
+#: wider, in 1 m steps beyond BIG_GRID_MM); farther ones fade out.
 GRID_STEPS = 7
+BIG_GRID_MM = 6000.0
 FOOTPRINT_RADIUS_MM = 70.0
 #: Vertical field of view of the virtual camera.
 FOV_DEG = 40.0
@@ -219,17 +221,25 @@ class WorldViewRenderer:
         group_mm = 2 * float(np.percentile(np.concatenate(spread), 90)) if len(
             self.figures) > 1 else 0.0
         # One person (and a step around them) fills ~60 % of the panel height, a group's
-        # width (plus a body) at most ~80 % of its width; the group's nearest person stands
-        # that much nearer the camera.
+        # width (plus a body) at most ~90 % of its width, its nearer people standing a quarter
+        # of that nearer the camera.
         self.distance_mm = self.focal_px * max(height / (0.6 * panel_px),
-                                               (group_mm + 800.0) / (0.8 * panel_px))
-        self.distance_mm += 0.5 * group_mm
+                                               (group_mm + 800.0) / (0.9 * panel_px))
+        self.distance_mm += 0.25 * group_mm
+        self.height_mm = height
         self.memory_steps = max(1, int(round(MEMORY_S * fps)))
         self.marks = [_floor_marks(figure) for figure in self.figures]
-        self._grid = grid_pieces(GRID_STEPS, GRID_STEP_MM)
+        farthest_mm = float(np.concatenate(spread).max()) if len(self.figures) > 1 else 0.0
+        reach = max(GRID_STEPS * GRID_STEP_MM, farthest_mm + 1500.0)
+        self.grid_step_mm = GRID_STEP_MM if reach <= BIG_GRID_MM else 1000.0
+        self.grid_reach_mm = np.ceil(reach / self.grid_step_mm) * self.grid_step_mm
+        self._grid = grid_pieces(int(self.grid_reach_mm / self.grid_step_mm), self.grid_step_mm)
         self._blank = np.full((panel_px, panel_px, 3), BACKGROUND_RGB, dtype=np.uint8)
         self._thickness = max(1, round(panel_px / 120))
         self._radius = max(2, round(panel_px / 100))
+        # Trails and shadows as thick as the people look at the followed point's distance.
+        tall_px = self.focal_px * height / self.distance_mm
+        self._floor_thickness = int(np.clip(round(tall_px / 70), 1, self._thickness))
         self._font_scale = max(0.35, panel_px / 900)
 
     def camera(self, step: int, azimuth_deg: float) -> tuple[np.ndarray, np.ndarray]:
@@ -269,12 +279,13 @@ class WorldViewRenderer:
 
     def _draw_grid(self, image: np.ndarray, step: int, rotation: np.ndarray,
                    eye: np.ndarray) -> None:
-        """Floor lines every GRID_STEP_MM around the followed point, fading with distance."""
+        """Floor lines every grid step around the followed point, fading with distance."""
         centre = np.zeros(3)
-        centre[[0, 2]] = np.round(self.target[step, [0, 2]] / GRID_STEP_MM) * GRID_STEP_MM
+        grid_step = self.grid_step_mm
+        centre[[0, 2]] = np.round(self.target[step, [0, 2]] / grid_step) * grid_step
         starts, ends = self._grid[0] + centre, self._grid[1] + centre
         middle = 0.5 * (starts + ends)[:, [0, 2]] - self.target[step, [0, 2]]
-        closeness = 1.0 - np.linalg.norm(middle, axis=1) / (GRID_STEPS * GRID_STEP_MM)
+        closeness = 1.0 - np.linalg.norm(middle, axis=1) / self.grid_reach_mm
         shown = closeness > 0
         lines, kept = self._segments(starts[shown], ends[shown], rotation, eye, with_kept=True)
         levels = np.ceil(closeness[shown][kept] * 4)  # 1 (far) .. 4 (near)
@@ -304,13 +315,13 @@ class WorldViewRenderer:
             here = np.array([joints[0, 0], 0.0, joints[0, 2]])
             points = np.concatenate([marks.trail[path], here[None]])
             trail = self._segments(points[:-1], points[1:], rotation, eye)
-            cv2.polylines(image, list(trail), False, marks.trail_rgb, self._thickness,
+            cv2.polylines(image, list(trail), False, marks.trail_rgb, self._floor_thickness,
                           cv2.LINE_AA, shift=4)
         shadow = joints.copy()
         shadow[:, 1] = 0.0
         lines = self._segments(shadow[_BONES[:, 0]], shadow[_BONES[:, 1]], rotation, eye)
-        cv2.polylines(image, list(lines), False, SHADOW_RGB, self._thickness + 2, cv2.LINE_AA,
-                      shift=4)
+        cv2.polylines(image, list(lines), False, SHADOW_RGB,
+                      self._floor_thickness + min(2, self._floor_thickness), cv2.LINE_AA, shift=4)
 
     def render(self, step: int, azimuth_deg: float) -> np.ndarray:
         """(panel, panel, 3) uint8 RGB: the scene at `step`: the floor, and everyone present
@@ -327,15 +338,19 @@ class WorldViewRenderer:
         for figure, _, row in present:
             points_px, depth = self.project(figure.joints_mm[row], rotation, eye)
             drawn.append((float(depth[0]), figure, row, points_px, depth))
-        for _, figure, row, points_px, depth in sorted(drawn, key=lambda item: -item[0]):
+        for root_depth, figure, row, points_px, depth in sorted(drawn, key=lambda item: -item[0]):
             confidence = None if figure.confidence is None else figure.confidence[row]
             order = np.argsort(-depth[_BONES].mean(axis=1))
+            # Far (small) skeletons get thinner lines, so that they stay skeletons, not blobs.
+            tall_px = self.focal_px * self.height_mm / max(root_depth, NEAR_MM)
+            thickness = int(np.clip(round(tall_px / 45), 1, self._thickness))
+            radius = int(np.clip(round(tall_px / 40), 1, self._radius))
             if figure.person_id is None:
-                draw_skeleton_2d(image, points_px, confidence, thickness=self._thickness,
-                                 radius=self._radius, bone_order=order)
+                draw_skeleton_2d(image, points_px, confidence, thickness=thickness,
+                                 radius=radius, bone_order=order)
             else:
                 draw_person(image, figure.person_id, points_px,
                             np.ones(16) if confidence is None else confidence,
-                            thickness=self._thickness, radius=self._radius,
+                            thickness=thickness, radius=radius,
                             font_scale=self._font_scale, bone_order=order)
         return image

@@ -156,3 +156,23 @@ def test_chromium_draws_everyone_and_hides_the_absent(tmp_path):
     assert both[1] > 200 and both[2] > 200
     hidden = person_pixels(6)
     assert hidden[1] > 200 and hidden[2] == 0
+
+
+def test_a_spread_out_group_stays_in_view_on_a_wider_grid():
+    far = {i: dataclasses.replace(p, world=dataclasses.replace(
+        p.world, joints_mm=p.world.joints_mm + [9 * PLACE_X_MM[i], 0.0, 0.0]))
+        for i, p in two_people(True)}
+    people = PeopleResult(far, NUM_FRAMES, FPS, SIZE)  # 16 m apart instead of 1.6 m
+    composer = Skeleton3DComposer(people, panel_px=PANEL)
+    view = composer.world_view
+    assert view.grid_step_mm == 1000.0 and view.grid_reach_mm >= 8000.0 + 1500.0
+    front = composer.compose(4, None)[:, :PANEL]
+    one, two = (colour_columns(front, person_colour(i)) for i in (1, 2))
+    assert len(one) and len(two) and one.max() < two.min()  # both in the panel, apart
+
+
+def test_nobody_to_show_draws_the_floor_only(tmp_path):
+    nobody = PeopleResult({}, 3, FPS, SIZE)
+    frames = list(skeleton3d_frames(nobody, panel_px=PANEL))
+    assert len(frames) == 3 and frames[0].max() > 40  # the grid
+    assert inlined_data(render_viewer_html(nobody))["skeletons"] == []
