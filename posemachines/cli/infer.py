@@ -132,7 +132,6 @@ def run_infer(args: argparse.Namespace) -> int:
     )
     from posemachines.inference.detectors import create_detector
     from posemachines.inference.frames import open_frames
-    from posemachines.models.shipped import resolve_lifter_weights
 
     if args.input is None and args.keypoints is None:
         raise PoseInputError("Give an INPUT video/image/folder or --keypoints FILE.")
@@ -145,7 +144,6 @@ def run_infer(args: argparse.Namespace) -> int:
         raise PoseInputError(f"--max-people must be at least 1, got {args.max_people}.")
     if args.max_people > 1:
         return run_infer_people(args, out_dir, formats)
-    weights = resolve_lifter_weights(args.weights)  # a wrong name fails now, not after the video
     started = time.perf_counter()
     failure: PartialResultError | None = None
     source = open_frames(args.input) if args.input is not None else None
@@ -153,7 +151,7 @@ def run_infer(args: argparse.Namespace) -> int:
     # writers: seconds of CPU in a fresh process) loads in a worker thread while the detector,
     # which needs none of it, reads the video (issue 21).
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="posemachines-load") as pool:
-        loading = pool.submit(_load_estimator, args, weights)
+        loading = pool.submit(_load_estimator, args)
         track = None
         if args.keypoints is None and source is not None:
             detector = create_detector(args.detector)
@@ -161,7 +159,7 @@ def run_infer(args: argparse.Namespace) -> int:
                 def on_frame() -> None:
                     bar.update()
                     if loading.done():
-                        loading.result()  # a failed load (a broken checkpoint) stops it now
+                        loading.result()  # a failed load (e.g. wrong --weights) stops it now
 
                 track = detect_track(detector, source, on_frame,
                                      background_tracker(source, args.world))
@@ -208,14 +206,14 @@ def run_infer(args: argparse.Namespace) -> int:
     return 0
 
 
-def _load_estimator(args: argparse.Namespace, weights: Path) -> Estimator:
+def _load_estimator(args: argparse.Namespace) -> Estimator:
     """The Estimator `args` ask for, with the correction's first-use imports done and the
     writers imported: everything `run_infer` needs after the detector (run in a thread)."""
     from posemachines.export import writer  # noqa: F401  (imported now, used after detection)
     from posemachines.inference.estimator import Estimator
 
     estimator = Estimator(
-        weights=weights, detector=args.detector, correction=args.correction,
+        weights=args.weights, detector=args.detector, correction=args.correction,
         device=args.device, focal_px=args.focal_px, height_cm=args.height_cm,
         flip_test=args.flip_test, time_reversal=args.time_reversal, world=args.world,
     )
