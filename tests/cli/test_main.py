@@ -95,3 +95,23 @@ def test_a_command_s_own_help_comes_from_its_module(capsys):
     text = capsys.readouterr().out
     assert "usage: posemachines demo" in text and "--format FORMAT" in text
     assert "--correction {geometric,paper,none}" in text
+
+
+def test_a_wrong_weights_name_from_the_loading_thread_is_one_error_line(tmp_path):
+    """infer loads the lifter in a worker thread while the detector runs: its errors still end
+    the run as one line, before any other (here: before 'No person was found')."""
+    import cv2
+    import numpy as np
+
+    blank = tmp_path / "blank.png"
+    cv2.imwrite(str(blank), np.full((240, 320, 3), 127, dtype=np.uint8))
+    run = subprocess.run(
+        [sys.executable, "-m", "posemachines", "infer", str(blank), "--weights", "cmu2",
+         "--out", str(tmp_path / "o"), "--format", "json"],
+        capture_output=True, text=True, timeout=300,
+    )
+    assert run.returncode == 2
+    lines = [line for line in run.stderr.splitlines() if line.strip() and "frame" not in line]
+    assert lines == ["posemachines: error: Weights 'cmu2' are neither a shipped lifter (mocap, "
+                     "cmu) nor an existing file."]
+    assert not (tmp_path / "o").exists()
