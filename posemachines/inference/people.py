@@ -36,6 +36,7 @@ from posemachines.structures import PoseResult
 from posemachines.structures.people import PeopleResult
 from posemachines.threads import single_thread
 from posemachines.tracking import FramePeople, PersonTracker, TrackerConfig, boxes_from_keypoints
+from posemachines.tracking.objects import is_static_object
 
 #: Seconds between person-detector passes while people are tracked: a newcomer is found
 #: within a third of a second.
@@ -81,8 +82,10 @@ def track_people(detector: MultiPersonDetector, tracker: PersonTracker,
                  frames: Iterable[Frame], on_frame: Callable[[], None] | None = None
                  ) -> tuple[dict[int, DetectionTrack], int]:
     """Detect and track everyone over `frames`: {id: that person's DetectionTrack} and the
-    number of frames read. A read error after the first frame ends the tracks early (each
-    track's `error` says why); before it, it is raised."""
+    number of frames read. Tracks of things that never move and lie flat are dropped
+    (`tracking.objects`); the ids left are numbered 1, 2, ... in the order people were
+    confirmed. A read error after the first frame ends the tracks early (each track's `error`
+    says why); before it, it is raised."""
     detector.reset()
     tracker.reset()
     per_frame: list[FramePeople] = []
@@ -101,6 +104,7 @@ def track_people(detector: MultiPersonDetector, tracker: PersonTracker,
                 # BlazePose places every joint, seen or not: the whole body's box keeps its
                 # size when legs leave the frame or hide behind someone.
                 boxes=boxes_from_keypoints(xy, np.ones(xy.shape[:2])),
+                regions=np.array(detector.regions, dtype=np.int64),
             ))
             tracker.update(per_frame[-1])
             indices.append(frame.index)
@@ -111,13 +115,16 @@ def track_people(detector: MultiPersonDetector, tracker: PersonTracker,
         if not per_frame:
             raise
         error = str(failure)
-    tracks = {}
-    for person_id, history in tracker.histories().items():
+    tracks: dict[int, DetectionTrack] = {}
+    for history in tracker.histories().values():
         positions = [position for position, _ in history]
         seen = {indices[position] for position in positions}
         first, last = indices[positions[0]], indices[positions[-1]]
-        tracks[person_id] = DetectionTrack(
-            xy_px=np.array([per_frame[p].xy_px[i] for p, i in history], dtype=np.float32),
+        xy = np.array([per_frame[p].xy_px[i] for p, i in history], dtype=np.float32)
+        if is_static_object(xy):
+            continue
+        tracks[len(tracks) + 1] = DetectionTrack(
+            xy_px=xy,
             confidence=np.array([per_frame[p].confidence[i] for p, i in history],
                                 dtype=np.float32),
             frame_indices=np.array([indices[p] for p in positions], dtype=np.int64),

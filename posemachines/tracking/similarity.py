@@ -33,7 +33,9 @@ class FramePeople:
     detection confidence in [0, 1]; features: optional (K, D) appearance descriptors
     (compared by cosine similarity), None when the detector gives none; boxes: optional (K, 4)
     cx, cy, w, h px of each whole person (e.g. around joints the detector placed though it
-    could not see them), else `boxes_from_keypoints` around the seen joints.
+    could not see them), else `boxes_from_keypoints` around the seen joints; regions: optional
+    (K,) int, the detector's region each person was found in (the same key while a region is
+    followed from frame to frame, whoever is in it), None when the detector has none.
     """
 
     xy_px: np.ndarray
@@ -41,6 +43,7 @@ class FramePeople:
     scores: np.ndarray
     features: np.ndarray | None = None
     boxes: np.ndarray | None = None
+    regions: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         count = len(self.scores)
@@ -52,6 +55,8 @@ class FramePeople:
             raise PoseDataError(f"FramePeople needs one feature row per person ({count}).")
         if self.boxes is not None and np.shape(self.boxes) != (count, 4):
             raise PoseDataError(f"FramePeople boxes must be ({count}, 4).")
+        if self.regions is not None and np.shape(self.regions) != (count,):
+            raise PoseDataError(f"FramePeople regions must be ({count},).")
 
     def person_boxes(self) -> np.ndarray:
         """(K, 4) cx, cy, w, h px: `boxes` if given, else around the seen joints."""
@@ -107,6 +112,12 @@ def containment_matrix(boxes_a: np.ndarray, boxes_b: np.ndarray) -> np.ndarray:
     """(A, B) intersection over the smaller box's area: 1 when one box lies inside the other."""
     inter, area_a, area_b = _overlaps(boxes_a, boxes_b)
     return inter / np.maximum(np.minimum(area_a[:, None], area_b[None, :]), 1e-9)
+
+
+def inside_matrix(boxes_a: np.ndarray, boxes_b: np.ndarray) -> np.ndarray:
+    """(A, B) fraction of each A box's area that lies inside each B box (cx, cy, w, h)."""
+    inter, area_a, _ = _overlaps(boxes_a, boxes_b)
+    return inter / np.maximum(area_a[:, None], 1e-9)
 
 
 def oks_matrix(xy_a: np.ndarray, conf_a: np.ndarray, xy_b: np.ndarray, conf_b: np.ndarray,

@@ -16,6 +16,14 @@ Per frame (after a constant-velocity Kalman prediction of every track's box):
 4. people still unmatched start tentative tracks, confirmed after `min_hits` frames in a row;
    a confirmed track lives on unmatched for up to `max_lost_s` seconds (an occlusion or a
    crossing), then dies.
+Where the detector says which of its regions each person was found in (`FramePeople.regions`:
+a region is followed from frame to frame by the landmark model), a region whose person this
+track did not take (refused by the gate or the appearance, or another track's better match)
+has slid onto someone else, typically the person walking in front: the track takes a person
+from that region again only where they overlap the track's last-seen box (RETAKE_IOU) or one
+of the two boxes lies in the other (a region that had shrunk onto the legs grows back), so
+the region's new person starts a track of their own instead of inheriting the id a frame or
+two later, when the Kalman gate has widened.
 Both matchings are optimal assignments (scipy's `linear_sum_assignment`, the Hungarian method
 as in SORT/DeepSORT). We wrote the tracker rather than take norfair or motpy: norfair matches
 greedily and motpy is unmaintained, and neither compares poses with a Kalman gate and a
@@ -34,6 +42,7 @@ from posemachines.tracking.kalman import CHI2_95_2DOF, BoxKalmanFilter
 from posemachines.tracking.similarity import (
     FramePeople,
     cosine_matrix,
+    inside_matrix,
     iou_matrix,
     oks_matrix,
 )
@@ -41,6 +50,14 @@ from posemachines.tracking.similarity import (
 #: Spread (log ratio, 1 sigma) of a person's box height between frames, plus its growth per
 #: second lost, in the lost-track stage.
 HEIGHT_CHANGE, HEIGHT_CHANGE_PER_S = 0.12, 0.2
+#: A new person whose box lies this much (fraction of its area) inside the predicted box of a
+#: confirmed track that missed the frame, and is at most PART_AREA of that box's area, is part
+#: of that track's person and starts no track.
+PART_INSIDE, PART_AREA = 0.8, 0.5
+#: A region refused to a track (it slid) gives that track a person again only if their box
+#: overlaps the track's last-seen box this much (IoU), or one of the two lies PART_INSIDE in
+#: the other.
+RETAKE_IOU = 0.5
 
 
 @dataclass(frozen=True)
@@ -96,10 +113,20 @@ class _Track:
     hits: int = 1
     lost: int = 0
     history: list[tuple[int, int]] = field(default_factory=list)
+    region: int = -1
+    refused: set[int] = field(default_factory=set)
 
     @property
     def confirmed(self) -> bool:
         return self.track_id > 0
+
+
+def _inside(boxes: np.ndarray, containers: np.ndarray) -> np.ndarray:
+    """(len(boxes),) whether each box (cx, cy, w, h) lies mostly (PART_INSIDE of its area)
+    inside one of the `containers`, at most PART_AREA of that one's area."""
+    area = boxes[:, 2] * boxes[:, 3]
+    smaller = area[:, None] < PART_AREA * (containers[:, 2] * containers[:, 3])[None]
+    return np.any((inside_matrix(boxes, containers) > PART_INSIDE) & smaller, axis=1)
 
 
 class PersonTracker:
@@ -132,15 +159,42 @@ class PersonTracker:
         tentative = [track for track in self._tracks if not track.confirmed]
         matches += self._match_seen(tentative, people, boxes, free)[0]
         matched = {index for _, index in matches}
+        self._refuse_slid_regions(people, matches)
         for track, index in matches:
             self._absorb(track, people, boxes, index)
         for track in self._tracks:
             if all(track is not other for other, _ in matches):
+                if track.lost == 0:  # stop growing or shrinking while unseen
+                    track.mean[6:] = 0.0
                 track.lost += 1
         self._start_tracks(people, boxes, [i for i in range(len(people)) if i not in matched],
                            sorted(matched))
         self._retire()
         return {track.track_id: index for track, index in matches if track.confirmed}
+
+    def _refuse_slid_regions(self, people: FramePeople, matches: list[tuple[_Track, int]]
+                             ) -> None:
+        """A track's region that is in this frame but not where the track's person was found
+        has slid onto someone else: refused to that track from now on."""
+        if people.regions is None:
+            return
+        present = set(people.regions.tolist())
+        matched = {id(track): int(people.regions[index]) for track, index in matches}
+        for track in self._tracks:
+            if track.region in present and matched.get(id(track)) != track.region:
+                track.refused.add(track.region)
+
+    def _allowed(self, track: _Track, people: FramePeople, boxes: np.ndarray,
+                 indices: list[int]) -> np.ndarray:
+        """(len(indices),) False for people in regions refused to `track`, unless they are
+        back on its last-seen box (RETAKE_IOU, PART_INSIDE)."""
+        if people.regions is None or not track.refused:
+            return np.ones(len(indices), dtype=bool)
+        last, candidates = track.last_box[None], boxes[indices]
+        back = ((iou_matrix(last, candidates)[0] >= RETAKE_IOU)
+                | (inside_matrix(last, candidates)[0] > PART_INSIDE)
+                | (inside_matrix(candidates, last)[:, 0] > PART_INSIDE))
+        return back | ~np.isin(people.regions[indices], list(track.refused))
 
     def _similarity(self, tracks: list[_Track], people: FramePeople, boxes: np.ndarray,
                     indices: list[int]) -> np.ndarray:
@@ -166,6 +220,7 @@ class PersonTracker:
             centre = self.kalman.position_distance(track.mean, track.covariance,
                                                    boxes[indices, :2])
             score[row, centre > CHI2_95_2DOF] = -1.0
+            score[row, ~self._allowed(track, people, boxes, indices)] = -1.0
         return score
 
     def _match_seen(self, tracks: list[_Track], people: FramePeople, boxes: np.ndarray,
@@ -213,7 +268,8 @@ class PersonTracker:
             log_height = np.log(np.maximum(candidates[:, 3], 1.0) / max(track.last_box[3], 1.0))
             height_spread = HEIGHT_CHANGE + HEIGHT_CHANGE_PER_S * track.lost / self.config.fps
             allowed = ((distance <= CHI2_95_2DOF) & (np.abs(log_height) <= 2.5 * height_spread)
-                       & self._looks_alike(track, people, indices))
+                       & self._looks_alike(track, people, indices)
+                       & self._allowed(track, people, boxes, indices))
             cost[row] = np.where(allowed, distance + (log_height / height_spread) ** 2, np.inf)
         finite = np.isfinite(cost)
         if not finite.any():
@@ -237,6 +293,9 @@ class PersonTracker:
         track.lost = 0
         track.xy_px, track.confidence = people.xy_px[index], people.confidence[index]
         track.last_box = boxes[index]
+        if people.regions is not None:
+            track.region = int(people.regions[index])
+            track.refused.discard(track.region)
         if people.features is not None:
             momentum = self.config.feature_momentum
             new = people.features[index]
@@ -251,23 +310,26 @@ class PersonTracker:
                       matched: list[int]) -> None:
         """Tentative tracks for the unmatched people scoring at least min_score, unless they
         duplicate a matched person or sit where a confirmed track that missed this frame is
-        predicted."""
+        predicted (on it, or inside it: part of that person, e.g. the legs a region shrank
+        onto)."""
         if not free:
             return
-        taken = [boxes[matched]] + [track.mean[None, :4] for track in self._tracks
-                                    if track.confirmed and track.lost > 0]
-        others = np.concatenate(taken)
+        waiting = [track.mean[:4] for track in self._tracks if track.confirmed and track.lost > 0]
+        others = np.concatenate([boxes[matched], np.reshape(waiting, (-1, 4))])
         overlap = (iou_matrix(boxes[free], others).max(axis=1) if len(others)
                    else np.zeros(len(free)))
-        for index, duplicate in zip(free, overlap, strict=True):
+        inside = (_inside(boxes[free], np.reshape(waiting, (-1, 4))) if waiting
+                  else np.zeros(len(free), dtype=bool))
+        for index, duplicate, part in zip(free, overlap, inside, strict=True):
             weak = people.scores[index] < self.config.min_score
-            if weak or duplicate > self.config.duplicate_iou:
+            if weak or part or duplicate > self.config.duplicate_iou:
                 continue
             mean, covariance = self.kalman.initiate(boxes[index])
             feature = None if people.features is None else people.features[index]
             track = _Track(self._next_key, mean, covariance, people.xy_px[index],
                            people.confidence[index], boxes[index], feature,
-                           history=[(self._frame, index)])
+                           history=[(self._frame, index)],
+                           region=-1 if people.regions is None else int(people.regions[index]))
             self._next_key += 1
             if self.config.min_hits <= 1:
                 track.track_id = self._next_id

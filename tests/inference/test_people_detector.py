@@ -1,13 +1,16 @@
-"""MultiPersonDetector's pieces: detector tiles, the same-person test, colour descriptors."""
+"""MultiPersonDetector's pieces: detector tiles, the same-person test, the body-shape test,
+colour descriptors."""
 
 from __future__ import annotations
 
 import numpy as np
 
 from posemachines.inference.detectors.base import Detection2D, Roi
+from posemachines.inference.detectors.blazepose import RoiLandmarks
 from posemachines.inference.detectors.multi_person import (
     FEATURE_DIM,
     appearance_features,
+    body_shaped,
     covers,
     detection_tiles,
 )
@@ -45,3 +48,29 @@ def test_colour_descriptors_tell_clothes_apart() -> None:
     np.testing.assert_allclose(features.reshape(3, 2, -1).sum(axis=2), 1.0, rtol=1e-6)
     similarity = cosine_matrix(features, features)
     assert similarity[0, 1] > 0.99 and similarity[0, 2] < 0.05
+
+
+def landmarks_with_torso(torso_px: float) -> RoiLandmarks:
+    """39 landmarks at (100, 100) but the shoulders (11, 12) torso_px above the hips (23, 24)."""
+    points = np.full((39, 2), 100.0)
+    points[[11, 12]] = [[90.0, 100.0 - torso_px], [110.0, 100.0 - torso_px]]
+    points[[23, 24]] = [[92.0, 100.0], [108.0, 100.0]]
+    return RoiLandmarks(points, np.zeros(39), np.ones(39), np.ones(39), 0.9)
+
+
+def test_a_fresh_detection_needs_a_torso_of_a_persons_size() -> None:
+    roi = Roi((100.0, 100.0), 200.0, 0.0)
+    assert body_shaped(landmarks_with_torso(45.0), roi)       # 0.22 of the region: a person
+    assert body_shaped(landmarks_with_torso(23.0), roi)       # 0.115: bending, half hidden
+    assert not body_shaped(landmarks_with_torso(12.0), roi)   # 0.06: the bar table
+
+
+def test_colour_descriptors_tell_olive_from_brown() -> None:
+    # The olive jacket (OpenCV hue 21) and the brown coat (9) of the shoppers' clip, alike in
+    # saturation and value: a bin apart, they share little (8 hue bins put both in one: 1.0).
+    olive = np.zeros((480, 640, 3), dtype=np.uint8)
+    olive[:] = (102, 80, 30)   # RGB of hue 21, saturation 180, value 102
+    brown = np.zeros_like(olive)
+    brown[:] = (102, 52, 30)   # hue 9
+    jacket, coat = (appearance_features(frame, [person_at(300)]) for frame in (olive, brown))
+    assert cosine_matrix(jacket, coat)[0, 0] < 0.4

@@ -94,6 +94,47 @@ def test_one_frame_false_detections_start_no_track() -> None:
     assert scores.misses == 2  # the two frames before confirmation
 
 
+def slid_region(jump_px: float, regions: bool) -> dict[int, set[int]]:
+    """A man stands still (400 px tall); the woman in front of him (430 px, feet `jump_px` to
+    his right) is missed by the detector until his region slides onto her at frame 20 (the
+    man is then missed); at frame 45 the man is found again in a fresh region."""
+    man = walk((600, 700), (600, 700), 400, 60)
+    woman = walk((600 + jump_px, 760), (630 + jump_px, 760), 430, 60)
+    frames, truths = [], []
+    for t in range(60):
+        xy, keys, who = ((man[t][None], [0], [0]) if t < 20 else
+                         (woman[t][None], [0], [1]) if t < 45 else
+                         (np.stack([woman[t], man[t]]), [0, 1], [1, 0]))
+        frames.append(FramePeople(xy, np.full((len(xy), 16), 0.9), np.full(len(xy), 0.9),
+                                  regions=np.array(keys) if regions else None))
+        truths.append(np.array(who))
+    return run(PersonTracker(TrackerConfig(fps=16.7)), frames, truths)
+
+
+def test_a_region_that_slides_onto_someone_else_does_not_pass_the_id_on() -> None:
+    # Without the detector's region keys the woman inherits the man's id a frame after the
+    # Kalman gate refused the jump (the three shoppers clip, frames 54-56).
+    assert slid_region(100.0, regions=False) == {0: {1, 2}, 1: {1}}
+    assert slid_region(100.0, regions=True) == {0: {1}, 1: {2}}
+
+
+def test_part_of_a_person_missed_this_frame_starts_no_track() -> None:
+    # The person's region is lost for three frames; a skeleton a quarter of her size found
+    # inside where she is predicted (her legs, in a region of its own) starts no track.
+    person = walk((600, 700), (640, 700), 400, 40)
+    frames, truths = [], []
+    for t in range(40):
+        xy, keys, who = person[t][None], [0], [0]
+        if 20 <= t < 23:
+            xy, keys, who = walk((610 + t, 700), (610 + t, 700), 110, 1), [1], [1]
+        frames.append(FramePeople(xy, np.full((1, 16), 0.9), np.full(1, 0.9),
+                                  regions=np.array(keys)))
+        truths.append(np.array(who))
+    tracker = PersonTracker(TrackerConfig(fps=30))
+    assert run(tracker, frames, truths) == {0: {1}}
+    assert sorted(tracker.histories()) == [1]
+
+
 def test_config_is_checked() -> None:
     with pytest.raises(PoseDataError):
         TrackerConfig(fps=0)
