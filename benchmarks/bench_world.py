@@ -23,7 +23,11 @@ the floor under it, the lowest ankle within +-1 s, and slower than 300 mm/s; see
 `true_contacts`), acceleration error (mm/frame^2) and the post-processing time (ms/frame).
 A last row gives the mocap's own foot skating.
 
-    python benchmarks/bench_world.py [--data ../shared/data] [--frames 240]
+`--clips training` runs the same on training takes of the same kinds (walks, turns, a LAFAN1
+walk and obstacle course, CMU walks of other subjects, other salsa takes): tune settings there,
+never on the held-out takes.
+
+    python benchmarks/bench_world.py [--data ../shared/data] [--frames 240] [--clips training]
 """
 
 from __future__ import annotations
@@ -53,6 +57,23 @@ CLIPS = {
     "cmu walk": "mocap/cmu/08/08_01.bvh",
     "cmu stride": "mocap/cmu/08/08_11.bvh",
     "cmu salsa": "mocap/cmu/acrnn_dance/salsa/15.bvh",
+}
+#: Training takes (`data.splits`) like the held-out ones, for tuning (`--clips training`).
+TRAINING_CLIPS = {
+    "bandai walk 003": "mocap/bandai-namco-2/data/dataset-2_walk_normal_003.bvh",
+    "bandai walk youthful 001": "mocap/bandai-namco-2/data/dataset-2_walk_youthful_001.bvh",
+    "bandai turn left 002": "mocap/bandai-namco-2/data/dataset-2_walk-turn-left_elderly_002.bvh",
+    "bandai turn right 004": "mocap/bandai-namco-2/data/dataset-2_walk-turn-right_normal_004.bvh",
+    "lafan1 walk": "mocap/lafan1/walk4_subject1.bvh",
+    "lafan1 obstacles": "mocap/lafan1/obstacles1_subject1.bvh",
+    "cmu walk 02_01": "mocap/cmu/02/02_01.bvh",
+    "cmu walk 05_01": "mocap/cmu/05/05_01.bvh",
+    "cmu walk 06_01": "mocap/cmu/06/06_01.bvh",
+    "cmu walk 07_01": "mocap/cmu/07/07_01.bvh",
+    "cmu salsa 01": "mocap/cmu/acrnn_dance/salsa/01.bvh",
+    "cmu salsa 02": "mocap/cmu/acrnn_dance/salsa/02.bvh",
+    "cmu salsa 05": "mocap/cmu/acrnn_dance/salsa/05.bvh",
+    "cmu salsa 09": "mocap/cmu/acrnn_dance/salsa/09.bvh",
 }
 CAMERAS = ((1000.0, 5.0), (1800.0, 20.0))  # (height mm, pitch deg down)
 ROWS = ("root fixed", "+ trajectory", "+ world frame", "+ contact clean-up", "+ --height-cm")
@@ -202,11 +223,13 @@ def main() -> None:
                              str(Path(__file__).resolve().parents[1].parent / "shared/data"))
     parser.add_argument("--data", type=Path, default=Path(default))
     parser.add_argument("--frames", type=int, default=240)
+    parser.add_argument("--clips", choices=("held-out", "training"), default="held-out")
     args = parser.parse_args()
+    clips = CLIPS if args.clips == "held-out" else TRAINING_CLIPS
     warnings.filterwarnings("ignore", "Mean of empty slice")  # columns a row does not have
     table = {row: [] for row in ROWS}
     mocap_skating = []
-    for seed, (name, relative) in enumerate(CLIPS.items()):
+    for seed, (name, relative) in enumerate(clips.items()):
         world = load_mocap_clip(args.data / relative).joints_mm.astype(np.float64)[:args.frames]
         estimator = Estimator(world=False)
         metric = Estimator(world=False, height_cm=stature_cm(world))
@@ -220,7 +243,7 @@ def main() -> None:
             print(f"  {name}, camera {height / 1000:.1f} m / {pitch:.0f} deg: W-MPJPE "
                   f"{rows[3][0]:.0f} mm, gravity {rows[3][3]:.1f} deg, F1 {rows[3][7]:.2f}",
                   flush=True)
-    print(f"\n{len(CLIPS)} held-out clips x {len(CAMERAS)} cameras, <= {args.frames} frames\n")
+    print(f"\n{len(clips)} {args.clips} clips x {len(CAMERAS)} cameras, <= {args.frames} frames\n")
     print("| row | " + " | ".join(COLUMNS) + " |")
     print("|---" * (len(COLUMNS) + 1) + "|")
     for row in ROWS:
@@ -232,7 +255,7 @@ def main() -> None:
     print(f"\nPer clip, row '{ROWS[3]}' (both cameras; mocap skating in brackets)\n")
     print("| clip | " + " | ".join(COLUMNS) + " |")
     print("|---" * (len(COLUMNS) + 1) + "|")
-    for index, name in enumerate(CLIPS):
+    for index, name in enumerate(clips):
         values = np.array(table[ROWS[3]][2 * index:2 * index + 2], dtype=float).mean(axis=0)
         cells = [f"{v:.2f}" if i in (3, 7) else f"{v:.1f}" for i, v in enumerate(values)]
         cells[5] += f" ({mocap_skating[index]:.1f})"
