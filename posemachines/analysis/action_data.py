@@ -24,18 +24,28 @@ middle third mixes labels (or holds unlabelled frames) are left out.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.interpolate import interp1d
 from scipy.ndimage import uniform_filter1d
 
+from posemachines.analysis.action_augment import (
+    STILL_SUFFIX,
+    UPPER_BODY_INDICES,
+    all_of,
+    arms_spread,
+    held_arms,
+    hold_legs_still,
+    holding,
+    still_segments,
+)
 from posemachines.analysis.action_features import (
     WINDOW_FRAMES,
-    hold_arms,
     mirror_windows,
-    torso_frames,
     window_features,
 )
 from posemachines.analysis.action_taxonomy import (
@@ -52,7 +62,6 @@ from posemachines.analysis.falls import detect_falls
 from posemachines.analysis.vertical import estimate_up
 from posemachines.arrays import true_runs
 from posemachines.data.mocap import MocapClip, MocapCollection
-from posemachines.skeleton import JOINTS16_NAMES
 from posemachines.training.mocap_views import MocapViewConfig, MocapViews
 
 #: A frame is active when the fastest joint (relative to the root, smoothed over
@@ -78,14 +87,8 @@ WORLD_UP = np.array([0.0, 1.0, 0.0])
 #: MAX_LIFTED_COPIES), so small classes see as many views as large ones.
 BALANCE_FRAMES = 4000
 MAX_LIFTED_COPIES = 8
-#: Classes that people also perform with their hands busy (reading while walking, carrying a
-#: bag, hands in pockets): training shows them with arms held still too (`held_arms`).
-HOLDING_CLASSES = ("stand", "walk", "walk_backward", "walk_turn", "run", "sit", "squat")
-HOLDING_INDICES = np.array([ACTION_INDEX[name] for name in HOLDING_CLASSES])
-_WRISTS = [JOINTS16_NAMES.index("LWrist"), JOINTS16_NAMES.index("RWrist")]
-_SHOULDERS = [JOINTS16_NAMES.index("LShoulder"), JOINTS16_NAMES.index("RShoulder")]
-
-
+#: Frame steps of the pieces filmed at a low rate (30 fps mocap -> 15 and 10 fps).
+LOW_FPS_STEPS = (2, 3)
 @dataclass(frozen=True, eq=False)
 class LabelledSegment:
     """A stretch of one take: joints_mm (T, 16, 3) mm (world Y up, or camera frame once
@@ -175,19 +178,22 @@ def _lowered_labels(joints_mm: np.ndarray, fps: float, action: str) -> np.ndarra
 
 
 def label_frames(clip: MocapClip) -> np.ndarray:
-    """(T,) class index per frame of a mocap clip (UNLABELLED where no class applies)."""
+    """(T,) class index per frame of a mocap clip (UNLABELLED where no class applies; `stand`
+    frames in a calibration pose, `action_augment.arms_spread`, too)."""
     action = action_for_content(clip.source, clip.content)
     if action is None:
         return np.full(clip.num_frames, UNLABELLED, dtype=np.int64)
     joints = clip.joints_mm.astype(np.float64)
     if clip.source == "lafan1":
-        return _lafan_labels(joints, clip.fps, action)
-    if (clip.source, clip.content) in FRAME_LABELLED:
-        return _lowered_labels(joints, clip.fps, action)
-    labels = np.full(len(joints), ACTION_INDEX["stand"], dtype=np.int64)
-    span = active_span(joints, clip.fps)
-    if span is not None:
-        labels[span[0]: span[1] + 1] = ACTION_INDEX[action]
+        labels = _lafan_labels(joints, clip.fps, action)
+    elif (clip.source, clip.content) in FRAME_LABELLED:
+        labels = _lowered_labels(joints, clip.fps, action)
+    else:
+        labels = np.full(len(joints), ACTION_INDEX["stand"], dtype=np.int64)
+        span = active_span(joints, clip.fps)
+        if span is not None:
+            labels[span[0]: span[1] + 1] = ACTION_INDEX[action]
+    labels[(labels == ACTION_INDEX["stand"]) & arms_spread(joints)] = UNLABELLED
     return labels
 
 
@@ -209,6 +215,9 @@ def labelled_segments(collection: MocapCollection) -> list[LabelledSegment]:
             if len(labels[part]) >= WINDOW_FRAMES:
                 segments.append(LabelledSegment(clip.name, joints[part], labels[part],
                                                 WORLD_UP, test))
+            segments += [LabelledSegment(clip.name + STILL_SUFFIX, still, still_labels,
+                                         WORLD_UP, test)
+                         for still, still_labels in still_segments(joints[part], labels[part])]
     return segments
 
 
@@ -249,6 +258,7 @@ Lifter = Callable[[np.ndarray, np.ndarray], np.ndarray]
 def lift_segments(
     segments: list[LabelledSegment], lifter: Lifter, rng: np.random.Generator,
     view_config: MocapViewConfig, piece_frames: int = 120, hold_share: float = 0.0,
+    still_legs_share: float = 0.0, low_fps_share: float = 0.0,
 ) -> list[LabelledSegment]:
     """The segments as a lifter sees them: cut into pieces, each piece filmed by its own
     virtual camera with detector noise (`MocapViews`), lifted back to 3D by
@@ -257,24 +267,38 @@ def lift_segments(
 
     hold_share: share of the pieces of HOLDING_CLASSES whose arms are held still before they
     are filmed (`held_arms`; the lifter reads such 2D differently from free arms, so holding
-    the lifted 3D's arms afterwards would not show what it makes of them)."""
+    the lifted 3D's arms afterwards would not show what it makes of them); still_legs_share:
+    share of the pieces of `action_augment.UPPER_BODY_CLASSES` whose legs are held still
+    before they are filmed; low_fps_share: share of the pieces filmed at 15 or 10 fps (every
+    LOW_FPS_STEPS-th frame, as security and phone cameras film), lifted at that rate and
+    interpolated back to the mocap's rate, as `actions.recognize_actions` resamples them."""
     pieces = [(segment, part) for segment in segments
               for part in _pieces(len(segment.labels), piece_frames)]
+    steps = np.where(rng.random(len(pieces)) < low_fps_share,
+                     rng.choice(LOW_FPS_STEPS, size=len(pieces)), 1)
     lifted = []
-    for length in sorted({part.stop - part.start for _, part in pieces}):
-        group = [(s, p) for s, p in pieces if p.stop - p.start == length]
+    for length, step in sorted({(p.stop - p.start, int(k)) for (_, p), k in zip(pieces, steps,
+                                                                                strict=True)}):
+        group = [(s, p) for (s, p), k in zip(pieces, steps, strict=True)
+                 if p.stop - p.start == length and k == step]
         world = np.stack([_in_place(s.joints_mm[p].astype(np.float64)) for s, p in group])
+        labels = np.stack([s.labels[p] for s, p in group])
         if hold_share > 0:
-            chosen = (holding(np.stack([s.labels[p] for s, p in group]))
-                      & (rng.random(len(group)) < hold_share))
+            chosen = holding(labels) & (rng.random(len(group)) < hold_share)
             world = held_arms(world, chosen, world.reshape(-1, 16, 3)[::7], rng)
-        world = world.reshape(-1, 16, 3)
-        offsets = np.arange(len(group) + 1) * length
-        config = MocapViewConfig(clip_length=length, flip_prob=view_config.flip_prob,
-                                 camera=view_config.camera, noise=view_config.noise)
-        batch = MocapViews(world, offsets, config).sample(
-            rng, len(group), noisy=True, starts=list(range(len(group))))
+        if still_legs_share > 0:
+            world = hold_legs_still(world, all_of(labels, UPPER_BODY_INDICES)
+                                    & (rng.random(len(group)) < still_legs_share))
+        filmed = world[:, ::step]
+        config = dataclasses.replace(view_config, clip_length=filmed.shape[1])
+        batch = MocapViews(filmed.reshape(-1, 16, 3), np.arange(len(group) + 1) * filmed.shape[1],
+                           config).sample(rng, len(group), noisy=True,
+                                          starts=list(range(len(group))))
         poses = lifter(batch.keypoints, batch.visibility_root)
+        if step > 1:
+            frames = np.arange(filmed.shape[1]) * step
+            poses = interp1d(frames, poses, axis=1, fill_value=(poses[:, 0], poses[:, -1]),
+                             bounds_error=False)(np.arange(length))
         for (segment, part), pose in zip(group, poses, strict=True):
             up = estimate_up(pose).up
             lifted.append(LabelledSegment(segment.name, pose.astype(np.float32),
@@ -346,48 +370,24 @@ def thin_segments(segments: list[LabelledSegment], step: int) -> list[LabelledSe
     return kept
 
 
-def held_arms(poses_mm: np.ndarray, chosen: np.ndarray, donor_poses: np.ndarray,
-              rng: np.random.Generator) -> np.ndarray:
-    """Windows (B, T, 16, 3) of which the `chosen` (B,) bool get one or both arms held still
-    (`action_features.hold_arms`) in the pose of a random one of `donor_poses` (N, 16, 3) whose
-    wrists are below its shoulders (else in their own first frame's)."""
-    rows = np.flatnonzero(chosen)
-    if len(rows) == 0:
-        return poses_mm
-    donors = donor_poses[rng.integers(len(donor_poses), size=len(rows))].astype(np.float64)
-    local = np.einsum("bik,bjk->bji", torso_frames(donors),
-                      donors[:, _WRISTS] - donors[:, _SHOULDERS])
-    low = np.all(local[:, :, 1] < 0.0, axis=1)
-    donors[~low] = poses_mm[rows[~low], 0]
-    both = rng.random(len(rows)) < 0.5
-    left = rng.random(len(rows)) < 0.5
-    poses = np.array(poses_mm, dtype=np.float64)
-    poses[rows] = hold_arms(poses[rows], donors, np.stack([both | left, both | ~left], axis=1))
-    return poses
-
-
-def holding(labels: np.ndarray) -> np.ndarray:
-    """(B, T) or (B,) frame or window labels -> (B,) True where every labelled one is of
-    HOLDING_CLASSES (and one is labelled)."""
-    labels = labels.reshape(len(labels), -1)
-    labelled = labels != UNLABELLED
-    return np.all(np.isin(labels, HOLDING_INDICES) | ~labelled, axis=1) & labelled.any(axis=1)
-
-
 def window_batch(
     pool: WindowPool, rows: np.ndarray, rng: np.random.Generator | None = None,
-    up_jitter: float = 0.0, hold_share: float = 0.0,
+    up_jitter: float = 0.0, hold_share: float = 0.0, still_legs_share: float = 0.0,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Features (B, FEATURE_CHANNELS, WINDOW_FRAMES) float32 and labels (B,) of windows `rows`.
 
     With `rng`, each window is augmented: `up` tilted by Gaussian noise of `up_jitter` (on the
-    unit vector; ~radians), half of the windows mirrored left <-> right, and `hold_share` of
-    the windows of HOLDING_CLASSES given arms held still (`held_arms`)."""
+    unit vector; ~radians), half of the windows mirrored left <-> right, `hold_share` of
+    the windows of HOLDING_CLASSES given arms held still (`held_arms`) and `still_legs_share`
+    of those of UPPER_BODY_CLASSES legs held still (`action_augment.hold_legs_still`)."""
     poses, up, labels = pool.windows(rows)
     if rng is not None:
         if hold_share > 0:
             chosen = holding(labels) & (rng.random(len(labels)) < hold_share)
             poses = held_arms(poses, chosen, poses.reshape(-1, *poses.shape[2:]), rng)
+        if still_legs_share > 0:
+            poses = hold_legs_still(poses, all_of(labels, UPPER_BODY_INDICES)
+                                    & (rng.random(len(labels)) < still_legs_share))
         up = up / np.linalg.norm(up, axis=-1, keepdims=True)
         up = up + rng.normal(0.0, up_jitter, size=up.shape)
         mirror = rng.random(len(rows)) < 0.5

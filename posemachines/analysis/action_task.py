@@ -44,6 +44,7 @@ import torch
 from torch import nn
 from torch.utils.data import Dataset
 
+from posemachines.analysis.action_augment import STILL_SUFFIX
 from posemachines.analysis.action_data import (
     LabelledSegment,
     WindowPool,
@@ -54,6 +55,7 @@ from posemachines.analysis.action_data import (
     window_batch,
 )
 from posemachines.analysis.action_features import FEATURE_FPS
+from posemachines.analysis.action_gestures import signing_segments
 from posemachines.analysis.action_metrics import classification_scores, confusion_matrix
 from posemachines.analysis.action_taxonomy import ACTION_CLASSES
 from posemachines.analysis.actions import (
@@ -65,6 +67,7 @@ from posemachines.analysis.actions import (
 from posemachines.data.mocap import load_mocap_npz
 from posemachines.errors import PoseDataError
 from posemachines.models.checkpoint import load_checkpoint
+from posemachines.training.anthropometry import AnthropometryConfig
 from posemachines.training.config import TrainConfig
 from posemachines.training.mocap_views import MocapViewConfig
 from posemachines.training.task import Task
@@ -91,9 +94,20 @@ class ActionOptions:
     #: Std of the random tilt added to the unit `up` in training (~radians): at run time up
     #: comes from `vertical.estimate_up`, which runners and bows tilt.
     up_jitter: float = 0.1
-    #: Share of the training windows of `action_data.HOLDING_CLASSES` shown with one or both
+    #: Share of the training windows of `action_augment.HOLDING_CLASSES` shown with one or both
     #: arms held still (walking while reading or carrying).
     hold_arms: float = 0.4
+    #: Share of the training windows of `action_augment.UPPER_BODY_CLASSES` shown with the
+    #: legs held still (gesturing or signing in place; legs out of view).
+    still_legs: float = 0.5
+    #: Synthetic signing segments (`action_gestures`, 3 s each) added to `gesture`'s training.
+    signing: int = 40
+    #: Share of the lifted training pieces filmed at 15 or 10 fps (`lift_segments`).
+    low_fps: float = 0.25
+    #: Heights (mm, low, high) of the virtual cameras that film the lifted pools, in place of
+    #: the lifter's: real video is also filmed from high up (security cameras, ~40 degrees
+    #: down), where the lifter bends a standing person's knees; the classifier must see that.
+    camera_height_mm: list[float] = field(default_factory=lambda: [500.0, 4000.0])
     label_smoothing: float = 0.05
     #: ActionNet's conv widths and dropout.
     widths: list[int] = field(default_factory=lambda: [64, 96, 128])
@@ -108,17 +122,21 @@ class ActionOptions:
 
 class CheckpointLifter:
     """A lifter checkpoint as `action_data.Lifter`: keypoints (B, T, 16, 2) and visibility_root
-    (B, T, E) -> lifted (B, T, 16, 3) mm, in batches; `view_config`: the cameras and 2D noise
-    the lifter was trained with (its saved options)."""
+    (B, T, E) -> lifted (B, T, 16, 3) mm, in batches; `view_config`: the cameras, 2D noise and
+    body proportions (`anthropometry`, if it trained with them: real people are not built
+    like the mocap actors, and the lifter errs differently on other builds) the lifter was
+    trained with (its saved options)."""
 
     def __init__(self, path: str | Path, batch_size: int = 64) -> None:
         self.model, extra = load_checkpoint(path)
         self.batch_size = batch_size
         options = (extra.get("config") or {}).get("options") or {}
         defaults = MocapViewConfig()
+        body = options.get("anthropometry")
         self.view_config = MocapViewConfig(
             camera=dataclasses.replace(defaults.camera, **(options.get("camera") or {})),
-            noise=dataclasses.replace(defaults.noise, **(options.get("noise") or {})))
+            noise=dataclasses.replace(defaults.noise, **(options.get("noise") or {})),
+            anthropometry=None if body is None else AnthropometryConfig(**body))
 
     @torch.no_grad()
     def __call__(self, keypoints: np.ndarray, visibility_root: np.ndarray) -> np.ndarray:
@@ -136,9 +154,10 @@ class ActionWindows(Dataset):
     {'features': (B, FEATURE_CHANNELS, WINDOW_FRAMES) float32, 'labels': (B,) int64}."""
 
     def __init__(self, pools: tuple[WindowPool, WindowPool], lifted_share: float,
-                 up_jitter: float, seed: int, hold_arms: float = 0.0) -> None:
+                 up_jitter: float, seed: int, hold_arms: float = 0.0,
+                 still_legs: float = 0.0) -> None:
         self.pools, self.lifted_share, self.up_jitter = pools, lifted_share, up_jitter
-        self.hold_arms = hold_arms
+        self.hold_arms, self.still_legs = hold_arms, still_legs
         self.seed, self.epoch = seed, 0
 
     def set_epoch(self, epoch: int) -> None:
@@ -154,8 +173,9 @@ class ActionWindows(Dataset):
         rng = np.random.default_rng([self.seed, self.epoch, *indices[:4], len(indices)])
         lifted = int(round(len(indices) * self.lifted_share))
         counts = (len(indices) - lifted, lifted)
-        holds = (self.hold_arms, 0.0)  # the lifted pool's arms were held before lifting
-        parts = [window_batch(pool, pool.sample_rows(rng, count), rng, self.up_jitter, hold)
+        # The lifted pool's arms and legs were held before lifting.
+        holds = ((self.hold_arms, self.still_legs), (0.0, 0.0))
+        parts = [window_batch(pool, pool.sample_rows(rng, count), rng, self.up_jitter, *hold)
                  for pool, count, hold in zip(self.pools, counts, holds, strict=True) if count]
         return {"features": torch.from_numpy(np.concatenate([p[0] for p in parts])),
                 "labels": torch.from_numpy(np.concatenate([p[1] for p in parts]))}
@@ -211,6 +231,14 @@ class ActionTask(Task):
                                 "shipped posemachines/weights/lifter_mocap.pt).")
         return CheckpointLifter(self.options.lifter)
 
+    @property
+    def view_config(self) -> MocapViewConfig:
+        """The lifter's cameras and 2D noise, the cameras' heights from options."""
+        camera = self.lifter.view_config.camera
+        low, high = self.options.camera_height_mm
+        return dataclasses.replace(self.lifter.view_config, camera=dataclasses.replace(
+            camera, height_mm=(float(low), float(high))))
+
     def _part(self, test: bool) -> list[LabelledSegment]:
         part = [s for s in self.segments if s.test == test]
         if not part:
@@ -221,13 +249,18 @@ class ActionTask(Task):
     def train_dataset(self) -> Dataset:
         started = time.perf_counter()
         clean = self._part(test=False)
+        stills = [segment for segment in clean if segment.name.endswith(STILL_SUFFIX)]
+        clean = clean + signing_segments(stills, self.options.signing,
+                                         np.random.default_rng([self.config.seed, 1]))
         copies = lifted_copies(clean, self.options.lifted_copies)
         lifted = lift_segments(copies, self.lifter, np.random.default_rng([self.config.seed, 0]),
-                               self.lifter.view_config, hold_share=self.options.hold_arms)
+                               self.view_config, hold_share=self.options.hold_arms,
+                               still_legs_share=self.options.still_legs,
+                               low_fps_share=self.options.low_fps)
         pools = (WindowPool(clean), WindowPool(lifted))
         self.data_s = time.perf_counter() - started
         return ActionWindows(pools, self.options.lifted_share, self.options.up_jitter,
-                             self.config.seed, self.options.hold_arms)
+                             self.config.seed, self.options.hold_arms, self.options.still_legs)
 
     def collate(self, items: Any) -> dict[str, torch.Tensor]:
         return items
@@ -238,7 +271,7 @@ class ActionTask(Task):
         clean = self._part(test=True)
         rng = np.random.default_rng([self.config.seed, 2])
         lifted = lift_segments(clean * self.options.test_copies, self.lifter, rng,
-                               self.lifter.view_config)
+                               self.view_config)
         return {"clean": clean, "lifted": lifted}
 
     def training_step(self, model: nn.Module, batch: Any) -> dict[str, torch.Tensor]:

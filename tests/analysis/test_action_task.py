@@ -118,7 +118,18 @@ def test_batches_mix_the_pools_and_depend_only_on_their_position(inputs, tmp_pat
     dataset.set_epoch(1)
     assert not torch.equal(dataset.__getitems__(list(range(8)))["features"], batch["features"])
     names = {ACTION_CLASSES[k] for k in batch["labels"].tolist()}
-    assert names <= {"stand", "walk", "wave"}
+    assert names <= {"stand", "walk", "wave", "gesture"}  # gesture: signing made from stills
+
+
+def test_the_lifted_pools_are_filmed_from_the_configured_heights(inputs, tmp_path):
+    config = load_config(CONFIG, _overrides(inputs, tmp_path)
+                         + ["options.camera_height_mm=[3000,4500]"])
+    task = build_task(config, TASKS | ACTION_TASKS)
+    assert isinstance(task, ActionTask)
+    lifters = task.lifter.view_config
+    assert task.view_config.camera.height_mm == (3000.0, 4500.0)
+    assert task.view_config.camera.distance_mm == lifters.camera.distance_mm
+    assert task.view_config.noise == lifters.noise
 
 
 def test_the_config_holds_the_shipped_recipe():
@@ -127,7 +138,8 @@ def test_the_config_holds_the_shipped_recipe():
     assert (options.mocap, options.lifter) == ("runs/mocap16.npz",
                                                "posemachines/weights/lifter_mocap.pt")
     assert (options.lifted_copies, options.test_copies, options.lifted_share) == (2, 3, 0.5)
-    assert options.hold_arms == 0.4
+    assert (options.hold_arms, options.still_legs, options.low_fps) == (0.4, 0.5, 0.25)
+    assert options.camera_height_mm == [500.0, 4000.0]
     optim = config.optim
     assert (optim.optimizer, optim.schedule, optim.lr, optim.steps, optim.batch_size) == (
         "adamw", "onecycle", 2e-3, 3000, 128)

@@ -7,15 +7,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from posemachines.analysis.action_augment import held_arms, holding
 from posemachines.analysis.action_data import (
     MAX_LIFTED_COPIES,
     SIT_HEIGHT,
     LabelledSegment,
     WindowPool,
     active_span,
-    held_arms,
     hip_height_share,
-    holding,
     label_frames,
     lift_segments,
     lifted_copies,
@@ -103,6 +102,26 @@ def test_lift_segments_cuts_films_and_keeps_labels():
     assert sorted(calls) == [(1, 90, 16, 2), (3, 120, 16, 2)]
     assert [s.test for s in lifted] == [True, False, False, False]
     np.testing.assert_allclose(lifted[0].up, [0, -1, 0], atol=1e-6)  # camera frame, y down
+
+
+def test_pieces_filmed_at_a_low_rate_are_lifted_at_it_and_interpolated_back():
+    lengths = []
+
+    def lifter(keypoints: np.ndarray, visibility_root: np.ndarray) -> np.ndarray:
+        lengths.append(keypoints.shape[1])
+        frames = np.arange(keypoints.shape[1], dtype=np.float64)
+        poses = np.repeat(standing_pose_mm()[None, None], len(frames), axis=1)
+        poses[0, :, 12, 0] = 10.0 * frames  # the left wrist moves 10 mm per lifted frame
+        return poses.repeat(len(keypoints), axis=0) * [1, -1, -1]
+
+    lifted = lift_segments([_segment(120, 1)], lifter, np.random.default_rng(0),
+                           MocapViewConfig(), piece_frames=120, low_fps_share=1.0)
+    step = {60: 2, 40: 3}[lengths[0]]  # filmed at 15 or 10 fps
+    assert len(lifted) == 1 and len(lifted[0].labels) == 120
+    wrist = lifted[0].joints_mm[:, 12, 0]
+    last = (lengths[0] - 1) * step  # the last filmed frame; held after it
+    np.testing.assert_allclose(wrist[: last + 1], 10.0 * np.arange(last + 1) / step, atol=1e-3)
+    np.testing.assert_allclose(wrist[last:], wrist[last])
 
 
 def test_rare_classes_get_more_lifted_copies():
