@@ -37,6 +37,7 @@ from posemachines.structures.people import PeopleResult
 from posemachines.threads import single_thread
 from posemachines.tracking import FramePeople, PersonTracker, TrackerConfig, boxes_from_keypoints
 from posemachines.tracking.objects import is_static_object
+from posemachines.tracking.similarity import iou_matrix
 
 #: Seconds between person-detector passes while people are tracked: a newcomer is found
 #: within a third of a second.
@@ -47,6 +48,11 @@ REDETECT_S = 1.0 / 3.0
 NEWCOMER_MIN_SCORE = 0.8
 #: Default --max-people: one person, today's single-person path (its speed, its outputs).
 DEFAULT_MAX_PEOPLE = 1
+#: The clothes' colours (`appearance_features`, ~1 ms a person) are measured where they can
+#: tell people apart: when two people's boxes, widened by this factor, overlap, while a
+#: confirmed track waits for its person, and every APPEARANCE_EVERY frames (so that every
+#: track has its colours before it is needed).
+NEAR_FACTOR, APPEARANCE_EVERY = 1.5, 5
 
 
 class PartialPeopleError(PoseInputError):
@@ -96,15 +102,17 @@ def track_people(detector: MultiPersonDetector, tracker: PersonTracker,
         for frame in frames:
             people = detector.detect_people(frame.rgb)
             xy = np.array([p.joints16_px for p in people]).reshape(-1, 16, 2)
+            # BlazePose places every joint, seen or not: the whole body's box keeps its size
+            # when legs leave the frame or hide behind someone.
+            boxes = boxes_from_keypoints(xy, np.ones(xy.shape[:2]))
+            wanted = (len(indices) % APPEARANCE_EVERY == 0 or tracker.waiting
+                      or any_near(boxes))
             per_frame.append(FramePeople(
                 xy_px=xy,
                 confidence=np.array([p.confidence16 for p in people]).reshape(-1, 16),
                 scores=np.array([p.score for p in people], dtype=np.float64),
-                features=appearance_features(frame.rgb, people),
-                # BlazePose places every joint, seen or not: the whole body's box keeps its
-                # size when legs leave the frame or hide behind someone.
-                boxes=boxes_from_keypoints(xy, np.ones(xy.shape[:2])),
-                regions=np.array(detector.regions, dtype=np.int64),
+                features=appearance_features(frame.rgb, people) if wanted else None,
+                boxes=boxes, regions=np.array(detector.regions, dtype=np.int64),
             ))
             tracker.update(per_frame[-1])
             indices.append(frame.index)
@@ -133,6 +141,15 @@ def track_people(detector: MultiPersonDetector, tracker: PersonTracker,
             error=error,
         )
     return tracks, len(indices)
+
+
+def any_near(boxes: np.ndarray) -> bool:
+    """Whether two of the (K, 4) cx, cy, w, h boxes, widened NEAR_FACTOR times, overlap."""
+    if len(boxes) < 2:
+        return False
+    wide = np.concatenate([boxes[:, :2], boxes[:, 2:] * NEAR_FACTOR], axis=1)
+    overlap = iou_matrix(wide, wide)
+    return bool((overlap[np.triu_indices(len(boxes), 1)] > 0).any())
 
 
 def predict_people(estimator: PeopleLifter, path: Path | str | FrameSource,

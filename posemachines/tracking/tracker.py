@@ -346,6 +346,11 @@ class PersonTracker:
                 keep.append(track)
         self._tracks = keep
 
+    @property
+    def waiting(self) -> bool:
+        """Whether a confirmed track is waiting for its person (missed the last frame)."""
+        return any(track.confirmed and track.lost > 0 for track in self._tracks)
+
     def histories(self) -> dict[int, list[tuple[int, int]]]:
         """Every confirmed track so far: id -> [(frame, person index)], frames counted from 0
         at the first `update`; the frames before confirmation are included."""

@@ -10,10 +10,13 @@ import pytest
 
 from posemachines.cli import main
 from posemachines.errors import PoseDataError, PoseInputError, PoseModelError
+from posemachines.inference.detection_track import DetectionTrack
 from posemachines.inference.detectors import Detection2D, PoseDetector
 from posemachines.inference.estimator import Estimator
+from posemachines.inference.people import any_near, lift_batch
 from posemachines.structures.people import PeopleResult
 from tests.export.people_samples import sample_people
+from tests.tracking.synthetic import walk
 
 
 def test_max_people_1_reproduces_predict_video(shared_data: Path) -> None:
@@ -38,6 +41,34 @@ def test_several_people_are_lifted_one_by_one(shared_data: Path) -> None:
     assert not np.allclose(first.keypoints_px[-1], second.keypoints_px[-1])
     with pytest.raises(PoseDataError, match="2 people"):
         _ = people.single
+
+
+def test_one_batched_lift_is_each_track_lifted_alone(random_lite_weights) -> None:
+    # Three people of different lengths in one padded batch (flip test and time reversal
+    # included): each as `Estimator.lift` gives it alone, to float rounding.
+    estimator = Estimator(random_lite_weights, world=False)
+    tracks = []
+    for start, length in ((100, 30), (500, 17), (900, 24)):
+        xy = walk((start, 600), (start + 200, 620), 400, length).astype(np.float32)
+        confidence = np.full((length, 16), 0.9, np.float32)
+        confidence[::5, 3] = 0.0
+        tracks.append(DetectionTrack(xy, confidence, np.arange(length), np.arange(length) / 30,
+                                     ()))
+    batched = lift_batch(estimator, tracks, (1280, 720), 1000.0, 30.0)
+    for track, together in zip(tracks, batched, strict=True):
+        alone = estimator.lift(track.xy_px, track.confidence, (1280, 720), 1000.0, 30.0)
+        np.testing.assert_allclose(together.pose3d_mm, alone.pose3d_mm, atol=1e-2)
+        np.testing.assert_allclose(together.intermediate3d_mm, alone.intermediate3d_mm,
+                                   atol=1e-2)
+        np.testing.assert_array_equal(together.lifter_keypoints, alone.lifter_keypoints)
+        assert together.focal_px == alone.focal_px == 1000.0
+
+
+def test_appearance_is_measured_for_people_near_each_other() -> None:
+    boxes = np.array([[100.0, 300.0, 80.0, 300.0], [260.0, 300.0, 80.0, 300.0]])
+    assert not any_near(boxes[:1]) and not any_near(boxes)  # widened to 120 px: 40 px apart
+    boxes[1, 0] = 200.0                                      # widened, they overlap
+    assert any_near(boxes)
 
 
 def test_max_people_below_1_is_refused() -> None:
