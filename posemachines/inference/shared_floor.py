@@ -7,6 +7,13 @@ everyone else's absolute camera-frame joints are carried into it through that on
 A person whose own floor could not be found (a camera-frame fallback for lack of footprints)
 is placed on the shared floor too; when nobody has a world frame (e.g. the camera moves),
 nothing changes.
+
+Each person's size, hence distance, is a prior (an average adult's scale) unless `--height-cm`
+makes it metric, so a person carried into the shared frame can float above the floor or sink
+into it (a man whose feet the frame cuts off stood 0.3 m up on a real clip). The floor fixes
+that scale: scaling a person's camera-frame joints about the camera centre keeps every joint's
+image position, so each non-metric person is scaled (within `SCALE_LIMITS`) until their lower
+ankle's median height matches the reference person's.
 """
 
 from __future__ import annotations
@@ -16,7 +23,16 @@ from collections.abc import Mapping
 
 import numpy as np
 
+from posemachines.camera import Camera
+from posemachines.skeleton import JOINTS16_NAMES
 from posemachines.structures import PoseResult, WorldPose
+
+#: Ankle joints (the feet of the 16-joint skeleton).
+ANKLES = (JOINTS16_NAMES.index("RFoot"), JOINTS16_NAMES.index("LFoot"))
+#: A person is re-scaled onto the floor only when their feet are this far off it, mm.
+MIN_FLOOR_GAP_MM = 50.0
+#: The scale found is clipped into this range (a person 25 % smaller to 33 % larger).
+SCALE_LIMITS = (0.75, 1.33)
 
 
 def _support(result: PoseResult) -> tuple[int, int]:
@@ -39,6 +55,38 @@ def _camera_joints(result: PoseResult) -> np.ndarray | None:
     return np.asarray(result.camera.world_to_camera(world.joints_mm), dtype=np.float64)
 
 
+def _lower_ankle_height(world_joints_mm: np.ndarray) -> float:
+    """Median over frames of the lower ankle's height above the floor (world y), mm."""
+    return float(np.median(world_joints_mm[:, list(ANKLES), 1].min(axis=1)))
+
+
+def floor_scale(joints_cam_mm: np.ndarray, camera: Camera, ankle_height_mm: float) -> float:
+    """The factor about the camera centre that puts a person's lower ankle (median over
+    frames) at `ankle_height_mm` above `camera`'s floor; 1 when already within
+    MIN_FLOOR_GAP_MM, else clipped to SCALE_LIMITS.
+
+    joints_cam_mm: (T, 16, 3) absolute camera-frame joints. A point's height is linear in the
+    factor s: y(s) = s (y(1) - y(0)) + y(0), where y(0) is the camera centre's height.
+    """
+    lower = joints_cam_mm[np.arange(len(joints_cam_mm)),
+                          np.asarray(ANKLES)[np.argmin(
+                              camera.camera_to_world(joints_cam_mm)[:, list(ANKLES), 1], axis=1)]]
+    centre_height = float(camera.camera_to_world(np.zeros((1, 3)))[0, 1])
+    height = float(np.median(camera.camera_to_world(lower)[:, 1]))
+    if abs(height - ankle_height_mm) <= MIN_FLOOR_GAP_MM or height >= centre_height:
+        return 1.0
+    scale = (ankle_height_mm - centre_height) / (height - centre_height)
+    return float(np.clip(scale, *SCALE_LIMITS))
+
+
+def _scaled(result: PoseResult, scale: float) -> PoseResult:
+    """`result` with its camera-frame pose and path `scale` times larger (same image)."""
+    path = result.root_translation_mm
+    return dataclasses.replace(
+        result, pose3d_mm=(result.pose3d_mm * scale).astype(result.pose3d_mm.dtype),
+        root_translation_mm=None if path is None else path * scale)
+
+
 def one_floor(people: Mapping[int, PoseResult]) -> dict[int, PoseResult]:
     """`people` (id -> result) with every world pose in the best-supported person's world frame
     and that person's camera (see the module docstring)."""
@@ -51,6 +99,7 @@ def one_floor(people: Mapping[int, PoseResult]) -> dict[int, PoseResult]:
     reference = placed[reference_id]
     camera, floor = reference.camera, reference.world
     assert camera is not None and floor is not None
+    ankle_height = _lower_ankle_height(np.asarray(floor.joints_mm, dtype=np.float64))
     shared = {}
     for person_id, result in people.items():
         joints = _camera_joints(result)
@@ -59,6 +108,10 @@ def one_floor(people: Mapping[int, PoseResult]) -> dict[int, PoseResult]:
             continue
         own = result.world
         note = f"Placed on the floor found under person {reference_id} (one floor for everyone)."
+        scale = 1.0 if own.metric else floor_scale(joints, camera, ankle_height)
+        if scale != 1.0:
+            joints, result = joints * scale, _scaled(result, scale)
+            note += f" Scaled x{scale:.2f} about the camera to stand on it."
         world = WorldPose(
             frame="world", joints_mm=camera.camera_to_world(joints).astype(np.float32),
             contacts=own.contacts if own.frame == "world" else None,
