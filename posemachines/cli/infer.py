@@ -147,9 +147,9 @@ def run_infer(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     failure: PartialResultError | None = None
     source = open_frames(args.input) if args.input is not None else None
-    # Start-up: the lifter's stack (torch, scipy, the correction's first-use imports, the
-    # writers: seconds of CPU in a fresh process) loads in a worker thread while the detector,
-    # which needs none of it, reads the video (issue 21).
+    # Start-up: the lifter's stack (torch, scipy, the writers: seconds of CPU in a fresh
+    # process) loads in a worker thread while the detector, which needs none of it, reads the
+    # video (issue 21).
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="posemachines-load") as pool:
         loading = pool.submit(_load_estimator, args)
         track = None
@@ -207,18 +207,16 @@ def run_infer(args: argparse.Namespace) -> int:
 
 
 def _load_estimator(args: argparse.Namespace) -> Estimator:
-    """The Estimator `args` ask for, with the correction's first-use imports done and the
-    writers imported: everything `run_infer` needs after the detector (run in a thread)."""
+    """The Estimator `args` ask for, with the writers imported: everything `run_infer` needs
+    after the detector (run in a thread)."""
     from posemachines.export import writer  # noqa: F401  (imported now, used after detection)
     from posemachines.inference.estimator import Estimator
 
-    estimator = Estimator(
+    return Estimator(
         weights=args.weights, detector=args.detector, correction=args.correction,
         device=args.device, focal_px=args.focal_px, height_cm=args.height_cm,
         flip_test=args.flip_test, time_reversal=args.time_reversal, world=args.world,
     )
-    estimator.prepare()
-    return estimator
 
 
 def _world_summary(result: PoseResult) -> str:

@@ -33,6 +33,7 @@ import torch
 
 from posemachines.correction.focal import estimate_focal_px, refine_focal_px
 from posemachines.correction.keypoint_noise import keypoint_noise_px
+from posemachines.correction.lbfgs import LBFGS
 from posemachines.correction.root_translation import (
     MIN_DEPTH_MM,
     project,
@@ -257,7 +258,7 @@ def _optimise(
         norm = vectors.pow(2).sum(0).sqrt().clamp_min(1e-9)
         return (vectors * (lengths / norm)) @ ancestry_t
 
-    optimiser = torch.optim.LBFGS(
+    optimiser = LBFGS(
         [free, shift], lr=1.0, max_iter=config.iterations, history_size=config.lbfgs_history,
         line_search_fn="strong_wolfe", tolerance_grad=1e-9, tolerance_change=1e-12,
     )

@@ -11,10 +11,8 @@ PoseMachine over the clip (LSTM state carried frame to frame) -> test-time corre
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
 from pathlib import Path
-from threading import Thread
 
 import numpy as np
 import torch
@@ -113,23 +111,9 @@ class Estimator:
         """Detect, lift and correct every frame of a video, image or image folder (a path, or
         a `FrameSource` already opened)."""
         source = path if isinstance(path, FrameSource) else open_frames(Path(path))
-        # The correction's first-use imports load in a thread while the detector, which needs
-        # none of them, runs (a fresh process's start-up; nothing to do once loaded).
-        preparing = Thread(target=self.prepare, name="posemachines-prepare")
-        preparing.start()
-        try:
-            track = detect_track(self.detector, source, on_frame,
-                                 background_tracker(source, self.world))
-        finally:
-            preparing.join()
+        track = detect_track(self.detector, source, on_frame,
+                             background_tracker(source, self.world))
         return self.lift_detections(track, source)
-
-    def prepare(self) -> None:
-        """Import now what the correction imports on its first use: torch.optim's L-BFGS
-        imports torch._dynamo when it is built (~1.5 s of CPU, once per process), so that a
-        caller can pay it ahead, e.g. in a thread while the detector runs."""
-        if self.corrector.method == "geometric":
-            importlib.import_module("torch._dynamo")
 
     def lift_detections(self, track: DetectionTrack, source: FrameSource) -> PoseResult:
         """Lift and correct `track`, detected on `source` (`detect_track`): the lens's focal
