@@ -316,7 +316,7 @@ def main() -> None:
         write_videos((frame.rgb for frame in source), found, out / "one" / "overlay.mp4",
                      out / "one" / "skeleton3d.mp4")
 
-    json_only()  # warm-up: one-time imports (torch._dynamo by the L-BFGS) and allocations
+    json_only()  # warm-up: first calls and allocations
     clock, result = instrumented_run(estimator, args.video, out / "stages")
     frames = result.num_frames + len(result.missing_frames)
     runs: dict[str, Callable[[], object]] = {
