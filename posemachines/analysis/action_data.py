@@ -10,7 +10,8 @@ Per-frame labels (`label_frames`):
   `analysis.falls.detect_falls` (from FALL_BEFORE_S before the last upright frame to
   FALL_AFTER_S after the first frame down) -> `fall`; frames down on the floor and getting up
   (from down until upright again) -> `floor`; everything else unlabelled.
-- LAFAN1 dance: the active span -> `dance`.
+- LAFAN1 dance: the active span -> `dance`; LAFAN1 walk: walking straight -> `walk`, turning
+  (on the spot too) -> `walk_turn` (`action_gait`).
 - LAFAN1, every take: passages still and upright for STAND_MIN_S -> `stand` (before the above).
 - CMU sitting takes (`action_taxonomy.FRAME_LABELLED` -> sit): frames whose hips are lowered
   (hip height above the lower foot under SIT_HEIGHT of the take's standing height, its
@@ -48,6 +49,7 @@ from posemachines.analysis.action_features import (
     mirror_windows,
     window_features,
 )
+from posemachines.analysis.action_gait import gait_labels
 from posemachines.analysis.action_taxonomy import (
     ACTION_CLASSES,
     ACTION_INDEX,
@@ -132,8 +134,8 @@ def _runs(mask: np.ndarray, min_frames: int) -> np.ndarray:
 
 
 def _lafan_labels(joints_mm: np.ndarray, fps: float, action: str) -> np.ndarray:
-    """Stand (still and upright for STAND_MIN_S), then per `action`: falls and floor, or the
-    active span as dance; other frames unlabelled."""
+    """Stand (still and upright for STAND_MIN_S), then per `action`: falls and floor, the
+    active span as dance, or walking and turning (`action_gait`); other frames unlabelled."""
     events, signals = detect_falls(joints_mm - joints_mm[:, :1], fps, up=WORLD_UP)
     labels = np.full(len(joints_mm), UNLABELLED, dtype=np.int64)
     still = signals.upright & (motion_speed(joints_mm, fps) <= ACTIVE_SPEED)
@@ -142,6 +144,9 @@ def _lafan_labels(joints_mm: np.ndarray, fps: float, action: str) -> np.ndarray:
         span = active_span(joints_mm, fps)
         if span is not None:
             labels[span[0]: span[1] + 1] = ACTION_INDEX["dance"]
+    if action == "walk":
+        gait = gait_labels(joints_mm, fps)
+        labels = np.where(gait != UNLABELLED, gait, labels)
     if action != "fall/floor":
         return labels
     floor = signals.down.copy()

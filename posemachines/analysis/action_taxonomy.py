@@ -74,6 +74,9 @@ CONTENT_CLASSES: dict[tuple[str, str], str] = {
     ("bandai-namco-1", "dance-long"): "dance",
     ("bandai-namco-1", "dance-short"): "dance",
     ("lafan1", "dance"): "dance",
+    # Frame by frame from the gait (`action_gait`): walking straight, and turning (on the spot
+    # too, which no other take does) as walk_turn.
+    ("lafan1", "walk"): "walk",
     # CMU: the description names the class (the take's still ends become stand).
     ("cmu", "walk"): "walk",
     ("cmu", "slow-walk"): "walk",
