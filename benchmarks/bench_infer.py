@@ -373,15 +373,15 @@ def main() -> None:
 def people_rows(estimator: Estimator, detector: str, num_frames: int, repeats: int) -> None:
     """frames/s with 1, 3 and 6 people at 1280x720 (`--max-people`; bench_people.py's frames:
     the squat clip's man side by side), beside today's single-person path, best of `repeats`."""
-    baseline, rows = people_speed(estimator, (1, 3, 6), num_frames, repeats,
-                                  detector.removeprefix("blazepose-"))
+    (baseline, _), rows = people_speed(estimator, (1, 3, 6), num_frames, repeats,
+                                       detector.removeprefix("blazepose-"))
     print(f"\nseveral people at 1280x720, {num_frames} frames, {detector}, models loaded, "
           f"decoding excluded, best of {repeats} (benchmarks/bench_people.py)\n")
     print("| people | 2D + tracking ms/frame | lift ms/frame | frames/s | 2D vs one-person path |"
           f"\n|---|---:|---:|---:|---:|\n| 1, default path (--max-people 1), 2D only | "
           f"{baseline:.1f} | - | "
           f"{1000 / baseline:.1f} | 1.00 |")
-    for count, (_, detect, lift) in rows.items():
+    for count, (_, detect, lift, _) in rows.items():
         print(f"| {count}, several-people path | {detect:.1f} | {lift:.1f} | "
               f"{1000 / (detect + lift):.1f} | {detect / baseline:.2f} |")
 

@@ -227,29 +227,31 @@ def strip_frames(count: int, num_frames: int) -> list[np.ndarray]:
     return frames
 
 
-def time_single(frames: list[np.ndarray], variant: str = "lite") -> float:
-    """ms/frame of today's single-person BlazePose path over `frames`."""
+def time_single(frames: list[np.ndarray], variant: str = "lite") -> tuple[float, float]:
+    """Wall and CPU (every thread) ms/frame of today's single-person BlazePose path."""
     detector = BlazePoseDetector(variant)
     for frame in frames[:WARM_UP_FRAMES]:  # the interpreters' first calls are slow
         detector.detect(frame)
     detector.reset()
-    started = time.perf_counter()
+    started, started_cpu = time.perf_counter(), time.process_time()
     for frame in frames:
         detector.detect(frame)
-    return 1000 * (time.perf_counter() - started) / len(frames)
+    return (1000 * (time.perf_counter() - started) / len(frames),
+            1000 * (time.process_time() - started_cpu) / len(frames))
 
 
 def time_people(frames: list[np.ndarray], count: int, variant: str = "lite"
-                ) -> tuple[float, dict[int, DetectionTrack]]:
-    """ms/frame of MultiPersonDetector + tracker over `frames`, and the tracks."""
+                ) -> tuple[float, float, dict[int, DetectionTrack]]:
+    """Wall and CPU ms/frame of MultiPersonDetector + tracker over `frames`, and the tracks."""
     multi = MultiPersonDetector(BlazePoseDetector(variant), max_people=count, redetect_every=10)
     for frame in frames[:WARM_UP_FRAMES]:
         multi.detect_people(frame)
     tracker = PersonTracker(TrackerConfig(fps=FPS, min_score=NEWCOMER_MIN_SCORE))
     items = [Frame(i, i / FPS, frame) for i, frame in enumerate(frames)]
-    started = time.perf_counter()
+    started, started_cpu = time.perf_counter(), time.process_time()
     tracks, _ = track_people(multi, tracker, items)
-    return 1000 * (time.perf_counter() - started) / len(frames), tracks
+    return (1000 * (time.perf_counter() - started) / len(frames),
+            1000 * (time.process_time() - started_cpu) / len(frames), tracks)
 
 
 def time_lift(estimator: Estimator, tracks: dict[int, DetectionTrack], num_frames: int) -> float:
@@ -260,28 +262,32 @@ def time_lift(estimator: Estimator, tracks: dict[int, DetectionTrack], num_frame
 
 
 def people_speed(estimator: Estimator, counts: tuple[int, ...], num_frames: int, repeats: int,
-                 variant: str = "lite") -> tuple[float, dict[int, tuple[float, float, float]]]:
-    """Today's single-person path ms/frame on the 1-person frames (the baseline) and
-    {people: (found per frame, 2D + tracking ms/frame, lift ms/frame)} at 1280x720, each the
-    best of `repeats` runs interleaved with the baseline (the machine is shared: the best is
-    the least disturbed)."""
+                 variant: str = "lite"
+                 ) -> tuple[tuple[float, float], dict[int, tuple[float, float, float, float]]]:
+    """Today's single-person path's wall and CPU ms/frame on the 1-person frames (the
+    baseline) and {people: (found per frame, 2D + tracking ms/frame, lift ms/frame, 2D +
+    tracking CPU ms/frame)} at 1280x720, each the best of `repeats` runs interleaved with the
+    baseline (the machine is shared: the best is the least disturbed; CPU time, every thread
+    of the process, is less disturbed than wall time)."""
     frames = {count: strip_frames(count, num_frames) for count in sorted({1, *counts})}
     warm = DetectionTrack(np.full((3, 16, 2), 300.0, np.float32) + np.arange(16)[:, None] * 10,
                           np.ones((3, 16), np.float32), np.arange(3), np.arange(3) / FPS, ())
     lift_people(estimator, {1: warm}, FPS, (WIDTH, HEIGHT), "warm-up", FOCAL_PX)  # torch's first
-    single: list[float] = []
-    detect: dict[int, list[float]] = {count: [] for count in counts}
+    single: list[tuple[float, float]] = []
+    detect: dict[int, list[tuple[float, float]]] = {count: [] for count in counts}
     lift: dict[int, list[float]] = {count: [] for count in counts}
     found: dict[int, float] = {}
     for _ in range(repeats):
         single.append(time_single(frames[1], variant))
         for count in counts:
-            elapsed, tracks = time_people(frames[count], count, variant)
-            detect[count].append(elapsed)
+            wall, cpu, tracks = time_people(frames[count], count, variant)
+            detect[count].append((wall, cpu))
             lift[count].append(time_lift(estimator, tracks, num_frames))
             found[count] = sum(len(t.frame_indices) for t in tracks.values()) / num_frames
-    return min(single), {count: (found[count], min(detect[count]), min(lift[count]))
-                         for count in counts}
+    baseline = (min(w for w, _ in single), min(c for _, c in single))
+    return baseline, {count: (found[count], min(w for w, _ in detect[count]),
+                              min(lift[count]), min(c for _, c in detect[count]))
+                      for count in counts}
 
 
 def run_speed(estimator: Estimator, num_frames: int, repeats: int) -> None:
@@ -289,15 +295,16 @@ def run_speed(estimator: Estimator, num_frames: int, repeats: int) -> None:
     print(f"\nSpeed, 1280x720, {num_frames} frames, blazepose-lite, models loaded, decoding "
           f"excluded, best of {repeats} interleaved runs (load average "
           f"{os.getloadavg()[0]:.1f}):")
-    baseline, rows = people_speed(estimator, (1, 3, 6), num_frames, repeats)
+    (baseline, baseline_cpu), rows = people_speed(estimator, (1, 3, 6), num_frames, repeats)
     print("| people | found (mean) | 2D + tracking ms/frame | lift ms/frame | frames/s | "
-          "2D time / single-person path's |")
-    print("|---:|---:|---:|---:|---:|---:|")
+          "2D time / single-person path's | 2D CPU ms/frame | 2D CPU / single-person path's |")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|")
     print(f"| 1, today's path (baseline) | 1.0 | {baseline:.1f} | - | {1000 / baseline:.1f} | "
-          f"1.00 |")
-    for count, (found, detect, lift) in rows.items():
+          f"1.00 | {baseline_cpu:.1f} | 1.00 |")
+    for count, (found, detect, lift, cpu) in rows.items():
         print(f"| {count} | {found:.1f} | {detect:.1f} | {lift:.1f} | "
-              f"{1000 / (detect + lift):.1f} | {detect / baseline:.2f} |")
+              f"{1000 / (detect + lift):.1f} | {detect / baseline:.2f} | {cpu:.1f} | "
+              f"{cpu / baseline_cpu:.2f} |")
 
 
 def main() -> None:
