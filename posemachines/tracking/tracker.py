@@ -103,7 +103,8 @@ class TrackerConfig:
 @dataclass
 class _Track:
     """One person's state: Kalman mean (8,) / covariance (8, 8); last pose (16, 2) px and
-    confidence (16,); last measured box (4,); history of (frame, person index) pairs."""
+    confidence (16,); last measured box (4,); history of (frame, person index) pairs; the
+    detector's region of the last person taken (-1: none) and the regions refused (slid)."""
 
     key: int
     mean: np.ndarray
