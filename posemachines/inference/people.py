@@ -50,8 +50,9 @@ NEWCOMER_MIN_SCORE = 0.8
 DEFAULT_MAX_PEOPLE = 1
 #: The clothes' colours (`appearance_features`, ~1 ms a person) are measured where they can
 #: tell people apart: when two people's boxes, widened by this factor, overlap, while a
-#: confirmed track waits for its person, and every APPEARANCE_EVERY frames (so that every
-#: track has its colours before it is needed).
+#: confirmed track waits for its person, when someone's hips are off where a track expects
+#: them (`PersonTracker.jumped`: a region may be sliding onto someone else), and every
+#: APPEARANCE_EVERY frames (so that every track has its colours before it is needed).
 NEAR_FACTOR, APPEARANCE_EVERY = 1.5, 5
 
 
@@ -106,7 +107,7 @@ def track_people(detector: MultiPersonDetector, tracker: PersonTracker,
             # when legs leave the frame or hide behind someone.
             boxes = boxes_from_keypoints(xy, np.ones(xy.shape[:2]))
             wanted = (len(indices) % APPEARANCE_EVERY == 0 or tracker.waiting
-                      or any_near(boxes))
+                      or any_near(boxes) or tracker.jumped(xy))
             per_frame.append(FramePeople(
                 xy_px=xy,
                 confidence=np.array([p.confidence16 for p in people]).reshape(-1, 16),

@@ -120,6 +120,15 @@ def inside_matrix(boxes_a: np.ndarray, boxes_b: np.ndarray) -> np.ndarray:
     return inter / np.maximum(area_a[:, None], 1e-9)
 
 
+def parts_of(boxes: np.ndarray, containers: np.ndarray, min_inside: float, max_area: float
+             ) -> np.ndarray:
+    """(len(boxes),) whether each box (cx, cy, w, h) lies `min_inside` of its area inside one
+    of the `containers` and is at most `max_area` of that one's area."""
+    area = boxes[:, 2] * boxes[:, 3]
+    smaller = area[:, None] < max_area * (containers[:, 2] * containers[:, 3])[None]
+    return np.any((inside_matrix(boxes, containers) > min_inside) & smaller, axis=1)
+
+
 def oks_matrix(xy_a: np.ndarray, conf_a: np.ndarray, xy_b: np.ndarray, conf_b: np.ndarray,
                scale_px: np.ndarray) -> np.ndarray:
     """Object keypoint similarity (A, B) in [0, 1] between poses (A, 16, 2) and (B, 16, 2).

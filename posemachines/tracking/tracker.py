@@ -46,6 +46,7 @@ from posemachines.tracking.similarity import (
     inside_matrix,
     iou_matrix,
     oks_matrix,
+    parts_of,
 )
 
 #: Spread (log ratio, 1 sigma) of a person's box height between frames, plus its growth per
@@ -61,6 +62,12 @@ PART_INSIDE, PART_AREA = 0.8, 0.5
 #: measures 0.8-1.0 frame to frame on the real clips, the woman the shoppers' region slid
 #: onto 0.55-0.65 against the man's).
 RETAKE_IOU, RETAKE_APPEARANCE = 0.5, 0.75
+#: A track seen last frame cannot take a person whose clothes are unlike its own (cosine
+#: below SLIDE_APPEARANCE) and whose hips lie more than SLIDE_JUMP of the track's height off
+#: where its hips are predicted: its region slid onto someone else in a few frames, each
+#: inside the Kalman gate (the shoppers' man and woman with BlazePose full: cosine 0.68-0.71,
+#: hips 0.13 of his height off). Clothes this unlike do not update a track's colours.
+SLIDE_APPEARANCE, SLIDE_JUMP = 0.75, 0.1
 
 
 @dataclass(frozen=True)
@@ -123,14 +130,6 @@ class _Track:
     @property
     def confirmed(self) -> bool:
         return self.track_id > 0
-
-
-def _inside(boxes: np.ndarray, containers: np.ndarray) -> np.ndarray:
-    """(len(boxes),) whether each box (cx, cy, w, h) lies mostly (PART_INSIDE of its area)
-    inside one of the `containers`, at most PART_AREA of that one's area."""
-    area = boxes[:, 2] * boxes[:, 3]
-    smaller = area[:, None] < PART_AREA * (containers[:, 2] * containers[:, 3])[None]
-    return np.any((inside_matrix(boxes, containers) > PART_INSIDE) & smaller, axis=1)
 
 
 class PersonTracker:
@@ -229,7 +228,35 @@ class PersonTracker:
                                                    boxes[indices, :2])
             score[row, centre > CHI2_95_2DOF] = -1.0
             score[row, ~self._allowed(track, people, boxes, indices)] = -1.0
+            score[row, self._slid(track, people, indices)] = -1.0
         return score
+
+    def _predicted_hips(self, track: _Track) -> np.ndarray:
+        """(2,) px where `track`'s hips are expected this frame (its last hips moved with the
+        predicted box)."""
+        return track.xy_px[0] + track.mean[:2] - track.last_box[:2]
+
+    def _slid(self, track: _Track, people: FramePeople, indices: list[int]) -> np.ndarray:
+        """(len(indices),) True for people a track seen last frame cannot be (SLIDE_JUMP)."""
+        if track.lost > 0 or people.features is None or track.feature is None:
+            return np.zeros(len(indices), dtype=bool)
+        jump = np.linalg.norm(people.xy_px[indices, 0] - self._predicted_hips(track), axis=1)
+        cosine = cosine_matrix(track.feature[None], people.features[indices])[0]
+        return (cosine < SLIDE_APPEARANCE) & (jump > SLIDE_JUMP * max(track.mean[3], 1.0))
+
+    def jumped(self, xy_px: np.ndarray) -> bool:
+        """Whether, before this frame's `update`, the hips of one of the people (K, 16, 2) px
+        lie off a confirmed track's next predicted hips by more than half SLIDE_JUMP of its
+        height but less than its height (someone moved unexpectedly: a region may be
+        sliding, and the clothes' colours are needed)."""
+        for track in self._tracks:
+            if not track.confirmed or track.lost > 0 or not len(xy_px):
+                continue
+            expected = track.xy_px[0] + track.mean[4:6]  # one constant-velocity step
+            distance = np.linalg.norm(np.asarray(xy_px)[:, 0] - expected, axis=1).min()
+            if 0.5 * SLIDE_JUMP * track.mean[3] < distance < track.mean[3]:
+                return True
+        return False
 
     def _match_seen(self, tracks: list[_Track], people: FramePeople, boxes: np.ndarray,
                     indices: list[int]) -> tuple[list[tuple[_Track, int]], list[int]]:
@@ -277,7 +304,8 @@ class PersonTracker:
             height_spread = HEIGHT_CHANGE + HEIGHT_CHANGE_PER_S * track.lost / self.config.fps
             allowed = ((distance <= CHI2_95_2DOF) & (np.abs(log_height) <= 2.5 * height_spread)
                        & self._looks_alike(track, people, indices)
-                       & self._allowed(track, people, boxes, indices))
+                       & self._allowed(track, people, boxes, indices)
+                       & ~self._slid(track, people, indices))
             cost[row] = np.where(allowed, distance + (log_height / height_spread) ** 2, np.inf)
         finite = np.isfinite(cost)
         if not finite.any():
@@ -307,8 +335,10 @@ class PersonTracker:
         if people.features is not None:
             momentum = self.config.feature_momentum
             new = people.features[index]
-            track.feature = new if track.feature is None else (
-                momentum * track.feature + (1.0 - momentum) * new)
+            if track.feature is None:
+                track.feature = new
+            elif cosine_matrix(track.feature[None], new[None])[0, 0] >= SLIDE_APPEARANCE:
+                track.feature = momentum * track.feature + (1.0 - momentum) * new
         track.history.append((self._frame, index))
         if not track.confirmed and track.hits >= self.config.min_hits:
             track.track_id = self._next_id
@@ -326,8 +356,8 @@ class PersonTracker:
         others = np.concatenate([boxes[matched], np.reshape(waiting, (-1, 4))])
         overlap = (iou_matrix(boxes[free], others).max(axis=1) if len(others)
                    else np.zeros(len(free)))
-        inside = (_inside(boxes[free], np.reshape(waiting, (-1, 4))) if waiting
-                  else np.zeros(len(free), dtype=bool))
+        inside = (parts_of(boxes[free], np.reshape(waiting, (-1, 4)), PART_INSIDE, PART_AREA)
+                  if waiting else np.zeros(len(free), dtype=bool))
         for index, duplicate, part in zip(free, overlap, inside, strict=True):
             weak = people.scores[index] < self.config.min_score
             if weak or part or duplicate > self.config.duplicate_iou:

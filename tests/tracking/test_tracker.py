@@ -118,6 +118,37 @@ def test_a_region_that_slides_onto_someone_else_does_not_pass_the_id_on() -> Non
     assert slid_region(100.0, regions=True) == {0: {1}, 1: {2}}
 
 
+def gradual_slide(clothes: bool) -> dict[int, set[int]]:
+    """The man stands still (400 px); his region drifts onto the woman in front of him (her
+    hips 60 px right and 40 px lower) in three steps, each inside the Kalman gate (a tenth,
+    a fifth, then the rest: frames 20-22, as BlazePose full does on the shoppers' clip), and
+    stays on her (the detector misses him meanwhile); at frame 40 he is found again in a
+    region of his own. clothes: the people carry colour descriptors (his and hers alike at
+    cosine 0.6, the half-way poses mixed)."""
+    man = walk((600, 700), (600, 700), 400, 60)
+    offset = np.array([60.0, 40.0])
+    his, hers = np.eye(4)[0], 0.6 * np.eye(4)[0] + 0.8 * np.eye(4)[1]
+    frames, truths = [], []
+    for t in range(60):
+        share = {20: 0.1, 21: 0.2}.get(t, float(t > 21))
+        rows = [(man[t] + share * offset, (1 - share) * his + share * hers, 0, int(share > 0.5))]
+        if t >= 40:
+            rows.append((man[t], his, 1, 0))
+        xy, features, keys, who = (np.array(column) for column in zip(*rows, strict=True))
+        frames.append(FramePeople(xy, np.full((len(rows), 16), 0.9), np.full(len(rows), 0.9),
+                                  features=features if clothes else None, regions=keys))
+        truths.append(who)
+    return run(PersonTracker(TrackerConfig(fps=25)), frames, truths)
+
+
+def test_a_region_sliding_in_small_steps_onto_other_clothes_does_not_pass_the_id_on() -> None:
+    # Without colours the woman inherits the man's id; with them the track refuses her once
+    # her hips are a tenth of his height off his and her clothes unlike his (his id comes
+    # back with him at frame 40; she gets an id of her own).
+    assert gradual_slide(clothes=False)[1] == {1}
+    assert gradual_slide(clothes=True) == {0: {1}, 1: {2}}
+
+
 def test_part_of_a_person_missed_this_frame_starts_no_track() -> None:
     # The person's region is lost for three frames; a skeleton a quarter of her size found
     # inside where she is predicted (her legs, in a region of its own) starts no track.
