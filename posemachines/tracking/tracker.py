@@ -65,9 +65,10 @@ RETAKE_IOU, RETAKE_APPEARANCE = 0.5, 0.75
 #: A track seen last frame cannot take a person whose clothes are unlike its own (cosine
 #: below SLIDE_APPEARANCE) and whose hips lie more than SLIDE_JUMP of the track's height off
 #: where its hips are predicted: its region slid onto someone else in a few frames, each
-#: inside the Kalman gate (the shoppers' man and woman with BlazePose full: cosine 0.68-0.71,
-#: hips 0.13 of his height off). Clothes this unlike do not update a track's colours.
-SLIDE_APPEARANCE, SLIDE_JUMP = 0.75, 0.1
+#: inside the Kalman gate (the shoppers' man and woman with BlazePose full: cosine 0.57,
+#: hips 0.15 of his height off; a man of the mall clip half hidden in a group: cosine 0.72,
+#: 0.1 off, and himself). Clothes this unlike do not update a track's colours.
+SLIDE_APPEARANCE, SLIDE_JUMP = 0.65, 0.12
 
 
 @dataclass(frozen=True)
