@@ -143,7 +143,7 @@ def gradual_slide(clothes: bool) -> dict[int, set[int]]:
 
 def test_a_region_sliding_in_small_steps_onto_other_clothes_does_not_pass_the_id_on() -> None:
     # Without colours the woman inherits the man's id; with them the track refuses her once
-    # her hips are a tenth of his height off his and her clothes unlike his (his id comes
+    # her hips are 0.12 of his height off his and her clothes unlike his (his id comes
     # back with him at frame 40; she gets an id of her own).
     assert gradual_slide(clothes=False)[1] == {1}
     assert gradual_slide(clothes=True) == {0: {1}, 1: {2}}
