@@ -6,10 +6,12 @@ people talking happen in the signing space instead: the hands move in front of t
 belly, within the arm's reach, one hand or both, at ~0.2-0.6 m/s; no take shows that, and the
 classifier read a signer as standing or waving. `signing_segments` makes such windows from
 still standing mocap (`action_augment.still_segments`): every frame keeps its body, legs and
-shoulders, and an arm that signs has its wrist follow a smooth path in the torso's frame — a
+shoulders, and an arm that signs has its wrist follow a smooth path in the torso's frame: a
 centre drawn in the signing space (SIGNING_ACROSS, SIGNING_HEIGHT, SIGNING_FORWARD, in arm
-lengths from the shoulder) plus one sinusoid per axis (SIGNING_AMPLITUDE, SIGNING_HZ) — with
-the elbow placed by two-bone inverse kinematics, bent down and out as people hold their arms.
+lengths from the shoulder), and from it a new place every SIGNING_HOLD_S, up to
+SIGNING_REACH away per axis, joined by a cubic spline (signs move from place to place rather
+than swinging like a wave); the elbow is placed by two-bone inverse kinematics, bent down and
+out as people hold their arms.
 One arm (the dominant one, left or right) always signs, the other with TWO_HANDED; an arm that
 does not sign keeps the still pose. The lifted pool films these like any mocap, so the
 classifier sees what the lifter makes of them.
@@ -18,6 +20,7 @@ classifier sees what the lifter makes of them.
 from __future__ import annotations
 
 import numpy as np
+from scipy.interpolate import CubicSpline
 
 from posemachines.analysis.action_data import LabelledSegment
 from posemachines.analysis.action_features import torso_frames
@@ -28,10 +31,11 @@ from posemachines.skeleton import JOINTS16_NAMES, unit_vectors
 #: midline negative, outward positive), height (up) and forward.
 SIGNING_ACROSS = (-0.55, 0.1)
 SIGNING_HEIGHT = (-0.65, 0.05)
-SIGNING_FORWARD = (0.35, 0.75)
-#: Per axis, a sinusoid of this amplitude (arm lengths) and frequency (Hz).
-SIGNING_AMPLITUDE = (0.03, 0.12)
-SIGNING_HZ = (0.5, 2.0)
+SIGNING_FORWARD = (0.25, 0.7)
+#: Seconds between the places a signing hand moves to, and how far (arm lengths, per axis)
+#: they lie from the arm's centre.
+SIGNING_HOLD_S = (0.25, 0.6)
+SIGNING_REACH = 0.15
 TWO_HANDED = 0.6
 #: The elbow bends towards this direction (torso frame: outward, up, forward), as people hold
 #: their arms: down, a little out and back.
@@ -54,6 +58,17 @@ def two_bone_arm(shoulder: np.ndarray, target: np.ndarray, upper: float, forearm
     return shoulder + along * direction + across * bend, shoulder + distance * direction
 
 
+def signing_path(centre: np.ndarray, times_s: np.ndarray,
+                 rng: np.random.Generator) -> np.ndarray:
+    """(T, 3) wrist places (arm lengths, torso frame) at `times_s` (T,): places drawn every
+    SIGNING_HOLD_S within SIGNING_REACH of `centre` (3,), joined by a cubic spline."""
+    knots = [float(times_s[0]) - rng.uniform(*SIGNING_HOLD_S)]
+    while knots[-1] <= times_s[-1]:
+        knots.append(knots[-1] + rng.uniform(*SIGNING_HOLD_S))
+    places = centre + rng.uniform(-SIGNING_REACH, SIGNING_REACH, size=(len(knots), 3))
+    return CubicSpline(knots, places, axis=0)(times_s)
+
+
 def sign_with_arms(poses_mm: np.ndarray, rng: np.random.Generator,
                    fps: float = 30.0) -> np.ndarray:
     """(T, 16, 3) mm still poses -> the same with one or both arms signing (module doc)."""
@@ -69,10 +84,7 @@ def sign_with_arms(poses_mm: np.ndarray, rng: np.random.Generator,
         length = upper + forearm
         centre = np.array([outward * rng.uniform(*SIGNING_ACROSS), rng.uniform(*SIGNING_HEIGHT),
                            rng.uniform(*SIGNING_FORWARD)])
-        amplitude = rng.uniform(*SIGNING_AMPLITUDE, size=3)
-        frequency = rng.uniform(*SIGNING_HZ, size=3)
-        phase = rng.uniform(0.0, 2 * np.pi, size=3)
-        local = (centre + amplitude * np.sin(2 * np.pi * frequency * times + phase)) * length
+        local = signing_path(centre, times[:, 0], rng) * length
         to_world = np.swapaxes(frames, -1, -2)
         target = poses[:, shoulder] + np.einsum("tij,tj->ti", to_world, local)
         pole = np.einsum("tij,j->ti", to_world, ELBOW_POLE * [outward, 1.0, 1.0])

@@ -101,7 +101,7 @@ class ActionOptions:
     #: legs held still (gesturing or signing in place; legs out of view).
     still_legs: float = 0.5
     #: Synthetic signing segments (`action_gestures`, 3 s each) added to `gesture`'s training.
-    signing: int = 40
+    signing: int = 60
     #: Share of the lifted training pieces filmed at 15 or 10 fps (`lift_segments`).
     low_fps: float = 0.25
     #: Heights (mm, low, high) of the virtual cameras that film the lifted pools, in place of

@@ -49,8 +49,8 @@ def test_signing_arms_move_in_front_of_the_chest_and_nothing_else_moves():
             continue  # the arm that does not sign keeps the still pose
         moved += 1
         local = np.einsum("tij,tj->ti", frames, signing[:, wrist] - signing[:, shoulder])
-        assert np.all(local[:, 2] > 0.2 * 530.0)  # in front of the body
-        assert np.all(local[:, 1] < 0.2 * 530.0)  # not raised above the shoulder
+        assert np.all(local[:, 2] > 0.0)  # in front of the shoulder
+        assert np.all(local[:, 1] < 0.25 * 530.0)  # not raised far above the shoulder
         speed = np.linalg.norm(np.diff(signing[:, wrist], axis=0), axis=1).mean() * 30.0
         assert 50.0 < speed < 1500.0  # mm/s
     assert moved >= 1

@@ -139,7 +139,7 @@ def test_the_config_holds_the_shipped_recipe():
                                                "posemachines/weights/lifter_mocap.pt")
     assert (options.lifted_copies, options.test_copies, options.lifted_share) == (2, 3, 0.5)
     assert (options.hold_arms, options.still_legs, options.low_fps) == (0.4, 0.5, 0.25)
-    assert (options.signing, options.camera_height_mm) == (40, [500.0, 4000.0])
+    assert (options.signing, options.camera_height_mm) == (60, [500.0, 4000.0])
     optim = config.optim
     assert (optim.optimizer, optim.schedule, optim.lr, optim.steps, optim.batch_size) == (
         "adamw", "onecycle", 2e-3, 3000, 128)
