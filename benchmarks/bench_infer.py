@@ -183,6 +183,19 @@ def timed_run(run: Callable[[], object]) -> tuple[float, float]:
     return time.perf_counter() - start, cpu_seconds() - start_cpu
 
 
+def time_each(runs: dict[str, Callable[[], object]], best: dict[str, tuple[float, float]],
+              failures: dict[str, str]) -> None:
+    """Run each of `runs` once, keeping each one's best (wall, CPU) s in `best` and the error
+    line of a failed run in `failures`."""
+    for name, run in runs.items():
+        try:
+            timing = timed_run(run)
+        except RuntimeError as error:
+            failures[name] = str(error)
+            continue
+        best[name] = min(best.get(name, timing), timing)
+
+
 def mediapipe_run(python: str | None, video: Path) -> tuple[tuple[float, float] | None, str]:
     """((wall s, CPU s) or None, note) of MediaPipe's legacy Pose (full) over `video`."""
     command = [python] if python else [sys.executable]
@@ -251,13 +264,7 @@ def process_rows(video: Path, frames: int, detector: str, mediapipe_python: str 
     best: dict[str, tuple[float, float]] = {}
     failures: dict[str, str] = {}
     for _ in range(repeats):  # interleaved, so that load changes hit every row alike
-        for name, run in (starts | clips).items():
-            try:
-                timing = timed_run(run)
-            except RuntimeError as error:
-                failures[name] = str(error)
-                continue
-            best[name] = min(best.get(name, timing), timing)
+        time_each(starts | clips, best, failures)
     print(f"\nfresh processes, wall time from outside, best of {repeats}; CPU of the process "
           "and its children (ffmpeg)\n\n| start-up | wall s | CPU s |\n|---|---:|---:|")
     for name in starts:
@@ -332,13 +339,7 @@ def main() -> None:
         measured, note = mediapipe_run(args.mediapipe_python, args.video)
         if measured is not None:
             baseline = measured if baseline is None else min(baseline, measured)
-        for name, run in runs.items():
-            try:
-                timing = timed_run(run)
-            except RuntimeError as error:
-                failures[name] = str(error)
-                continue
-            best[name] = min(best.get(name, timing), timing)
+        time_each(runs, best, failures)
 
     print(f"{args.video.name}: {frames} frames at {source.width}x{source.height}, "
           f"{args.detector}, person in {result.num_frames}; load average "
