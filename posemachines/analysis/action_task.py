@@ -67,6 +67,7 @@ from posemachines.analysis.actions import (
 from posemachines.data.mocap import load_mocap_npz
 from posemachines.errors import PoseDataError
 from posemachines.models.checkpoint import load_checkpoint
+from posemachines.skeleton import JOINTS16, flip_horizontal
 from posemachines.training.anthropometry import AnthropometryConfig
 from posemachines.training.config import TrainConfig
 from posemachines.training.mocap_views import MocapViewConfig
@@ -120,16 +121,33 @@ class ActionOptions:
     segment_step: int = 1
 
 
+def mirror_lifter_input(keypoints: np.ndarray, visibility_root: np.ndarray
+                        ) -> tuple[np.ndarray, np.ndarray]:
+    """Encoded lifter input (..., T, 16, 2) and (..., T, 18) of the mirrored detections, as
+    `encode_lifter_input(*mirror_detections(...))` gives it: x negated, left and right swapped,
+    the root's image x negated."""
+    perm = list(JOINTS16.flip_permutation)
+    mirrored = keypoints[..., perm, :].copy()
+    mirrored[..., 0] = -mirrored[..., 0]
+    visibility = visibility_root.copy()
+    visibility[..., :16] = visibility_root[..., perm]
+    visibility[..., 16] = -visibility[..., 16]
+    return mirrored, visibility
+
+
 class CheckpointLifter:
     """A lifter checkpoint as `action_data.Lifter`: keypoints (B, T, 16, 2) and visibility_root
     (B, T, E) -> lifted (B, T, 16, 3) mm, in batches; `view_config`: the cameras, 2D noise and
     body proportions (`anthropometry`, if it trained with them: real people are not built
     like the mocap actors, and the lifter errs differently on other builds) the lifter was
-    trained with (its saved options)."""
+    trained with (its saved options). run_time_passes: average four passes as `Estimator` does
+    by default (flip_test: the mirrored input's lift mirrored back; time_reversal: each clip
+    also lifted backward in time), so the classifier learns the 3D it gets at run time."""
 
-    def __init__(self, path: str | Path, batch_size: int = 64) -> None:
+    def __init__(self, path: str | Path, batch_size: int = 64,
+                 run_time_passes: bool = True) -> None:
         self.model, extra = load_checkpoint(path)
-        self.batch_size = batch_size
+        self.batch_size, self.run_time_passes = batch_size, run_time_passes
         options = (extra.get("config") or {}).get("options") or {}
         defaults = MocapViewConfig()
         body = options.get("anthropometry")
@@ -139,7 +157,7 @@ class CheckpointLifter:
             anthropometry=None if body is None else AnthropometryConfig(**body))
 
     @torch.no_grad()
-    def __call__(self, keypoints: np.ndarray, visibility_root: np.ndarray) -> np.ndarray:
+    def _forward(self, keypoints: np.ndarray, visibility_root: np.ndarray) -> np.ndarray:
         out = []
         for start in range(0, len(keypoints), self.batch_size):
             stop = start + self.batch_size
@@ -147,6 +165,17 @@ class CheckpointLifter:
                                 visibility_root=torch.from_numpy(visibility_root[start:stop]))
             out.append(output.pose3d_mm.numpy())
         return np.concatenate(out)
+
+    def __call__(self, keypoints: np.ndarray, visibility_root: np.ndarray) -> np.ndarray:
+        if not self.run_time_passes:
+            return self._forward(keypoints, visibility_root)
+        lifts = []
+        for mirrored, (points, visibility) in enumerate(
+                [(keypoints, visibility_root), mirror_lifter_input(keypoints, visibility_root)]):
+            backward = self._forward(points[:, ::-1].copy(), visibility[:, ::-1].copy())
+            lift = 0.5 * (self._forward(points, visibility) + backward[:, ::-1])
+            lifts.append(flip_horizontal(lift) if mirrored else lift)
+        return 0.5 * (lifts[0] + lifts[1])
 
 
 class ActionWindows(Dataset):

@@ -11,14 +11,22 @@ import numpy as np
 import pytest
 import torch
 
-from posemachines.analysis.action_task import ACTION_TASKS, ActionTask, ActionWindows
+from posemachines.analysis.action_task import (
+    ACTION_TASKS,
+    ActionTask,
+    ActionWindows,
+    CheckpointLifter,
+    mirror_lifter_input,
+)
 from posemachines.analysis.action_taxonomy import ACTION_CLASSES
 from posemachines.analysis.actions import load_action_model
 from posemachines.cli import main
+from posemachines.data.lifter_input import encode_lifter_input, mirror_detections
 from posemachines.data.mocap import MocapClip, MocapCollection
 from posemachines.errors import PoseDataError, PoseInputError
 from posemachines.models import PoseMachine, get_config
 from posemachines.models.checkpoint import save_checkpoint
+from posemachines.skeleton import flip_horizontal
 from posemachines.training.config import load_config
 from posemachines.training.tasks import TASKS, build_task
 from tests.analysis.synthetic import standing_pose_mm
@@ -130,6 +138,35 @@ def test_the_lifted_pools_are_filmed_from_the_configured_heights(inputs, tmp_pat
     assert task.view_config.camera.height_mm == (3000.0, 4500.0)
     assert task.view_config.camera.distance_mm == lifters.camera.distance_mm
     assert task.view_config.noise == lifters.noise
+
+
+def test_mirrored_lifter_input_is_the_encoding_of_the_mirrored_detections():
+    rng = np.random.default_rng(0)
+    xy = rng.uniform(100.0, 600.0, size=(2, 5, 16, 2))
+    confidence = (rng.random((2, 5, 16)) > 0.2).astype(np.float32)
+    confidence[..., 0] = 1.0  # the root is seen
+    f_px, c_px = np.array([[800.0, 800.0]] * 2), np.array([[320.0, 240.0]] * 2)
+    mirrored = mirror_lifter_input(*encode_lifter_input(xy, confidence, f_px, c_px))
+    expected = encode_lifter_input(*mirror_detections(xy, confidence, c_px), f_px, c_px)
+    np.testing.assert_allclose(mirrored[0], expected[0], atol=1e-6)
+    np.testing.assert_allclose(mirrored[1], expected[1], atol=1e-6)
+
+
+def test_the_lifter_averages_the_run_time_passes(inputs):
+    rng = np.random.default_rng(1)
+    keypoints = rng.normal(size=(3, 8, 16, 2)).astype(np.float32)
+    visibility = np.concatenate([np.ones((3, 8, 16)), rng.normal(size=(3, 8, 2)) * 0.1],
+                                axis=-1).astype(np.float32)
+    single = CheckpointLifter(inputs[1], run_time_passes=False)
+    averaged = CheckpointLifter(inputs[1])
+    forward = single(keypoints, visibility)
+    backward = single(keypoints[:, ::-1].copy(), visibility[:, ::-1].copy())[:, ::-1]
+    mirrored = [single(*mirror_lifter_input(k, v)) for k, v in
+                ((keypoints, visibility),
+                 (keypoints[:, ::-1].copy(), visibility[:, ::-1].copy()))]
+    expected = 0.25 * (forward + backward + flip_horizontal(mirrored[0])
+                       + flip_horizontal(mirrored[1][:, ::-1]))
+    np.testing.assert_allclose(averaged(keypoints, visibility), expected, atol=1e-4)
 
 
 def test_the_config_holds_the_shipped_recipe():
