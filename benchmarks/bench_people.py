@@ -290,12 +290,13 @@ def people_speed(estimator: Estimator, counts: tuple[int, ...], num_frames: int,
                       for count in counts}
 
 
-def run_speed(estimator: Estimator, num_frames: int, repeats: int) -> None:
-    """The speed table (see `people_speed`)."""
-    print(f"\nSpeed, 1280x720, {num_frames} frames, blazepose-lite, models loaded, decoding "
+def run_speed(estimator: Estimator, num_frames: int, repeats: int, variant: str = "lite") -> None:
+    """The speed table (see `people_speed`) with the `variant` landmark model."""
+    print(f"\nSpeed, 1280x720, {num_frames} frames, blazepose-{variant}, models loaded, decoding "
           f"excluded, best of {repeats} interleaved runs (load average "
           f"{os.getloadavg()[0]:.1f}):")
-    (baseline, baseline_cpu), rows = people_speed(estimator, (1, 3, 6), num_frames, repeats)
+    (baseline, baseline_cpu), rows = people_speed(estimator, (1, 3, 6), num_frames, repeats,
+                                                  variant)
     print("| people | found (mean) | 2D + tracking ms/frame | lift ms/frame | frames/s | "
           "2D time / single-person path's | 2D CPU ms/frame | 2D CPU / single-person path's |")
     print("|---:|---:|---:|---:|---:|---:|---:|---:|")
@@ -314,6 +315,8 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--speed-frames", type=int, default=60, help="0 skips the speed table")
     parser.add_argument("--repeats", type=int, default=3, help="interleaved speed runs")
+    parser.add_argument("--variant", choices=("lite", "full"), default="lite",
+                        help="landmark model of the speed table (infer's default is full)")
     args = parser.parse_args()
     estimator = Estimator(world=False)
     clips = walking_clips()
@@ -332,7 +335,7 @@ def main() -> None:
               f"{mean['idf1_blind']:.3f} / {total['switches_blind']} | {mean['mpjpe']:.1f} | "
               f"{mean['mpjpe_single']:.1f} | {mean['mpjpe'] / mean['mpjpe_single']:.3f} |")
     if args.speed_frames:
-        run_speed(estimator, args.speed_frames, args.repeats)
+        run_speed(estimator, args.speed_frames, args.repeats, args.variant)
 
 
 if __name__ == "__main__":
