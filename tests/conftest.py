@@ -1,4 +1,4 @@
-"""Shared test fixtures: where the real data in ../shared lives."""
+"""Shared test fixtures: where the real data in ../shared lives, small lifters."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 import torch
+
+from posemachines.models import PoseMachine, get_config
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -45,3 +47,11 @@ def random_lite_weights(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("weights") / "random_lite.pt"
     save_checkpoint(path, PoseMachine(get_config("lite")))
     return path
+
+
+@pytest.fixture(scope="module")
+def tiny_lifter() -> PoseMachine:
+    """A small random lite lifter (seed 0) for protocol tests."""
+    torch.manual_seed(0)
+    return PoseMachine(get_config("lite", {"embed_dim": 16, "lstm_hidden": 16, "lstm_layers": 1,
+                                           "refiner_hidden": 16, "projector_hidden": 16})).eval()

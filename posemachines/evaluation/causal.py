@@ -27,12 +27,11 @@ from posemachines.data.virtual_cameras import VirtualCameraConfig
 from posemachines.errors import PoseDataError, PoseInputError
 from posemachines.evaluation.lifting import lift_detections
 from posemachines.evaluation.metrics import bone_length_error, mpjpe, pa_mpjpe
-from posemachines.evaluation.mocap_protocols import CAMERA_SHIFT, INPUTS, select_takes, view_take
+from posemachines.evaluation.mocap_protocols import CAMERA_SHIFT, select_takes, take_inputs
 from posemachines.evaluation.options import EvaluationOptions
-from posemachines.evaluation.protocols import MocapProtocol, scored_frames
+from posemachines.evaluation.protocols import MocapProtocol
 from posemachines.evaluation.summary import EvaluationReport, MetricTable
 from posemachines.models.pose_machine import PoseMachine
-from posemachines.training.augment import DetectorNoiseConfig, add_detector_noise
 
 OFFLINE = "offline: time reversal + geometric (infer)"
 VARIANTS = (OFFLINE, "offline: time reversal, no correction",
@@ -123,17 +122,10 @@ def evaluate_causal(model: PoseMachine, protocol: MocapProtocol, data: Path,
 def _take_rows(model: PoseMachine, take: MocapClip, number: int, config: VirtualCameraConfig,
                options: EvaluationOptions) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     """row -> (prediction, ground truth) (n, F, 16, 3) mm over the scored frames of a take."""
-    views = view_take(take.joints_mm, np.random.default_rng([options.seed, number, 0]),
-                      options.cameras_per_take, config)
-    chosen = scored_frames(take.num_frames, options.stride or 1)
+    views, chosen, inputs = take_inputs(take, number, config, options)
     gt = views.pose3d_mm[:, chosen]
     rows = {}
-    for input_label, noisy in INPUTS.items():
-        xy = views.xy_px
-        confidence = np.ones(xy.shape[:3], dtype=np.float32)
-        if noisy:
-            noise_rng = np.random.default_rng([options.seed, number, 1])
-            xy, confidence = add_detector_noise(xy, confidence, noise_rng, DetectorNoiseConfig())
+    for input_label, (xy, confidence) in inputs.items():
         poses = variant_poses(model, xy, confidence, views.f_px, views.c_px, take.fps, options)
         for variant, pose in poses.items():
             rows[f"{input_label}, {variant}"] = (pose[:, chosen], gt)

@@ -117,6 +117,26 @@ def view_take(
     )
 
 
+def take_inputs(
+    take: MocapClip, number: int, config: VirtualCameraConfig, options: EvaluationOptions,
+) -> tuple[TakeViews, np.ndarray, dict[str, tuple[np.ndarray, np.ndarray]]]:
+    """Take `number` seen by its seeded cameras: the views, the scored frame indices and, per
+    INPUTS row, the 2D (n, T, 16, 2) px and confidence (n, T, 16) the lifter gets (clean, or
+    with seeded detector-like noise)."""
+    views = view_take(take.joints_mm, np.random.default_rng([options.seed, number, 0]),
+                      options.cameras_per_take, config)
+    chosen = scored_frames(take.num_frames, options.stride or 1)
+    inputs = {}
+    for input_label, noisy in INPUTS.items():
+        xy = views.xy_px
+        confidence = np.ones(xy.shape[:3], dtype=np.float32)
+        if noisy:
+            noise_rng = np.random.default_rng([options.seed, number, 1])
+            xy, confidence = add_detector_noise(xy, confidence, noise_rng, DetectorNoiseConfig())
+        inputs[input_label] = (xy, confidence)
+    return views, chosen, inputs
+
+
 class _Totals:
     """Running sums per row: the three columns and every bone."""
 
@@ -204,16 +224,9 @@ def _evaluate_take(
     model: PoseMachine, take: MocapClip, number: int, config: VirtualCameraConfig,
     options: EvaluationOptions, totals: _Totals,
 ) -> None:
-    views = view_take(take.joints_mm, np.random.default_rng([options.seed, number, 0]),
-                      options.cameras_per_take, config)
-    chosen = scored_frames(take.num_frames, options.stride or 1)
+    views, chosen, inputs = take_inputs(take, number, config, options)
     gt = views.pose3d_mm[:, chosen]
-    for input_label, noisy in INPUTS.items():
-        xy = views.xy_px
-        confidence = np.ones(xy.shape[:3], dtype=np.float32)
-        if noisy:
-            noise_rng = np.random.default_rng([options.seed, number, 1])
-            xy, confidence = add_detector_noise(xy, confidence, noise_rng, DetectorNoiseConfig())
+    for input_label, (xy, confidence) in inputs.items():
         for mode_label, window in MODES.items():
             pred = lift_detections(model, xy, confidence, views.f_px, views.c_px, window,
                                    options.device, options.flip_test, options.time_reversal)

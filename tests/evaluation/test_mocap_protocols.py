@@ -7,7 +7,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import torch
 
 from posemachines.data.mocap import MocapClip, MocapCollection
 from posemachines.errors import PoseDataError
@@ -15,7 +14,6 @@ from posemachines.evaluation.mocap_protocols import select_takes
 from posemachines.evaluation.options import EvaluationOptions
 from posemachines.evaluation.protocols import get_protocol
 from posemachines.evaluation.runner import evaluate
-from posemachines.models import PoseMachine, get_config
 from posemachines.skeleton import to_joints16
 from tests.data.synthetic import synthetic_h36m32_world_mm
 
@@ -83,12 +81,6 @@ def tiny_npz(tmp_path_factory) -> Path:
     MocapCollection.from_clips(make_clips(), 30.0).save(path)
     return path
 
-
-@pytest.fixture(scope="module")
-def tiny_lifter() -> PoseMachine:
-    torch.manual_seed(0)
-    return PoseMachine(get_config("lite", {"embed_dim": 16, "lstm_hidden": 16, "lstm_layers": 1,
-                                           "refiner_hidden": 16, "projector_hidden": 16})).eval()
 
 
 def test_evaluate_cmu_heldout_counts_and_lists_the_scored_takes(tiny_npz, tiny_lifter):

@@ -7,14 +7,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import torch
 
 from posemachines.data.mocap import MocapClip, MocapCollection
 from posemachines.errors import PoseInputError
 from posemachines.evaluation.causal import OFFLINE, VARIANTS
 from posemachines.evaluation.options import EvaluationOptions
 from posemachines.evaluation.runner import evaluate
-from posemachines.models import PoseMachine, get_config
 from posemachines.skeleton import to_joints16
 from tests.data.synthetic import synthetic_h36m32_world_mm
 
@@ -33,12 +31,6 @@ def held_out_npz(tmp_path_factory) -> Path:
     MocapCollection.from_clips(clips, 30.0).save(path)
     return path
 
-
-@pytest.fixture(scope="module")
-def tiny_lifter() -> PoseMachine:
-    torch.manual_seed(0)
-    return PoseMachine(get_config("lite", {"embed_dim": 16, "lstm_hidden": 16, "lstm_layers": 1,
-                                           "refiner_hidden": 16, "projector_hidden": 16})).eval()
 
 
 def test_causal_table_has_every_step_and_matches_the_streaming_row(held_out_npz, tiny_lifter):
