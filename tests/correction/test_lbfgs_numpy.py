@@ -3,6 +3,7 @@
 import subprocess
 import sys
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import pytest
@@ -11,7 +12,7 @@ import torch
 from posemachines.correction.lbfgs_numpy import LBFGSResult, minimize_lbfgs
 
 Objective = Callable[[np.ndarray], tuple[float, np.ndarray]]
-CORRECTION_TOLERANCES = {"tolerance_grad": 1e-9, "tolerance_change": 1e-12}
+CORRECTION_TOLERANCES: dict[str, Any] = {"tolerance_grad": 1e-9, "tolerance_change": 1e-12}
 
 
 def rosenbrock(x: np.ndarray) -> tuple[float, np.ndarray]:
@@ -62,7 +63,7 @@ PROBLEMS: dict[str, tuple[Objective, np.ndarray]] = {
 
 
 def torch_lbfgs(objective: Objective, x0: np.ndarray, line_search: str | None = "strong_wolfe",
-                **options: float) -> tuple[np.ndarray, int, int]:
+                **options: Any) -> tuple[np.ndarray, int, int]:
     """One torch.optim.LBFGS step on float64 x0: (x, state['n_iter'], state['func_evals'])."""
     point = torch.tensor(x0, dtype=torch.float64, requires_grad=True)
     optimiser = torch.optim.LBFGS([point], line_search_fn=line_search, **options)
@@ -78,7 +79,7 @@ def torch_lbfgs(objective: Objective, x0: np.ndarray, line_search: str | None = 
 
 
 def rounding_spread(objective: Objective, x0: np.ndarray, expected: np.ndarray,
-                    line_search: str | None = "strong_wolfe", **options: float) -> float:
+                    line_search: str | None = "strong_wolfe", **options: Any) -> float:
     """How far torch's own answer moves, relative, when x0 moves by one float64 ulp.
 
     On Rosenbrock's valley L-BFGS amplifies rounding (~1e-8 after 60 iterations from a 1e-16
