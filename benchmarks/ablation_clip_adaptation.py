@@ -7,9 +7,11 @@ correction's own (confidence-weighted robust pixel reprojection through the solv
 translations, the prior to the network's poses, the displacement cap and the acceleration
 prior), plus the clip's bone lengths (`skeleton_fit.estimate_bone_lengths`) as a penalty and an
 L2 pull of the weights back to the trained ones. L-BFGS over the weight change and the root
-translations, the LSTM features cached (one forward pass). Rows per protocol: none, the default
-geometric correction, the adapted network alone, and the default correction on the adapted
-network. Same clips as `bench_correction.py` (its protocols, seed and noise).
+translations, the LSTM features cached (one forward pass); the energy is rebuilt in torch
+(`torch_energy`) from the numpy correction's `ClipEnergy`, to backpropagate into the layer.
+Rows per protocol: none, the default geometric correction, the adapted network alone, and the
+default correction on the adapted network. Same clips as `bench_correction.py` (its
+protocols, seed and noise).
 
     python benchmarks/ablation_clip_adaptation.py [--frames 900] [--steps 30]
         [--weight-decay 1000] [--length-weight 1] [--bias-only]
@@ -20,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -34,10 +37,39 @@ from bench_correction import (
 from torch.func import functional_call
 
 from posemachines.correction import GeometricCorrectionConfig, correct_geometric
+from posemachines.correction.clip_energy import ClipEnergy
 from posemachines.correction.geometric import REFERENCE_FPS, build_problem
+from posemachines.correction.root_translation import MIN_DEPTH_MM
 from posemachines.correction.skeleton_fit import bone_vectors
 from posemachines.evaluation import bone_length_error, mpjpe, pa_mpjpe
 from posemachines.models import PoseMachine
+
+
+def torch_energy(energy: ClipEnergy) -> Callable[[torch.Tensor, torch.Tensor], torch.Tensor]:
+    """`clip_energy.ClipEnergy`'s energy as a differentiable torch function of the poses
+    (3, T, 16) and translations (3, T) (the same terms and weights; autograd's gradient)."""
+    reference, u, v, data_weight, inv_var_px, inv_var_pose = (torch.from_numpy(np.asarray(a))
+        for a in (energy.reference, energy.u, energy.v, energy.data_weight, energy.inv_var_px,
+                  energy.inv_var_pose))
+    fx, fy = (float(f) for f in energy.f)
+    limit = energy.max_displacement_mm
+
+    def evaluate(pose: torch.Tensor, translation: torch.Tensor) -> torch.Tensor:
+        points = pose + translation[..., None]
+        x, y, z = points.unbind(0)
+        inverse_depth = z.clamp_min(MIN_DEPTH_MM).reciprocal()
+        squared = ((fx * x * inverse_depth - u) ** 2 + (fy * y * inverse_depth - v) ** 2)
+        total = (data_weight * ((1.0 + squared * inv_var_px).sqrt() - 1.0)).sum()
+        delta_squared = (pose - reference).pow(2)
+        total = total + (delta_squared * inv_var_pose).sum()
+        excess = ((delta_squared.sum(0) + 1e-6).sqrt() - limit).clamp_min(0.0)
+        total = total + (excess / (0.05 * limit)).pow(2).sum()
+        if energy.accel_weight > 0 and pose.shape[1] > 2:
+            accel = points[:, 2:] - 2.0 * points[:, 1:-1] + points[:, :-2]
+            total = total + energy.accel_weight * accel.pow(2).sum()
+        return total / pose.shape[1]
+
+    return evaluate
 
 
 def adapt_layer(model: PoseMachine, clip: EvalClip, args: argparse.Namespace
@@ -58,12 +90,12 @@ def adapt_layer(model: PoseMachine, clip: EvalClip, args: argparse.Namespace
     problem = build_problem(output.pose3d_mm[0].numpy(), clip.keypoints_px, clip.confidence,
                             clip.image_size, None, None, REFERENCE_FPS,
                             GeometricCorrectionConfig())
-    network, objective, lengths = problem.reference, problem.objective, problem.lengths
+    objective, lengths = torch_energy(problem.energy), torch.from_numpy(problem.lengths)
 
     trained = dict(layer.named_parameters())
     changes = {name: torch.zeros_like(value, requires_grad=not args.bias_only or "bias" in name)
                for name, value in trained.items()}
-    shift = problem.translation.T.clone().contiguous().requires_grad_(True)
+    shift = torch.from_numpy(problem.translation.T.copy()).requires_grad_(True)
 
     def poses() -> torch.Tensor:
         params = {name: trained[name] + changes[name] for name in trained}
@@ -92,7 +124,7 @@ def adapt_layer(model: PoseMachine, clip: EvalClip, args: argparse.Namespace
 
     optimiser.step(closure)
     with torch.no_grad():
-        return network.numpy(), poses().numpy()
+        return problem.reference, poses().numpy()
 
 
 def main() -> None:

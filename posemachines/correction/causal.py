@@ -31,7 +31,6 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
-import torch
 
 from posemachines.correction.focal import estimate_focal_px
 from posemachines.correction.geometric import (
@@ -42,10 +41,9 @@ from posemachines.correction.geometric import (
 from posemachines.correction.root_translation import MIN_DEPTH_MM, MIN_VISIBLE_JOINTS
 from posemachines.correction.skeleton_fit import BONE_CHILDREN, BONE_PARENTS, ancestry_matrix
 from posemachines.errors import PoseInputError
-from posemachines.threads import single_thread
 
 #: (16, 15): joint j = sum of the bone vectors on its path from the root.
-_ANCESTRY = ancestry_matrix(torch.float64).numpy()
+_ANCESTRY = ancestry_matrix()
 
 
 @dataclass(frozen=True)
@@ -164,8 +162,7 @@ class CausalGeometricCorrector:
                 self._since_fit = 0
             else:
                 self._apply(self._fit(history))
-        with single_thread():
-            return self._correct(network, uv, weights, float(timestamp_s))
+        return self._correct(network, uv, weights, float(timestamp_s))
 
     def settle(self) -> None:
         """Wait for a background refit still running and take its result."""
@@ -181,14 +178,12 @@ class CausalGeometricCorrector:
         visible = weights > 0
         if visible.sum(-1).max(initial=0) < 2:
             return None
-        with single_thread():
-            problem = build_problem(poses, uv, weights, self.image_size, self.user_focal_px,
-                                    self.height_cm, self.fps, self.config.geometric)
+        problem = build_problem(poses, uv, weights, self.image_size, self.user_focal_px,
+                                self.height_cm, self.fps, self.config.geometric)
         focal = float(problem.f[0])
-        sigma = _network_sigma_mm(problem.reference.numpy(), problem.translation.numpy(), uv,
-                                  weights, focal, self.centre_px, problem.noise_px,
-                                  self.config.geometric)
-        return _Fit(focal, problem.lengths.numpy(), problem.scale, problem.noise_px, sigma)
+        sigma = _network_sigma_mm(problem.reference, problem.translation, uv, weights, focal,
+                                  self.centre_px, problem.noise_px, self.config.geometric)
+        return _Fit(focal, problem.lengths, problem.scale, problem.noise_px, sigma)
 
     def _apply(self, fit: _Fit | None) -> None:
         if fit is None:
@@ -284,8 +279,8 @@ def place_root(pose_mm: np.ndarray, centred_px: np.ndarray, weights: np.ndarray,
                steps: int) -> np.ndarray:
     """Root translation (3,) mm of one root-relative pose (16, 3) onto 2D (16, 2) px relative to
     the principal point, with weights (16,): `root_translation`'s closed form and Gauss-Newton
-    steps, in numpy (on one frame torch's per-operation overhead is ten times the work). NaN
-    with fewer than MIN_VISIBLE_JOINTS joints seen."""
+    steps for one frame (no batch axis to carry). NaN with fewer than MIN_VISIBLE_JOINTS joints
+    seen."""
     if (weights > 0).sum() < MIN_VISIBLE_JOINTS:
         return np.full(3, np.nan)
     w = np.concatenate([weights, weights])

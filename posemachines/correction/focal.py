@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import math
 
-import torch
+import numpy as np
 
-from posemachines.correction.root_translation import project, solve_root_translation_torch
+from posemachines.correction.root_translation import project, solve_root_translation
 from posemachines.errors import PoseInputError
 
 #: Diagonal field of view assumed when nothing is known about the lens, degrees.
@@ -62,8 +62,8 @@ def estimate_focal_px(
 
 
 def refine_focal_px(
-    pose3d_rel_mm: torch.Tensor, keypoints_px: torch.Tensor, weights: torch.Tensor,
-    focal_px: float, c_px: torch.Tensor, *, search_range: tuple[float, float] = (0.5, 2.0),
+    pose3d_rel_mm: np.ndarray, keypoints_px: np.ndarray, weights: np.ndarray,
+    focal_px: float, c_px: np.ndarray, *, search_range: tuple[float, float] = (0.5, 2.0),
     samples: int = 17,
 ) -> float:
     """The focal length (px) within `search_range` x `focal_px` under which the clip's poses,
@@ -73,27 +73,27 @@ def refine_focal_px(
     pose3d_rel_mm (T, J, 3) mm, keypoints_px (T, J, 2), weights (T, J), c_px (2,). Only the
     perspective effects constrain f, so this helps with wide lenses and near, deep poses.
     """
-    log_f = torch.linspace(math.log(search_range[0]), math.log(search_range[1]), samples,
-                           dtype=torch.float64) + math.log(focal_px)
+    log_f = np.linspace(math.log(search_range[0]), math.log(search_range[1]), samples) \
+        + math.log(focal_px)
     # Solving with focal f on pixels u is solving with focal_px on c + (u - c) focal_px / f, so
     # all candidates go through one batched solve (candidates stacked along the frame axis).
-    ratio = (math.log(focal_px) - log_f).exp().to(keypoints_px)  # focal_px / f, (K,)
-    frames = pose3d_rel_mm.shape[0]
+    ratio = np.exp(math.log(focal_px) - log_f)  # focal_px / f, (K,)
+    frames, joints = pose3d_rel_mm.shape[:2]
     rescaled = c_px + (keypoints_px - c_px) * ratio[:, None, None, None]  # (K, T, J, 2)
-    f = keypoints_px.new_tensor([focal_px, focal_px])
-    translation = solve_root_translation_torch(
-        pose3d_rel_mm.repeat(samples, 1, 1), rescaled.flatten(0, 1),
-        weights.repeat(samples, 1), f, c_px, gauss_newton_steps=1,
-    )
-    points = pose3d_rel_mm.repeat(samples, 1, 1) + translation[:, None]
-    residual = (project(points, f, c_px) - rescaled.flatten(0, 1)).unflatten(0, (samples, frames))
-    squared = residual.pow(2).sum(-1) / ratio[:, None, None] ** 2 * weights  # original px^2
-    costs = torch.nan_to_num(squared, nan=0.0).flatten(1).sum(-1)
-    best = int(torch.argmin(costs))
+    rescaled = rescaled.reshape(samples * frames, joints, 2)
+    f = np.array([focal_px, focal_px])
+    poses = np.tile(pose3d_rel_mm, (samples, 1, 1))
+    translation = solve_root_translation(poses, rescaled, np.tile(weights, (samples, 1)), f,
+                                         c_px, gauss_newton_steps=1)
+    points = poses + translation[:, None]
+    residual = (project(points, f, c_px) - rescaled).reshape(samples, frames, joints, 2)
+    squared = (residual**2).sum(-1) / ratio[:, None, None] ** 2 * weights  # original px^2
+    costs = np.nan_to_num(squared, nan=0.0).reshape(samples, -1).sum(-1)
+    best = int(np.argmin(costs))
     if 0 < best < samples - 1:
         left, mid, right = costs[best - 1 : best + 2].tolist()
         curvature = left - 2 * mid + right
         if curvature > 0:
             offset = 0.5 * (left - right) / curvature
-            return float(torch.exp(log_f[best] + offset * (log_f[1] - log_f[0])))
-    return float(torch.exp(log_f[best]))
+            return float(np.exp(log_f[best] + offset * (log_f[1] - log_f[0])))
+    return float(np.exp(log_f[best]))

@@ -21,7 +21,8 @@ skeleton (the paper's correction):
    `max_displacement_mm` from the (scaled) prediction (the frame's change is shrunk to fit),
    and a frame whose result is not finite or re-projects much worse than the prediction
    (`reprojection_slack` times its error, or the jitter) keeps the prediction.
-All frames are optimised at once with L-BFGS (a loop over iterations, not frames).
+All frames are optimised at once with L-BFGS (a loop over iterations, not frames) on the energy
+of `clip_energy` and its hand-written gradient, in numpy float64: no torch on this path.
 """
 
 from __future__ import annotations
@@ -29,29 +30,26 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import torch
 
+from posemachines.correction.clip_energy import ClipEnergy, ClipObjective
 from posemachines.correction.focal import estimate_focal_px, refine_focal_px
 from posemachines.correction.keypoint_noise import keypoint_noise_px
-from posemachines.correction.lbfgs import LBFGS
+from posemachines.correction.lbfgs_numpy import minimize_lbfgs
 from posemachines.correction.root_translation import (
     MIN_DEPTH_MM,
     project,
-    solve_root_translation_torch,
+    solve_root_translation,
     weighted_pixel_error,
 )
 from posemachines.correction.skeleton_fit import (
-    BONE_CHILDREN,
-    BONE_PARENTS,
     TRUNK_BONES,
-    ancestry_matrix,
     bone_vectors,
     estimate_bone_lengths,
     standing_height_mm,
 )
+from posemachines.correction.statistics import lower_median
 from posemachines.errors import PoseInputError
 from posemachines.structures import CorrectionInfo
-from posemachines.threads import single_thread
 
 #: Plausible body heights, cm; outside this `height_cm` is taken as a unit mistake.
 HEIGHT_RANGE_CM = (50.0, 250.0)
@@ -121,53 +119,54 @@ class GeometricCorrectionResult:
 def _checked_inputs(
     pose3d_mm: np.ndarray, keypoints_px: np.ndarray, confidence: np.ndarray,
     image_size: tuple[int, int], height_cm: float | None,
-) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    pose = torch.as_tensor(np.asarray(pose3d_mm, dtype=np.float64))
-    uv = torch.as_tensor(np.asarray(keypoints_px, dtype=np.float64))
-    conf = torch.as_tensor(np.asarray(confidence, dtype=np.float64))
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    pose = np.asarray(pose3d_mm, dtype=np.float64)
+    uv = np.asarray(keypoints_px, dtype=np.float64)
+    conf = np.asarray(confidence, dtype=np.float64)
     frames = pose.shape[0] if pose.ndim == 3 else -1
     if pose.shape != (frames, 16, 3) or uv.shape != (frames, 16, 2) or conf.shape != (frames, 16):
         raise PoseInputError(
             f"Geometric correction needs poses (T, 16, 3), keypoints (T, 16, 2) and confidence "
-            f"(T, 16); got {tuple(pose.shape)}, {tuple(uv.shape)} and {tuple(conf.shape)}."
+            f"(T, 16); got {pose.shape}, {uv.shape} and {conf.shape}."
         )
-    if frames == 0 or not torch.isfinite(pose).all():
+    if frames == 0 or not np.isfinite(pose).all():
         raise PoseInputError("Geometric correction needs at least one frame of finite 3D poses.")
-    if float(bone_vectors(pose).norm(dim=-1).median()) < 10.0:
+    if float(lower_median(np.linalg.norm(bone_vectors(pose), axis=-1))) < 10.0:
         raise PoseInputError("The 3D poses look like metres; geometric correction needs mm.")
     if len(image_size) != 2 or min(image_size) <= 0:
         raise PoseInputError(f"image_size must be (width, height) px, got {image_size}.")
     if height_cm is not None and not HEIGHT_RANGE_CM[0] <= height_cm <= HEIGHT_RANGE_CM[1]:
         raise PoseInputError(f"height_cm must be a body height in centimetres "
                              f"({HEIGHT_RANGE_CM[0]:g}-{HEIGHT_RANGE_CM[1]:g}), got {height_cm}.")
-    seen = torch.isfinite(uv).all(-1) & torch.isfinite(conf) & (conf > 0)
+    seen = np.isfinite(uv).all(-1) & np.isfinite(conf) & (conf > 0)
     # A lifter trained on root-relative losses need not put its root exactly at 0.
     pose = pose - pose[:, :1]
-    return pose, torch.where(seen[..., None], uv, 0.0), torch.where(seen, conf.clamp(0, 1), 0.0)
+    return pose, np.where(seen[..., None], uv, 0.0), np.where(seen, np.clip(conf, 0.0, 1.0), 0.0)
 
 
-def _fill_missing(translation: torch.Tensor) -> torch.Tensor:
+def _fill_missing(translation: np.ndarray) -> np.ndarray:
     """Frames without a solved translation (NaN) get one interpolated over time."""
-    valid = torch.isfinite(translation).all(-1).numpy()
+    valid = np.isfinite(translation).all(-1)
     if valid.all() or not valid.any():
-        return torch.nan_to_num(translation, nan=0.0)
+        return np.nan_to_num(translation, nan=0.0)
     frames = np.arange(len(valid))
-    filled = [np.interp(frames, frames[valid], translation[valid, k].numpy()) for k in range(3)]
-    return torch.as_tensor(np.stack(filled, axis=-1))
+    filled = [np.interp(frames, frames[valid], translation[valid, k]) for k in range(3)]
+    return np.stack(filled, axis=-1)
 
 
-def _person_size_px(uv: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:
+def _person_size_px(uv: np.ndarray, weights: np.ndarray) -> np.ndarray:
     """(T,) bounding-box diagonal of each frame's seen joints (at least 1 px)."""
     seen = (weights > 0)[..., None]
-    high = torch.where(seen, uv, -torch.inf).amax(-2)
-    low = torch.where(seen, uv, torch.inf).amin(-2)
-    return torch.nan_to_num((high - low).norm(dim=-1), nan=1.0, posinf=1.0).clamp_min(1.0)
+    high = np.where(seen, uv, -np.inf).max(-2)
+    low = np.where(seen, uv, np.inf).min(-2)
+    size = np.nan_to_num(np.linalg.norm(high - low, axis=-1), nan=1.0, posinf=1.0)
+    return np.maximum(size, 1.0)
 
 
 def _network_sigma_mm(
-    pose: torch.Tensor, translation: torch.Tensor, uv: torch.Tensor, weights: torch.Tensor,
-    f: torch.Tensor, c: torch.Tensor, noise_px: float, config: GeometricCorrectionConfig,
-) -> torch.Tensor:
+    pose: np.ndarray, translation: np.ndarray, uv: np.ndarray, weights: np.ndarray,
+    f: np.ndarray, c: np.ndarray, noise_px: float, config: GeometricCorrectionConfig,
+) -> np.ndarray:
     """(16,) how far off the network's joints are across the view, mm (empirical Bayes).
 
     The network's poses, placed by their root translations, miss the 2D by their own error plus
@@ -175,105 +174,48 @@ def _network_sigma_mm(
     median squared distance is 1.386 sigma^2) less the jitter, scaled by depth / focal.
     """
     if config.pose_sigma_xy_mm is not None:
-        return pose.new_full((16,), float(config.pose_sigma_xy_mm))
+        return np.full(16, float(config.pose_sigma_xy_mm))
     points = pose + translation[:, None]
-    squared = (project(points, f, c) - uv).pow(2).sum(-1)  # (T, 16) px^2
-    mm_per_px = (points[..., 2].clamp_min(MIN_DEPTH_MM) / f.mean()).median()
-    sigmas = []
-    for joint in range(16):  # 16 joints: a loop over joints, not frames
-        seen = weights[:, joint] > 0
-        spread = squared[seen, joint].median() / 1.386 if seen.any() else pose.new_tensor(0.0)
-        sigmas.append((spread - noise_px**2).clamp_min(0.0).sqrt())
-    sigma = torch.stack(sigmas) * mm_per_px
-    return torch.nan_to_num(sigma, nan=config.min_pose_sigma_mm).clamp_min(config.min_pose_sigma_mm)
+    squared = ((project(points, f, c) - uv) ** 2).sum(-1)  # (T, 16) px^2
+    mm_per_px = lower_median(np.maximum(points[..., 2], MIN_DEPTH_MM) / f.mean())
+    seen = weights > 0
+    spread = np.array([lower_median(squared[seen[:, joint], joint]) / 1.386
+                       if seen[:, joint].any() else 0.0
+                       for joint in range(16)])  # 16 joints: a loop over joints, not frames
+    sigma = np.sqrt(np.maximum(spread - noise_px**2, 0.0)) * mm_per_px
+    return np.maximum(np.nan_to_num(sigma, nan=config.min_pose_sigma_mm), config.min_pose_sigma_mm)
 
 
-class _Objective:
-    """Energy of a candidate clip; see the module docstring.
-
-    Works in a coordinate-first layout, poses (3, T, 16) and translations (3, T), so that every
-    operation runs on contiguous (T, 16) blocks (the optimisation is overhead-bound on CPU).
-    """
-
-    def __init__(self, reference: torch.Tensor, uv: torch.Tensor, weights: torch.Tensor,
-                 f: torch.Tensor, c: torch.Tensor, noise_px: float, pose_sigma_mm: torch.Tensor,
-                 config: GeometricCorrectionConfig, fps: float = REFERENCE_FPS) -> None:
-        self.config = config
-        self.reference = reference.permute(2, 0, 1).contiguous()
-        self.f = f
-        centred = (uv - c).permute(2, 0, 1)
-        self.u, self.v = centred[0].contiguous(), centred[1].contiguous()
-        sigma_px = (config.keypoint_sigma_frac * _person_size_px(uv, weights)).clamp_min(noise_px)
-        self.data_weight = (2.0 * weights).contiguous()
-        self.inv_var_px = (1.0 / sigma_px**2)[:, None]
-        ratio = reference.new_tensor([1.0, 1.0, config.depth_sigma_ratio])[:, None, None]
-        self.inv_var_pose = (ratio * pose_sigma_mm).pow(-2)  # (3, 1, 16)
-        accel_sigma = config.accel_sigma_mm * (REFERENCE_FPS / fps) ** 2  # mm / frame^2
-        self.accel_weight = config.temporal_weight / accel_sigma**2
-
-    def __call__(self, pose: torch.Tensor, translation: torch.Tensor) -> torch.Tensor:
-        """pose (3, T, 16) mm root-relative, translation (3, T) mm -> mean energy per frame."""
-        cfg = self.config
-        points = pose + translation[..., None]
-        x, y, z = points.unbind(0)
-        inverse_depth = z.clamp_min(MIN_DEPTH_MM).reciprocal()
-        du = self.f[0] * x * inverse_depth - self.u
-        dv = self.f[1] * y * inverse_depth - self.v
-        squared = (du * du + dv * dv) * self.inv_var_px
-        energy = (self.data_weight * ((1.0 + squared).sqrt() - 1.0)).sum()
-        delta_squared = (pose - self.reference).pow(2)
-        energy = energy + (delta_squared * self.inv_var_pose).sum()
-        distance = (delta_squared.sum(0) + 1e-6).sqrt()  # + eps: finite gradient at 0
-        excess = (distance - cfg.max_displacement_mm).clamp_min(0.0)
-        energy = energy + (excess / (0.05 * cfg.max_displacement_mm)).pow(2).sum()
-        if self.accel_weight > 0 and pose.shape[1] > 2:
-            accel = points[:, 2:] - 2.0 * points[:, 1:-1] + points[:, :-2]
-            energy = energy + self.accel_weight * accel.pow(2).sum()
-        return energy / pose.shape[1]
+def _energy(reference: np.ndarray, uv: np.ndarray, weights: np.ndarray, f: np.ndarray,
+            c: np.ndarray, noise_px: float, pose_sigma_mm: np.ndarray,
+            config: GeometricCorrectionConfig, fps: float) -> ClipEnergy:
+    """The clip's energy (`clip_energy`) with the weights the config and the clip set."""
+    sigma_px = np.maximum(config.keypoint_sigma_frac * _person_size_px(uv, weights), noise_px)
+    ratio = np.array([1.0, 1.0, config.depth_sigma_ratio])[:, None, None]
+    accel_sigma = config.accel_sigma_mm * (REFERENCE_FPS / fps) ** 2  # mm / frame^2
+    return ClipEnergy(reference, uv - c, 2.0 * weights, sigma_px, f, ratio * pose_sigma_mm,
+                      config.max_displacement_mm, config.temporal_weight / accel_sigma**2)
 
 
 def _optimise(
-    objective: _Objective, reference: torch.Tensor, translation: torch.Tensor,
-    lengths: torch.Tensor | None, config: GeometricCorrectionConfig,
-) -> tuple[torch.Tensor, torch.Tensor, int]:
+    energy: ClipEnergy, reference: np.ndarray, translation: np.ndarray,
+    lengths: np.ndarray | None, config: GeometricCorrectionConfig,
+) -> tuple[np.ndarray, np.ndarray, int]:
     """L-BFGS over the whole clip: bone vectors (with `lengths`, which fix their lengths) or
     joint positions, and root translations. Returns (T, 16, 3), (T, 3) and the iterations run.
 
     L-BFGS because the acceleration prior couples many frames and makes the problem
     ill-conditioned: first-order methods (Adam) needed ~10x more iterations here.
     """
-    layout = reference.permute(2, 0, 1)  # (3, T, 16)
-    ancestry_t = ancestry_matrix(reference.dtype).T.contiguous()  # (15, 16)
-    root = layout[..., :1]
-    if lengths is not None:
-        start = layout[..., BONE_CHILDREN] - layout[..., BONE_PARENTS]
-    else:
-        start = layout[..., 1:]
-    free = start.clone().contiguous().requires_grad_(True)
-    shift = translation.T.clone().contiguous().requires_grad_(True)
-
-    def pose_of(vectors: torch.Tensor) -> torch.Tensor:
-        if lengths is None:
-            return torch.cat([root, vectors], dim=-1)
-        norm = vectors.pow(2).sum(0).sqrt().clamp_min(1e-9)
-        return (vectors * (lengths / norm)) @ ancestry_t
-
-    optimiser = LBFGS(
-        [free, shift], lr=1.0, max_iter=config.iterations, history_size=config.lbfgs_history,
-        line_search_fn="strong_wolfe", tolerance_grad=1e-9, tolerance_change=1e-12,
+    objective = ClipObjective(energy, reference, translation, lengths)
+    if config.iterations <= 0:
+        return (*objective.unpack(objective.start), 0)
+    result = minimize_lbfgs(
+        objective, objective.start, max_iter=config.iterations,
+        history_size=config.lbfgs_history, tolerance_grad=1e-9, tolerance_change=1e-12,
+        line_search="strong_wolfe", lr=1.0,
     )
-
-    def closure() -> torch.Tensor:
-        optimiser.zero_grad(set_to_none=True)
-        energy = objective(pose_of(free), shift)
-        energy.backward()
-        return energy
-
-    if config.iterations > 0:
-        optimiser.step(closure)
-    iterations = int(optimiser.state[free].get("n_iter", 0))
-    with torch.no_grad():
-        return pose_of(free).permute(1, 2, 0), shift.T.clone(), iterations
+    return (*objective.unpack(result.x), result.iterations)
 
 
 def correct_geometric(
@@ -292,9 +234,9 @@ def correct_geometric(
     config = config or GeometricCorrectionConfig()
     if fps is not None and not (np.isfinite(fps) and fps > 0):
         raise PoseInputError(f"fps must be a positive frame rate, got {fps}.")
-    with single_thread():
-        return _correct(pose3d_mm, keypoints_px, confidence, image_size, focal_px, height_cm,
-                        fps or REFERENCE_FPS, config)
+    problem = build_problem(pose3d_mm, keypoints_px, confidence, image_size, focal_px,
+                            height_cm, fps or REFERENCE_FPS, config)
+    return _correct(problem, config)
 
 
 @dataclass(frozen=True)
@@ -302,22 +244,22 @@ class ClipProblem:
     """What the correction optimises for one clip, before optimising: the network's poses
     (scaled; `reference`, (T, 16, 3) mm), the 2D (`uv` (T, 16, 2) px, `weights` (T, 16)),
     the pinhole (`f`, `c` (2,) px), the solved root translations (T, 3) mm, the clip's bone
-    lengths (15,) mm, the scale applied, the 2D jitter (px) and the energy (`_Objective`)."""
+    lengths (15,) mm, the scale applied, the 2D jitter (px) and the energy (`ClipEnergy`)."""
 
-    reference: torch.Tensor
-    uv: torch.Tensor
-    weights: torch.Tensor
-    f: torch.Tensor
-    c: torch.Tensor
-    translation: torch.Tensor
-    lengths: torch.Tensor
+    reference: np.ndarray
+    uv: np.ndarray
+    weights: np.ndarray
+    f: np.ndarray
+    c: np.ndarray
+    translation: np.ndarray
+    lengths: np.ndarray
     scale: float
     noise_px: float
-    objective: _Objective
+    energy: ClipEnergy
 
-    def solve_translation(self, pose: torch.Tensor, steps: int) -> torch.Tensor:
+    def solve_translation(self, pose: np.ndarray, steps: int) -> np.ndarray:
         """(T, 3) mm root translations that best place `pose` (T, 16, 3) onto the 2D."""
-        return solve_root_translation_torch(pose, self.uv, self.weights, self.f, self.c, steps)
+        return solve_root_translation(pose, self.uv, self.weights, self.f, self.c, steps)
 
 
 def build_problem(
@@ -329,13 +271,13 @@ def build_problem(
     (arguments as `correct_geometric`'s; fps given)."""
     network, uv, weights = _checked_inputs(pose3d_mm, keypoints_px, confidence, image_size,
                                            height_cm)
-    c = torch.tensor([image_size[0] / 2.0, image_size[1] / 2.0], dtype=torch.float64)
+    c = np.array([image_size[0] / 2.0, image_size[1] / 2.0])
     focal = estimate_focal_px((int(image_size[0]), int(image_size[1])), focal_px=focal_px)
     if focal_px is None and config.refine_focal:
         focal = refine_focal_px(network, uv, weights, focal, c)
-    f = torch.tensor([focal, focal], dtype=torch.float64)
+    f = np.array([focal, focal])
     translation = _fill_missing(
-        solve_root_translation_torch(network, uv, weights, f, c, config.gauss_newton_steps))
+        solve_root_translation(network, uv, weights, f, c, config.gauss_newton_steps))
     noise_px = keypoint_noise_px(uv, weights)
     lengths = estimate_bone_lengths(
         network, translation, uv, weights, f, c, noise_px=noise_px,
@@ -345,33 +287,28 @@ def build_problem(
     )
     scale = 1.0
     if height_cm is not None:
-        scale = 10.0 * height_cm / standing_height_mm(lengths.numpy())
+        scale = 10.0 * height_cm / standing_height_mm(lengths)
     # Scaling a pose and its translation about the camera centre leaves its image unchanged.
     reference, translation, lengths = scale * network, scale * translation, scale * lengths
     pose_sigma = _network_sigma_mm(reference, translation, uv, weights, f, c, noise_px, config)
-    objective = _Objective(reference, uv, weights, f, c, noise_px, pose_sigma, config, fps)
+    energy = _energy(reference, uv, weights, f, c, noise_px, pose_sigma, config, fps)
     return ClipProblem(reference, uv, weights, f, c, translation, lengths, float(scale),
-                       noise_px, objective)
+                       noise_px, energy)
 
 
-def _correct(
-    pose3d_mm: np.ndarray, keypoints_px: np.ndarray, confidence: np.ndarray,
-    image_size: tuple[int, int], focal_px: float | None, height_cm: float | None, fps: float,
-    config: GeometricCorrectionConfig,
-) -> GeometricCorrectionResult:
-    problem = build_problem(pose3d_mm, keypoints_px, confidence, image_size, focal_px,
-                            height_cm, fps, config)
+def _correct(problem: ClipProblem, config: GeometricCorrectionConfig
+             ) -> GeometricCorrectionResult:
     reference = problem.reference
     skeleton = problem.lengths if config.per_video_skeleton else None
-    pose, smooth_translation, iterations = _optimise(problem.objective, reference,
+    pose, smooth_translation, iterations = _optimise(problem.energy, reference,
                                                      problem.translation, skeleton, config)
 
     delta = pose - reference
-    largest = delta.norm(dim=-1).amax(-1)
-    shrink = (config.max_displacement_mm / largest.clamp_min(1e-9)).clamp(max=1.0)
+    largest = np.linalg.norm(delta, axis=-1).max(-1)
+    shrink = np.minimum(config.max_displacement_mm / np.maximum(largest, 1e-9), 1.0)
     pose = reference + shrink[:, None, None] * delta
 
-    def pixel_error(candidate: torch.Tensor, translation: torch.Tensor) -> torch.Tensor:
+    def pixel_error(candidate: np.ndarray, translation: np.ndarray) -> np.ndarray:
         return weighted_pixel_error(candidate + translation[:, None], problem.uv,
                                     problem.weights, problem.f, problem.c)
 
@@ -381,21 +318,21 @@ def _correct(
     # Within `reprojection_slack` x the network's error, or x the detector's jitter (a smooth
     # pose with fixed bones need not chase the noise): 1.2533 sigma is the mean length of a 2D
     # Gaussian error of sigma per axis.
-    allowed = config.reprojection_slack * error_before.clamp_min(1.2533 * problem.noise_px)
-    kept = torch.isfinite(pose).flatten(1).all(-1) & (error_after < allowed)
-    pose = torch.where(kept[:, None, None], pose, reference)
-    translation = torch.where(kept[:, None], smooth_translation, reference_translation)
+    allowed = config.reprojection_slack * np.maximum(error_before, 1.2533 * problem.noise_px)
+    kept = np.isfinite(pose).reshape(len(pose), -1).all(-1) & (error_after < allowed)
+    pose = np.where(kept[:, None, None], pose, reference)
+    translation = np.where(kept[:, None], smooth_translation, reference_translation)
     info = CorrectionInfo(
         method="geometric",
         steps=np.full(len(pose), iterations, dtype=np.int64),
-        kept=kept.numpy(),
-        displacement_mm=(pose - reference).norm(dim=-1).amax(-1).numpy(),
+        kept=kept,
+        displacement_mm=np.linalg.norm(pose - reference, axis=-1).max(-1),
     )
     return GeometricCorrectionResult(
-        pose3d_mm=pose.numpy(),
-        root_translation_mm=translation.numpy(),
+        pose3d_mm=pose,
+        root_translation_mm=translation,
         focal_px=float(problem.f[0]),
-        bone_lengths_mm=problem.lengths.numpy(),
+        bone_lengths_mm=problem.lengths,
         scale=problem.scale,
         info=info,
     )

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import math
 
-import torch
+import numpy as np
+
+from posemachines.correction.statistics import lower_median
 
 #: 1 / Phi^-1(3/4): MAD -> standard deviation for normal data.
 MAD_TO_SIGMA = 1.4826
@@ -19,7 +21,7 @@ MAD_TO_SIGMA = 1.4826
 UNKNOWN_NOISE_PX = 0.0
 
 
-def keypoint_noise_px(keypoints_px: torch.Tensor, weights: torch.Tensor) -> float:
+def keypoint_noise_px(keypoints_px: np.ndarray, weights: np.ndarray) -> float:
     """Per-coordinate jitter sigma (px) of detections (T, J, 2) with weights (T, J) (0 = missing);
     0.0 when fewer than 3 consecutive frames of any joint are seen."""
     if keypoints_px.shape[0] < 3:
@@ -29,5 +31,5 @@ def keypoint_noise_px(keypoints_px: torch.Tensor, weights: torch.Tensor) -> floa
     values = second[seen]  # (N, 2)
     if values.shape[0] == 0:
         return UNKNOWN_NOISE_PX
-    deviation = (values - values.median(dim=0).values).abs().median(dim=0).values
+    deviation = lower_median(np.abs(values - lower_median(values, axis=0)), axis=0)
     return float(MAD_TO_SIGMA * deviation.mean() / math.sqrt(6.0))

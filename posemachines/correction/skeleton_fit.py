@@ -22,13 +22,13 @@ base of the neck 0.818 H), with our Head point 0.40 x hip-thorax above the thora
 the Head point to the crown) is the heel/foot and crown allowance.
 """
 
+
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
-import torch
+from numpy.typing import ArrayLike
 
+from posemachines.correction.statistics import lower_median
 from posemachines.skeleton import JOINTS16
 
 BONE_PARENTS: tuple[int, ...] = tuple(p for p, _ in JOINTS16.bones)
@@ -51,9 +51,9 @@ def mirror_bone_index() -> tuple[int, ...]:
     return tuple(BONE_CHILDREN.index(perm[c]) for c in BONE_CHILDREN)
 
 
-def ancestry_matrix(dtype: torch.dtype = torch.float32) -> torch.Tensor:
-    """(16, 15) 0/1: joint j = sum of the bone vectors b on the path from the root to j."""
-    matrix = torch.zeros(len(JOINTS16.parents), NUM_BONES, dtype=dtype)
+def ancestry_matrix() -> np.ndarray:
+    """(16, 15) float64 0/1: joint j = sum of the bone vectors b on the path from the root to j."""
+    matrix = np.zeros((len(JOINTS16.parents), NUM_BONES))
     for joint in range(len(JOINTS16.parents)):
         node = joint
         while JOINTS16.parents[node] >= 0:
@@ -62,36 +62,32 @@ def ancestry_matrix(dtype: torch.dtype = torch.float32) -> torch.Tensor:
     return matrix
 
 
-def bone_vectors(pose: torch.Tensor) -> torch.Tensor:
+def bone_vectors(pose: np.ndarray) -> np.ndarray:
     """(..., 16, 3) joints -> (..., 15, 3) child minus parent."""
     return pose[..., BONE_CHILDREN, :] - pose[..., BONE_PARENTS, :]
 
 
-def standing_height_mm(bone_lengths_mm: Any) -> Any:
-    """Body height (mm) of a skeleton with these bone lengths (15,) (see the module docstring):
-    a float for numpy input, a differentiable 0-d tensor for a tensor."""
-    lengths = bone_lengths_mm
-    if not isinstance(lengths, torch.Tensor):
-        lengths = torch.as_tensor(np.asarray(lengths, dtype=np.float64))
+def standing_height_mm(bone_lengths_mm: ArrayLike) -> float:
+    """Body height (mm) of a skeleton with these bone lengths (15,) (see the module docstring)."""
+    lengths = np.asarray(bone_lengths_mm, dtype=np.float64)
     chain = (lengths[list(_SHIN)].mean() + lengths[list(_THIGH)].mean()
              + lengths[list(TRUNK_BONES)].sum())
-    height = chain / HEIGHT_CHAIN_FRACTION
-    return height if isinstance(bone_lengths_mm, torch.Tensor) else float(height)
+    return float(chain / HEIGHT_CHAIN_FRACTION)
 
 
 def estimate_bone_lengths(
-    pose3d_rel_mm: torch.Tensor, translation_mm: torch.Tensor, keypoints_px: torch.Tensor,
-    weights: torch.Tensor, f_px: torch.Tensor, c_px: torch.Tensor, *, noise_px: float = 0.0,
+    pose3d_rel_mm: np.ndarray, translation_mm: np.ndarray, keypoints_px: np.ndarray,
+    weights: np.ndarray, f_px: np.ndarray, c_px: np.ndarray, *, noise_px: float = 0.0,
     in_plane_quantile: float = 0.5, reliable_noise_frac: float = 0.1, symmetric: bool = True,
     from_network: tuple[int, ...] = (), max_change: float = float("inf"),
-) -> torch.Tensor:
+) -> np.ndarray:
     """The clip's bone lengths (15,) mm, in the scale of the network's pose.
 
     pose3d_rel_mm (T, 16, 3) and translation_mm (T, 3) camera frame; keypoints_px (T, 16, 2);
     weights (T, 16) (0 = missing); f_px, c_px (2,); noise_px: the detections' jitter sigma.
-    2D evidence per bone: the median squared back-projected length, less the part the jitter
-    adds (2 sigma^2 (Z / f)^2), over the frames whose in-plane fraction |d_xy| / |d| is at or
-    above `in_plane_quantile`, floored by the (likewise de-noised) 90th percentile of the
+    2D evidence per bone: the (lower) median squared back-projected length, less the part the
+    jitter adds (2 sigma^2 (Z / f)^2), over the frames whose in-plane fraction |d_xy| / |d| is
+    at or above `in_plane_quantile`, floored by the (likewise de-noised) 90th percentile of the
     image-plane extent. It is blended with the network's median length, trusting the 2D less
     as the jitter grows against the bone: weight 1 / (1 + (noise / length / reliable_noise_frac)^2)
     with noise the back-projected jitter of the bone. A bone never seen, or named in
@@ -100,33 +96,33 @@ def estimate_bone_lengths(
     """
     depth = pose3d_rel_mm[..., 2] + translation_mm[:, None, 2]
     rays = (keypoints_px - c_px) / f_px
-    back_projected = torch.cat([rays * depth[..., None], depth[..., None]], dim=-1)
+    back_projected = np.concatenate([rays * depth[..., None], depth[..., None]], axis=-1)
     vectors = bone_vectors(back_projected)
-    squared = vectors.pow(2).sum(-1)  # (T, 15)
-    planar = vectors[..., :2].pow(2).sum(-1)
-    in_plane = (planar / squared.clamp_min(1e-9)).sqrt()
+    squared = (vectors**2).sum(-1)  # (T, 15)
+    planar = (vectors[..., :2] ** 2).sum(-1)
+    in_plane = np.sqrt(planar / np.maximum(squared, 1e-9))
     mean_depth = 0.5 * (depth[:, BONE_PARENTS] + depth[:, BONE_CHILDREN])
-    jitter = 2.0 * (noise_px * mean_depth / f_px.mean()).pow(2)  # (T, 15) mm^2
+    jitter = 2.0 * (noise_px * mean_depth / np.mean(f_px)) ** 2  # (T, 15) mm^2
     seen = (weights[:, BONE_PARENTS] > 0) & (weights[:, BONE_CHILDREN] > 0)
-    seen &= torch.isfinite(squared) & (depth[:, BONE_PARENTS] > 0) & (depth[:, BONE_CHILDREN] > 0)
-    network = bone_vectors(pose3d_rel_mm).norm(dim=-1).median(dim=0).values
-    estimate = network.clone()
+    seen &= np.isfinite(squared) & (depth[:, BONE_PARENTS] > 0) & (depth[:, BONE_CHILDREN] > 0)
+    network = lower_median(np.linalg.norm(bone_vectors(pose3d_rel_mm), axis=-1), axis=0)
+    estimate = network.copy()
     for bone in range(NUM_BONES):  # 15 bones: a loop over bones, not frames
         frames = seen[:, bone]
         if bone in from_network or not frames.any():
             continue
         fraction = in_plane[frames, bone]
-        chosen = fraction >= torch.quantile(fraction, in_plane_quantile)
-        clean = (squared[frames, bone] - jitter[frames, bone]).clamp_min(0.0)
-        clean_planar = (planar[frames, bone] - jitter[frames, bone]).clamp_min(0.0)
-        from_2d = torch.maximum(clean[chosen].median(),
-                                torch.quantile(clean_planar, LOWER_BOUND_QUANTILE)).sqrt()
-        relative_noise = jitter[frames, bone].median().sqrt() / network[bone].clamp_min(1.0)
+        chosen = fraction >= np.quantile(fraction, in_plane_quantile)
+        clean = np.maximum(squared[frames, bone] - jitter[frames, bone], 0.0)
+        clean_planar = np.maximum(planar[frames, bone] - jitter[frames, bone], 0.0)
+        from_2d = np.sqrt(max(lower_median(clean[chosen]),
+                              np.quantile(clean_planar, LOWER_BOUND_QUANTILE)))
+        relative_noise = np.sqrt(lower_median(jitter[frames, bone])) / max(network[bone], 1.0)
         trust = 1.0 / (1.0 + (relative_noise / reliable_noise_frac) ** 2)
         estimate[bone] = trust * from_2d + (1.0 - trust) * network[bone]
     if symmetric:
         estimate = 0.5 * (estimate + estimate[list(mirror_bone_index())])
     if max_change == float("inf"):
         return estimate
-    return torch.minimum(torch.maximum(estimate, (1.0 - max_change) * network),
-                         (1.0 + max_change) * network)
+    return np.minimum(np.maximum(estimate, (1.0 - max_change) * network),
+                      (1.0 + max_change) * network)

@@ -10,10 +10,12 @@ can, and the lengths stay at the lifter's scale.
 from __future__ import annotations
 
 import dataclasses
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
-import torch
 
 from posemachines.correction.correctors import CORRECTION_METHODS, LiftedClip, create_corrector
 from posemachines.correction.geometric import GeometricCorrectionConfig, correct_geometric
@@ -63,9 +65,9 @@ def _jitter(pose: np.ndarray) -> float:
 
 
 def test_ancestry_matrix_rebuilds_poses_from_bone_vectors() -> None:
-    pose = torch.tensor(walking_clip(3)[0])
-    rebuilt = ancestry_matrix(torch.float64) @ bone_vectors(pose)
-    torch.testing.assert_close(rebuilt, pose)
+    pose = walking_clip(3)[0]
+    rebuilt = ancestry_matrix() @ bone_vectors(pose)
+    np.testing.assert_allclose(rebuilt, pose, atol=1e-9)
 
 
 def test_height_maps_to_the_chain_over_0894() -> None:
@@ -226,7 +228,7 @@ def test_trunk_bones_keep_the_networks_lengths_limbs_follow_the_2d() -> None:
     network = np.median(bone_lengths(clip["lifted"]), axis=0)
     result = _run(clip, height_cm=TRUE_HEIGHT_CM)
     trunk = list(TRUNK_BONES)
-    # (torch's median is the lower middle value, numpy's the mean of the two)
+    # (the correction's median is the lower middle value, numpy's the mean of the two)
     np.testing.assert_allclose(result.bone_lengths_mm[trunk], result.scale * network[trunk],
                                rtol=2e-3)
     free = _run(clip, height_cm=TRUE_HEIGHT_CM,
@@ -273,3 +275,23 @@ def test_acceleration_prior_follows_the_frame_rate() -> None:
     assert error(30.0) == pytest.approx(assumed_30)
     with pytest.raises(PoseInputError, match="fps must be a positive frame rate"):
         error(0.0)
+
+
+def test_the_geometric_and_causal_corrections_do_not_import_torch() -> None:
+    code = """
+import sys
+import numpy as np
+from posemachines.correction.causal import CausalGeometricCorrector
+from posemachines.correction.geometric import correct_geometric
+from tests.correction.synthetic_clip import FOCAL_PX, IMAGE_SIZE, project, walking_clip
+pose, root = walking_clip(20)
+keypoints = project(pose, root)
+result = correct_geometric(pose, keypoints, np.ones((20, 16)), image_size=IMAGE_SIZE)
+corrector = CausalGeometricCorrector(IMAGE_SIZE, focal_px=FOCAL_PX)
+frames = [corrector.update(pose[t], keypoints[t], np.ones(16), t / 30.0) for t in range(20)]
+print(int(result.info.steps[0]) > 0, frames[-1].kept, "torch" in sys.modules)
+"""
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=300, cwd=Path(__file__).parents[2])
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.split() == ["True", "True", "False"]
