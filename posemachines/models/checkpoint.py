@@ -14,12 +14,16 @@ from typing import Any
 import torch
 
 from posemachines.errors import PoseModelError
+from posemachines.models.checkpoint_reader import (
+    CHECKPOINT_FORMAT,
+    CHECKPOINT_VERSION,
+    check_payload,
+)
 from posemachines.models.configs import config_from_dict
 from posemachines.models.pose_machine import PoseMachine
 from posemachines.skeleton import JOINTS16_NAMES
 
-CHECKPOINT_FORMAT = "posemachines-checkpoint"
-CHECKPOINT_VERSION = 1
+__all__ = ["CHECKPOINT_FORMAT", "CHECKPOINT_VERSION", "load_checkpoint", "save_checkpoint"]
 
 
 def save_checkpoint(
@@ -51,16 +55,7 @@ def load_checkpoint(
         payload = torch.load(path, map_location=map_location, weights_only=True)
     except Exception:  # torch.load fails with many types (EOFError, KeyError, zip errors...)
         raise PoseModelError(f"Checkpoint {path} is truncated or not a torch file.") from None
-    if not isinstance(payload, dict) or payload.get("format") != CHECKPOINT_FORMAT:
-        raise PoseModelError(f"{path} is not a posemachines model checkpoint.")
-    if payload.get("version") != CHECKPOINT_VERSION:
-        raise PoseModelError(
-            f"Checkpoint {path} has format version {payload.get('version')}; "
-            f"this posemachines reads version {CHECKPOINT_VERSION}."
-        )
-    names = payload.get("joint_names")
-    if names != list(JOINTS16_NAMES):
-        raise PoseModelError(f"Checkpoint {path} was trained on other joints: {names}.")
+    payload = check_payload(path, payload)
     config = config_from_dict(payload["config"])
     model = PoseMachine(config)
     try:
