@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from posemachines.correction.lbfgs_numpy import minimize_lbfgs
+from posemachines.correction.lbfgs import minimize_lbfgs
 
 Objective = Callable[[np.ndarray], tuple[float, np.ndarray]]
 OPTIONS: dict[str, Any] = {"max_iter": 60, "history_size": 20, "tolerance_grad": 1e-9,

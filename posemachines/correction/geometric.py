@@ -36,7 +36,7 @@ from threadpoolctl import ThreadpoolController
 from posemachines.correction.clip_energy import ClipEnergy, ClipObjective
 from posemachines.correction.focal import estimate_focal_px, refine_focal_px
 from posemachines.correction.keypoint_noise import keypoint_noise_px
-from posemachines.correction.lbfgs_numpy import minimize_lbfgs
+from posemachines.correction.lbfgs import minimize_lbfgs
 from posemachines.correction.root_translation import (
     MIN_DEPTH_MM,
     project,

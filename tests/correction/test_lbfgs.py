@@ -1,4 +1,4 @@
-"""`correction.lbfgs_numpy.minimize_lbfgs`: torch.optim.LBFGS's iterates and counts, in numpy."""
+"""`correction.lbfgs.minimize_lbfgs`: torch.optim.LBFGS's iterates and counts, in numpy."""
 
 import subprocess
 import sys
@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import torch
 
-from posemachines.correction.lbfgs_numpy import LBFGSResult, minimize_lbfgs
+from posemachines.correction.lbfgs import LBFGSResult, minimize_lbfgs
 
 Objective = Callable[[np.ndarray], tuple[float, np.ndarray]]
 CORRECTION_TOLERANCES: dict[str, Any] = {"tolerance_grad": 1e-9, "tolerance_change": 1e-12}
@@ -197,7 +197,7 @@ def test_bad_arguments_are_refused():
 
 
 def test_importing_the_port_does_not_import_torch():
-    code = "import sys, posemachines.correction.lbfgs_numpy; print('torch' in sys.modules)"
+    code = "import sys, posemachines.correction.lbfgs; print('torch' in sys.modules)"
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          timeout=120)
     assert run.returncode == 0, run.stderr
