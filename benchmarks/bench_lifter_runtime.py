@@ -3,8 +3,9 @@
 Rows: whole clips of B clips x T frames in one call; streaming (one call per frame, the LSTM
 state passed along, B=2 as the live path's flip test); and a fresh Python process that imports
 the runtime and loads the lifter (torch: `load_checkpoint`; numpy: `NumpyLifter.load`). Torch
-runs as inference does (one intra-op thread, inference mode). Times are medians over --repeats;
-max |diff| is the largest difference of the final 3D between the two, mm.
+runs as inference does (one intra-op thread, inference mode). Times are medians over
+--repeats, torch and numpy called in turn (a busy machine slows both alike); max |diff| is the
+largest difference of the final 3D between the two, mm.
 
     python benchmarks/bench_lifter_runtime.py [--weights mocap] [--repeats 5]
 """
@@ -37,20 +38,21 @@ FRESH_NUMPY = ("from posemachines.models.numpy_lifter import NumpyLifter; "
                "NumpyLifter.load({path!r})")
 
 
-def _median_ms(run: Callable[[], object], repeats: int) -> float:
-    run()  # warm-up
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        run()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times) * 1e3
+def _median_ms(runs: tuple[Callable[[], object], ...], repeats: int) -> list[float]:
+    """Median ms of each of `runs`, called in turn (torch, numpy, torch, ...) so that other
+    processes' load falls on all of them alike."""
+    times: list[list[float]] = [[] for _ in runs]
+    for repeat in range(repeats + 1):  # the first round warms up
+        for run, spent in zip(runs, times, strict=True):
+            start = time.perf_counter()
+            run()
+            if repeat:
+                spent.append(time.perf_counter() - start)
+    return [statistics.median(spent) * 1e3 for spent in times]
 
 
-def _fresh_process_ms(code: str, repeats: int) -> float:
-    def run() -> None:
-        subprocess.run([sys.executable, "-c", code], check=True)
-    return _median_ms(run, repeats)
+def _fresh_process(code: str) -> None:
+    subprocess.run([sys.executable, "-c", code], check=True)
 
 
 def _inputs(batch: int, frames: int, extra_dim: int) -> tuple[np.ndarray, np.ndarray]:
@@ -87,8 +89,8 @@ def main() -> None:
                             torch.from_numpy(visibility))
         run_numpy = partial(_clip_numpy, lifter, keypoints, visibility)
         diff = float(np.abs(run_torch() - run_numpy()).max())
-        rows.append((f"clip B={batch} T={frames}", _median_ms(run_torch, args.repeats),
-                     _median_ms(run_numpy, args.repeats), diff))
+        rows.append((f"clip B={batch} T={frames}",
+                     *_median_ms((run_torch, run_numpy), args.repeats), diff))
 
     keypoints, visibility = _inputs(STREAM_BATCH, STREAM_FRAMES, extra_dim)
 
@@ -112,11 +114,11 @@ def main() -> None:
 
     diff = float(np.abs(stream_torch() - stream_numpy()).max())
     rows.append((f"stream B={STREAM_BATCH}, {STREAM_FRAMES} calls",
-                 _median_ms(stream_torch, args.repeats), _median_ms(stream_numpy, args.repeats),
-                 diff))
-    rows.append(("fresh process: import + load",
-                 _fresh_process_ms(FRESH_TORCH.format(path=str(path)), args.repeats),
-                 _fresh_process_ms(FRESH_NUMPY.format(path=str(path)), args.repeats), float("nan")))
+                 *_median_ms((stream_torch, stream_numpy), args.repeats), diff))
+    fresh = (partial(_fresh_process, FRESH_TORCH.format(path=str(path))),
+             partial(_fresh_process, FRESH_NUMPY.format(path=str(path))))
+    rows.append(("fresh process: import + load", *_median_ms(fresh, args.repeats),
+                 float("nan")))
 
     print(f"lifter '{args.weights}' ({lifter.config.name}: {lifter.config.lstm_layers} LSTM "
           f"layers of {lifter.config.lstm_hidden}), medians of {args.repeats} runs")

@@ -7,7 +7,7 @@ with `torch.save`: a zip whose `<root>/data.pkl` pickles the dict, each tensor a
 that with a `pickle.Unpickler` whose `find_class` knows only the few names such a file holds;
 every other name (a pickle asking for `os.system`, say) is refused before anything runs.
 
-Hand-written (~80 lines) because no well-kept library does this without torch: safetensors
+Hand-written (~90 lines) because no well-kept library does this without torch: safetensors
 reads its own format, fickling and picklescan analyse pickles but do not rebuild tensors; the
 format here is bounded to our own checkpoints, and tests compare it with `torch.load`.
 """

@@ -35,6 +35,10 @@ from posemachines.models.configs import PoseMachineConfig, config_from_dict
 #: Frames whose input projection is computed in one product: long clips need no
 #: (T, B, 4H) buffer, and the chunk stays in cache while its frames run.
 _CHUNK_FRAMES = 256
+#: Up to this many clips, h @ W_hh runs as one matrix-vector product per clip: OpenBLAS's
+#: matrix product copies (packs) W_hh on every call, which for 2 clips and H=256 took 2.3x the
+#: time of two matrix-vector products (4 clips: about even; 8: the matrix product wins).
+_GEMV_MAX_BATCH = 3
 #: (h, c) of every LSTM layer, each (lstm_layers, B, lstm_hidden) float32.
 NumpyLSTMState = tuple[np.ndarray, np.ndarray]
 
@@ -106,7 +110,11 @@ class _LSTMLayer:
             projected += self.bias
             projected = projected.reshape(len(chunk), batch, 4 * hidden)
             for t, frame_gates in enumerate(projected, start):
-                np.matmul(h, self.hidden_t, out=gates)
+                if batch > _GEMV_MAX_BATCH:
+                    np.matmul(h, self.hidden_t, out=gates)
+                else:
+                    for row in range(batch):
+                        np.matmul(h[row], self.hidden_t, out=gates[row])
                 gates += frame_gates
                 np.tanh(gates, out=gates)
                 sigmoids *= 0.5
@@ -176,6 +184,9 @@ class NumpyLifter:
         E > 0) -> `LifterOutput`. Pass the returned state back with the next frames of the same
         clips: a clip fed in pieces gives the result of the whole clip (not bidirectional)."""
         keypoints, visibility_root = self._check_inputs(keypoints, state, visibility_root)
+        if state is not None:
+            state = (np.asarray(state[0], dtype=np.float32),
+                     np.asarray(state[1], dtype=np.float32))
         with _blas_controller().limit(limits=1, user_api="blas"):
             return self._run(keypoints, state, visibility_root)
 

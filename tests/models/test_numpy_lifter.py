@@ -130,10 +130,19 @@ def test_float64_inputs_give_float32_millimetres(shipped):
                                   lifter(keypoints, visibility_root=extra).pose3d_mm)
 
 
+def test_a_float64_state_continues_as_float32(shipped):
+    lifter, model = shipped
+    keypoints, extra = random_inputs(2, 6, 18, seed=4)
+    state = tuple(np.random.default_rng(1).uniform(-0.5, 0.5, size=(2, 2, 256)) for _ in "hc")
+    output = lifter(keypoints, state, visibility_root=extra)
+    assert output.state[0].dtype == output.state[1].dtype == np.float32
+    assert_matches_torch(lifter, model, keypoints, extra,
+                         tuple(part.astype(np.float32) for part in state))
+
+
 def test_bidirectional_lifter_cannot_continue_from_a_state():
-    lifter = NumpyLifter(random_model(1, bidirectional=True).config,
-                         {k: v.numpy() for k, v in random_model(1, bidirectional=True)
-                          .state_dict().items()})
+    model = random_model(1, bidirectional=True)
+    lifter = NumpyLifter(model.config, {k: v.numpy() for k, v in model.state_dict().items()})
     keypoints, extra = random_inputs(1, 4, 18)
     with pytest.raises(PoseModelError, match="needs the whole clip"):
         lifter(keypoints, lifter.initial_state(1), visibility_root=extra)
