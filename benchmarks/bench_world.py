@@ -18,10 +18,20 @@ Columns (mean over clips and cameras): W-MPJPE and WA-MPJPE (mm; 100-frame segme
 aligned on their first two frames / as a whole), root path error (% of the distance the root
 travels; whole clip aligned), gravity error (deg), camera-height error (%), foot skating (mean
 ankle speed during the true contacts, mm/frame), floor penetration (mean depth of the ankles
-below their rest height over the floor, mm), contact F1 (true contacts: ankle within 40 mm of
-the floor under it, the lowest ankle within +-1 s, and slower than 300 mm/s; see
-`true_contacts`), acceleration error (mm/frame^2) and the post-processing time (ms/frame).
-A last row gives the mocap's own foot skating.
+below their rest height over the floor, mm), contact F1, acceleration error (mm/frame^2) and
+the post-processing time (ms/frame). A last row gives the mocap's own foot skating.
+
+The true contacts (`posemachines.world.contact_truth.mocap_contacts`) follow the mocap-trained
+world models: low AND slow, as HuMoR labels heel and toe contacts on AMASS (under 5 mm per
+120-Hz frame, ankle within 8 cm / toe within 4 cm of the floor), with WHAM's speed (1 cm per
+30-Hz frame, 300 mm/s; GVHMR: 0.25 m/s): the ankle within 40 mm of its own rest height over
+the floor and slower than 300 mm/s (central differences). The floor is the lower ankle's lowest
+within +-1 s (CMU's takes are not level); each ankle's rest height over it is the 10th
+percentile of its height on its frames slower than 150 mm/s, printed per clip: CMU's rig rests
+its ankles unequally (left 18-21 mm above the right on the subject 08 walks), and a floor shared
+by both feet called the higher foot airborne while it stood. The toes (Bandai Namco, LAFAN1,
+CMU's foot end sites) are not used: they add the toe-off phase (heel rising, 4-13 % of frames),
+which an ankle-only skeleton neither shows nor may lock.
 
 `--clips training` runs the same on training takes of the same kinds (walks, turns, a LAFAN1
 walk and obstacle course, CMU walks of other subjects, other salsa takes): tune settings there,
@@ -40,7 +50,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from scipy.ndimage import minimum_filter1d
 
 from posemachines.camera import look_at
 from posemachines.correction.skeleton_fit import BONE_CHILDREN, BONE_PARENTS, standing_height_mm
@@ -48,6 +57,7 @@ from posemachines.data.mocap import load_mocap_clip
 from posemachines.inference.estimator import Estimator
 from posemachines.world import WorldConfig, smooth_trajectory, to_world
 from posemachines.world.body import FOOT_JOINTS
+from posemachines.world.contact_truth import local_floor_mm, mocap_contacts, rest_heights_mm
 
 FPS, WIDTH, HEIGHT, FOCAL = 30.0, 1280, 720, 1000.0
 CLIPS = {
@@ -124,14 +134,15 @@ def detections(shot: Shot, seed: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 def true_contacts(world: np.ndarray) -> np.ndarray:
-    """(T, 2) bool: ankle within 40 mm of the floor under it and slower than 300 mm/s. The
-    floor under it is the lower ankle's lowest height within +-1 s: CMU's takes are not level
-    (on the subject 08 walks the planted ankles rise 60-70 mm over 2 s), and the clip's lowest
-    height made 12-14 % of a walk's frames contacts where the ankles rest on ~22-37 %."""
+    """(T, 2) bool true contacts of the ankles (module docstring)."""
+    return mocap_contacts(world, FPS)
+
+
+def true_rest_heights(world: np.ndarray) -> np.ndarray:
+    """(2,) mm: each ankle's rest height over the local floor, as `true_contacts` uses it."""
     ankles = world[:, list(FOOT_JOINTS)]
     speed = np.linalg.norm(np.gradient(ankles, axis=0), axis=-1) * FPS
-    floor = minimum_filter1d(ankles[..., 1].min(axis=1), int(2 * FPS) + 1, mode="nearest")
-    return (ankles[..., 1] - floor[:, None] < 40.0) & (speed < 300.0)
+    return rest_heights_mm(ankles[..., 1] - local_floor_mm(ankles[..., 1], FPS)[:, None], speed)
 
 
 def kabsch(source: np.ndarray, target: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -228,12 +239,13 @@ def main() -> None:
     clips = CLIPS if args.clips == "held-out" else TRAINING_CLIPS
     warnings.filterwarnings("ignore", "Mean of empty slice")  # columns a row does not have
     table = {row: [] for row in ROWS}
-    mocap_skating = []
+    mocap_skating, rests = [], []
     for seed, (name, relative) in enumerate(clips.items()):
         world = load_mocap_clip(args.data / relative).joints_mm.astype(np.float64)[:args.frames]
         estimator = Estimator(world=False)
         metric = Estimator(world=False, height_cm=stature_cm(world))
         contacts = true_contacts(world)
+        rests.append(true_rest_heights(world))
         ankles = world[:, list(FOOT_JOINTS)]
         mocap_skating.append(np.linalg.norm(np.gradient(ankles, axis=0), axis=-1)[contacts].mean())
         for height, pitch in CAMERAS:
@@ -252,13 +264,15 @@ def main() -> None:
                  for i, v in enumerate(means)]
         print(f"| {row} | " + " | ".join(cells) + " |")
     print(f"| mocap itself | | | | | | {np.mean(mocap_skating):.1f} | | | | |")
-    print(f"\nPer clip, row '{ROWS[3]}' (both cameras; mocap skating in brackets)\n")
-    print("| clip | " + " | ".join(COLUMNS) + " |")
-    print("|---" * (len(COLUMNS) + 1) + "|")
+    print(f"\nPer clip, row '{ROWS[3]}' (both cameras; mocap skating in brackets; the truth's "
+          "ankle rest heights over the local floor, right / left)\n")
+    print("| clip | " + " | ".join(COLUMNS) + " | rest R / L mm |")
+    print("|---" * (len(COLUMNS) + 2) + "|")
     for index, name in enumerate(clips):
         values = np.array(table[ROWS[3]][2 * index:2 * index + 2], dtype=float).mean(axis=0)
         cells = [f"{v:.2f}" if i in (3, 7) else f"{v:.1f}" for i, v in enumerate(values)]
         cells[5] += f" ({mocap_skating[index]:.1f})"
+        cells.append(f"{rests[index][0]:.0f} / {rests[index][1]:.0f}")
         print(f"| {name} | " + " | ".join(cells) + " |")
 
 

@@ -1,5 +1,7 @@
 """Foot contacts in the world frame: a probability per frame and joint, and a stable flag.
 
+The hand-set probability (any joints, world positions alone; `to_world` uses the model of
+`contact_model.py` fitted on lifted mocap instead, through `detect_contacts(probability=...)`):
 probability = sigmoid((h0 - h) / sh) * sigmoid((v0 - v) / sv), with h the joint's height above
 its rest height (mm, world Y up, floor y = 0), v its speed (mm/s, Savitzky-Golay derivative),
 and thresholds h0, v0 and softnesses sh, sv stated in leg lengths (hip-knee-ankle) and leg
@@ -109,6 +111,17 @@ def enforce_durations(flags: np.ndarray, min_on: int, min_off: int) -> np.ndarra
     return out
 
 
+def ray_speeds_mm_s(
+    points_cam_mm: np.ndarray, fps: float, window_s: float,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Speed (T, F) mm/s of camera-frame points (T, F, 3) mm across their viewing rays, and
+    their signed speed (T, F) mm/s along them (away from the camera > 0)."""
+    velocity = velocity_mm_s(points_cam_mm, fps, window_s)
+    ray = points_cam_mm / np.maximum(np.linalg.norm(points_cam_mm, axis=-1, keepdims=True), 1e-9)
+    along = np.sum(velocity * ray, axis=-1)
+    return np.linalg.norm(velocity - along[..., None] * ray, axis=-1), along
+
+
 def viewed_speed_mm_s(
     points_cam_mm: np.ndarray, fps: float, window_s: float, min_weight: float,
     quiet_mm_s: float,
@@ -123,10 +136,7 @@ def viewed_speed_mm_s(
     The weight is the ratio of the median speeds across and along the rays over the frames
     slower than `quiet_mm_s` across (planted feet: 1 for clean poses), at least `min_weight`.
     """
-    velocity = velocity_mm_s(points_cam_mm, fps, window_s)
-    ray = points_cam_mm / np.maximum(np.linalg.norm(points_cam_mm, axis=-1, keepdims=True), 1e-9)
-    along = np.sum(velocity * ray, axis=-1)
-    across = np.linalg.norm(velocity - along[..., None] * ray, axis=-1)
+    across, along = ray_speeds_mm_s(points_cam_mm, fps, window_s)
     quiet = across < quiet_mm_s
     weight = 1.0
     if quiet.any():
@@ -139,13 +149,16 @@ def detect_contacts(
     joints_world_mm: np.ndarray, fps: float, rest_height_mm: float | np.ndarray,
     leg_length: float | None = None, contact_joints: tuple[int, ...] = FOOT_JOINTS,
     config: ContactConfig | None = None, speed_mm_s: np.ndarray | None = None,
+    probability: np.ndarray | None = None,
 ) -> Contacts:
     """Contacts of `contact_joints` in world joints (T, J, 3) mm (Y up, floor y = 0).
 
     rest_height_mm: each joint's height above the floor when resting, scalar or (F,);
     leg_length (mm): None measures it on the poses (needs the 16-joint skeleton);
     speed_mm_s (T, F): the joints' speeds when the caller knows better (`viewed_speed_mm_s`),
-    else their world speed.
+    else their world speed; probability (T, F): a contact probability to use instead of the
+    hand-set `contact_probability` (e.g. `contact_model.learned_contact_probability`); the
+    hysteresis and durations of `config` apply to either.
     """
     config = config or ContactConfig()
     fps = check_fps(fps)
@@ -167,7 +180,12 @@ def detect_contacts(
         raise PoseInputError(f"speed_mm_s must have shape {height.shape}.")
     else:
         speed = np.asarray(speed_mm_s, dtype=np.float64)
-    probability = contact_probability(height, speed, leg, config)
+    if probability is None:
+        probability = contact_probability(height, speed, leg, config)
+    elif np.shape(probability) != height.shape:
+        raise PoseInputError(f"probability must have shape {height.shape}.")
+    else:
+        probability = np.asarray(probability, dtype=np.float64)
     flags = hysteresis(probability, config.on_probability, config.off_probability)
     flags = enforce_durations(flags, max(1, int(round(config.min_contact_s * fps))),
                               max(1, int(round(config.min_swing_s * fps))))

@@ -16,6 +16,7 @@ import numpy as np
 from posemachines.errors import PoseInputError
 from posemachines.world.body import FOOT_JOINTS, check_fps
 from posemachines.world.camera_motion import CameraMotion, CameraMotionConfig, detect_camera_motion
+from posemachines.world.contact_model import learned_contact_probability
 from posemachines.world.contacts import (
     ContactConfig,
     Contacts,
@@ -33,14 +34,17 @@ UNCERTAIN_FLOOR_DEG = 5.0
 
 @dataclass(frozen=True)
 class WorldConfig:
-    """Settings of every stage; lock_feet: run the foot-lock clean-up; check_camera_motion:
-    test for a moving camera (False: trust that it is static)."""
+    """Settings of every stage; learned_contacts: the contact probability of
+    `contact_model` (False: the hand-set one of `contacts.ContactConfig`); lock_feet: run the
+    foot-lock clean-up; check_camera_motion: test for a moving camera (False: trust that it
+    is static)."""
 
     trajectory: TrajectoryConfig = field(default_factory=TrajectoryConfig)
     ground: GroundConfig = field(default_factory=GroundConfig)
     camera_motion: CameraMotionConfig = field(default_factory=CameraMotionConfig)
     contacts: ContactConfig = field(default_factory=ContactConfig)
     foot_lock: FootLockConfig = field(default_factory=FootLockConfig)
+    learned_contacts: bool = True
     lock_feet: bool = True
     check_camera_motion: bool = True
 
@@ -153,12 +157,16 @@ def to_world(
     if ground.camera_height_mm <= 0:
         warnings.append("The floor passes above the camera; the floor estimate is unreliable.")
     world = ground.camera_to_world(joints_cam)
+    feet_cam = joints_cam[:, list(FOOT_JOINTS)]
     speed = viewed_speed_mm_s(
-        joints_cam[:, list(FOOT_JOINTS)], fps, config.contacts.speed_window_s,
-        config.contacts.along_ray_weight,
+        feet_cam, fps, config.contacts.speed_window_s, config.contacts.along_ray_weight,
         0.5 * config.contacts.speed_leg_per_s * ground.leg_length_mm)
+    probability = (learned_contact_probability(
+        world[:, list(FOOT_JOINTS)], feet_cam, ground.ankle_rest_heights_mm,
+        ground.leg_length_mm, fps) if config.learned_contacts else None)
     contacts = detect_contacts(world, fps, ground.ankle_rest_heights_mm, ground.leg_length_mm,
-                               config=config.contacts, speed_mm_s=speed)
+                               config=config.contacts, speed_mm_s=speed,
+                               probability=probability)
     locked = (lock_feet(world, contacts, fps, config.foot_lock).joints_mm
               if config.lock_feet else world)
     gait = gait_metrics(contacts, locked, metric)

@@ -12,7 +12,8 @@ import numpy as np
 from posemachines.camera import look_at
 from posemachines.data.mocap import load_mocap_clip
 from posemachines.skeleton import JOINTS16, trunk_axes
-from posemachines.world.body import FOOT_JOINTS, LEG_CHAINS
+from posemachines.world.body import LEG_CHAINS
+from posemachines.world.contact_truth import mocap_contacts
 
 WALK = "mocap/bandai-namco-2/data/dataset-2_walk_normal_001.bvh"
 #: Standing on one spot and bowing (the trunk leans up to ~60 deg, 14 deg on average).
@@ -22,7 +23,7 @@ PITCH_DEG, ROLL_DEG, HEIGHT_MM = 15.0, 5.0, 1500.0
 #: Camera 6 m to the side of the start and 6 m back, looking 45 deg across the 10 m walk (+Z).
 EYE_MM = np.array([6000.0, HEIGHT_MM, -6000.0])
 HEADING_DEG = -45.0
-#: Ground-truth contact: ankle within this of its lowest height and slower than this.
+#: Ground-truth contact: ankle within this of its rest height and slower than this.
 TRUE_CONTACT_HEIGHT_MM = 40.0
 TRUE_CONTACT_SPEED_MM_S = 300.0
 
@@ -62,12 +63,10 @@ def static_view(joints_world: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def true_contacts(joints_world: np.ndarray, fps: float = FPS) -> np.ndarray:
-    """(T, 2) bool for (RFoot, LFoot): low (within 40 mm of the clip's lowest) and slow
-    (central-difference speed under 300 mm/s), from the true world positions."""
-    ankles = joints_world[:, list(FOOT_JOINTS)]
-    speed = np.linalg.norm(np.gradient(ankles, axis=0), axis=-1) * fps
-    height = ankles[..., 1] - ankles[..., 1].min(axis=0)
-    return (height < TRUE_CONTACT_HEIGHT_MM) & (speed < TRUE_CONTACT_SPEED_MM_S)
+    """(T, 2) bool for (RFoot, LFoot), the benchmark's truth (`mocap_contacts`): within 40 mm
+    of the ankle's own rest height over the floor and slower than 300 mm/s."""
+    return mocap_contacts(joints_world, fps, max_height_mm=TRUE_CONTACT_HEIGHT_MM,
+                          max_speed_mm_s=TRUE_CONTACT_SPEED_MM_S)
 
 
 def leg_bones_mm(joints: np.ndarray) -> np.ndarray:

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from posemachines.errors import PoseInputError
+from posemachines.world.body import FOOT_JOINTS
 from posemachines.world.contacts import (
     ContactConfig,
     contact_probability,
@@ -14,7 +15,8 @@ from posemachines.world.contacts import (
     hysteresis,
     viewed_speed_mm_s,
 )
-from tests.world.synthetic import true_contacts
+from posemachines.world.pipeline import to_world
+from tests.world.synthetic import FPS, static_view, true_contacts
 
 LEG_MM = 800.0
 
@@ -45,6 +47,42 @@ def test_durations_bridge_short_swings_then_drop_short_contacts() -> None:
     # The 1-frame gap at 3 is bridged; the lone contact at 9 is dropped; the 3-frame swing
     # (6-8) is kept.
     assert out == [1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1]
+
+
+def test_hysteresis_does_not_flicker_between_the_thresholds() -> None:
+    # A probability hovering around 0.5 (inside 0.4-0.6) keeps whichever state came last.
+    hover = [0.45, 0.55] * 5
+    p = np.array([0.9, *hover, 0.1, *hover])[:, None]
+    assert hysteresis(p, 0.6, 0.4)[:, 0].tolist() == [True] * 11 + [False] * 11
+
+
+def test_a_four_frame_contact_is_kept_and_a_two_frame_one_dropped() -> None:
+    # The defaults: contacts shorter than 0.1 s (3 frames at 30 fps) are dropped.
+    p = np.full((30, 1), 0.05)
+    p[5:9] = 0.95      # 4 frames: a salsa step
+    p[20:22] = 0.95    # 2 frames: a touch
+    joints = np.zeros((30, 1, 3))
+    contacts = detect_contacts(joints, 30.0, 0.0, leg_length=LEG_MM, contact_joints=(0,),
+                               probability=p)
+    assert contacts.spans(0) == [(5, 9)]
+    np.testing.assert_array_equal(contacts.probability, p)
+    with pytest.raises(PoseInputError):
+        detect_contacts(joints, 30.0, 0.0, leg_length=LEG_MM, contact_joints=(0,),
+                        probability=p[:, 0])
+
+
+def test_a_foot_resting_28_mm_higher_stays_in_contact(walk_world) -> None:
+    """The real walk with the left ankle 28 mm higher in every frame (CMU's rig rests its
+    ankles this unequally): the floor fit gives each foot its own rest height and the flags
+    still match the truth over each foot's own rest."""
+    raised = walk_world.copy()
+    raised[:, FOOT_JOINTS[1], 1] += 28.0
+    plain = to_world(*static_view(walk_world), None, FPS, metric=True)
+    motion = to_world(*static_view(raised), None, FPS, metric=True)
+    lift = motion.ground.ankle_rest_heights_mm - plain.ground.ankle_rest_heights_mm
+    assert lift[1] - lift[0] == pytest.approx(28.0, abs=3.0)
+    agreement = (motion.contacts.in_contact == true_contacts(raised)).mean(axis=0)
+    assert np.all(agreement >= 0.95), agreement
 
 
 def test_constructed_stepping_is_detected_exactly() -> None:
