@@ -30,7 +30,7 @@ within +-1 s (CMU's takes are not level); each ankle's rest height over it is th
 percentile of its height on its frames slower than 150 mm/s, printed per clip: CMU's rig rests
 its ankles unequally (left 18-21 mm above the right on the subject 08 walks), and a floor shared
 by both feet called the higher foot airborne while it stood. The toes (Bandai Namco, LAFAN1,
-CMU's foot end sites) are not used: they add the toe-off phase (heel rising, 4-13 % of frames),
+CMU's foot end sites) are not used: they add the toe-off phase (heel rising, 3-14 % of frames),
 which an ankle-only skeleton neither shows nor may lock.
 
 `--clips training` runs the same on training takes of the same kinds (walks, turns, a LAFAN1
