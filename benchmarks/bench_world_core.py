@@ -8,9 +8,9 @@ along camera x/y/z), and run through `to_world`.
 
 Table 1: milliseconds per stage and per frame on clip prefixes of 100, 273 and 1000 frames
 (baseline: today's output, pose + translation). Table 2: per clip, errors of pitch, roll (deg)
-and camera height (%), contact agreement with the truth (ankle within 40 mm of its lowest and
-slower than 300 mm/s), planted-ankle speed and mean joint acceleration after / before the foot
-lock, and cadence / true cadence.
+and camera height (%), contact agreement with the truth (`contact_truth.mocap_contacts`: ankle
+within 40 mm of its rest height and slower than 300 mm/s), planted-ankle speed and mean joint
+acceleration after / before the foot lock, and cadence / true cadence.
 
     python benchmarks/bench_world_core.py [--data ../shared/data]
 """
@@ -30,6 +30,7 @@ from posemachines.data.mocap import load_mocap_clip
 from posemachines.skeleton import JOINTS16
 from posemachines.world.body import FOOT_JOINTS
 from posemachines.world.camera_motion import detect_camera_motion
+from posemachines.world.contact_truth import mocap_contacts
 from posemachines.world.contacts import detect_contacts
 from posemachines.world.foot_lock import lock_feet
 from posemachines.world.gait import gait_metrics
@@ -84,9 +85,7 @@ def estimator_errors(pose: np.ndarray, translation: np.ndarray,
 
 
 def true_cadence(world: np.ndarray) -> tuple[float, np.ndarray]:
-    ankles = world[:, list(FOOT_JOINTS)]
-    speed = np.linalg.norm(np.gradient(ankles, axis=0), axis=-1) * FPS
-    flags = (ankles[..., 1] - ankles[..., 1].min(axis=0) < 40.0) & (speed < 300.0)
+    flags = mocap_contacts(world, FPS)
     strikes = sorted(int(a) for c in range(2) for a in true_runs(flags[:, c])[0] if a > 0)
     if len(strikes) < 2:
         return float("nan"), flags
