@@ -6,8 +6,10 @@ root, +Z the camera's forward direction projected on the floor, X = Y x Z (see `
 
 Modules: `trajectory` (smooth and fill the root translation), `floor_fit` and `ground` (floor,
 gravity and camera extrinsics of a static camera), `camera_motion` (is the camera static?),
-`contacts` (foot contacts), `foot_lock` (planted feet, exact bone lengths), `gait` (cadence,
-step length, speed, stance) and `pipeline.to_world`, which chains them. See docs/world.md.
+`contacts` (foot contacts; `contact_model` the probability fitted on lifted mocap,
+`contact_truth` the labels of clean mocap), `foot_lock` (planted feet, exact bone lengths),
+`gait` (cadence, step length, speed, stance) and `pipeline.to_world`, which chains them. See
+docs/world.md.
 """
 
 from posemachines.world.camera_motion import CameraMotion, CameraMotionConfig, detect_camera_motion
