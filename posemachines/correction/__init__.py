@@ -14,13 +14,10 @@ import importlib
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from posemachines.correction.clips import CorrectedClip, Corrector, LiftedClip
     from posemachines.correction.correctors import (
-        CorrectedClip,
-        Corrector,
         GeometricCorrector,
-        LiftedClip,
         NoCorrection,
-        PaperCorrector,
         create_corrector,
         describe,
     )
@@ -31,14 +28,18 @@ if TYPE_CHECKING:
         correct_geometric,
     )
     from posemachines.correction.methods import CORRECTION_METHODS
-    from posemachines.correction.paper import PaperCorrectionConfig, correct_paper
+    from posemachines.correction.paper import (
+        PaperCorrectionConfig,
+        PaperCorrector,
+        correct_paper,
+    )
     from posemachines.correction.root_translation import solve_root_translation
 
 #: Public name -> the submodule that defines it.
 _HOMES = {
-    "CORRECTION_METHODS": "methods", "CorrectedClip": "correctors", "Corrector": "correctors",
-    "GeometricCorrector": "correctors", "LiftedClip": "correctors",
-    "NoCorrection": "correctors", "PaperCorrector": "correctors",
+    "CORRECTION_METHODS": "methods", "CorrectedClip": "clips", "Corrector": "clips",
+    "GeometricCorrector": "correctors", "LiftedClip": "clips",
+    "NoCorrection": "correctors", "PaperCorrector": "paper",
     "create_corrector": "correctors", "describe": "correctors",
     "estimate_focal_px": "focal", "GeometricCorrectionConfig": "geometric",
     "GeometricCorrectionResult": "geometric", "correct_geometric": "geometric",

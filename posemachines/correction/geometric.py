@@ -28,10 +28,8 @@ of `clip_energy` and its hand-written gradient, in numpy float64: no torch on th
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache
 
 import numpy as np
-from threadpoolctl import ThreadpoolController
 
 from posemachines.correction.clip_energy import ClipEnergy, ClipObjective
 from posemachines.correction.focal import estimate_focal_px, refine_focal_px
@@ -52,6 +50,7 @@ from posemachines.correction.skeleton_fit import (
 from posemachines.correction.statistics import lower_median
 from posemachines.errors import PoseInputError
 from posemachines.structures import CorrectionInfo
+from posemachines.threads import single_thread
 
 #: Plausible body heights, cm; outside this `height_cm` is taken as a unit mistake.
 HEIGHT_RANGE_CM = (50.0, 250.0)
@@ -236,19 +235,10 @@ def correct_geometric(
     config = config or GeometricCorrectionConfig()
     if fps is not None and not (np.isfinite(fps) and fps > 0):
         raise PoseInputError(f"fps must be a positive frame rate, got {fps}.")
-    with _blas_controller().limit(limits=1, user_api="blas"):
+    with single_thread():
         problem = build_problem(pose3d_mm, keypoints_px, confidence, image_size, focal_px,
                                 height_cm, fps or REFERENCE_FPS, config)
         return _correct(problem, config)
-
-
-@cache
-def _blas_controller() -> ThreadpoolController:
-    """Thread control of the BLAS numpy calls (found once, ~2 ms). The correction runs it on one
-    thread: a clip's vectors are too small to gain from threads, and OpenBLAS splitting every
-    L-BFGS dot product over 10000 values (clips over ~200 frames) across threads made a
-    1000-frame clip 4.5x slower on a busy 2-core CPU (measured)."""
-    return ThreadpoolController()
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ import numpy as np
 import torch
 from torch.func import grad, vmap
 
+from posemachines.correction.clips import CorrectedClip, LiftedClip
 from posemachines.errors import PoseInputError
 from posemachines.models.pose_machine import PoseMachine
 from posemachines.skeleton import CORRECTION_ANCHORS, NUM_JOINTS
@@ -187,3 +188,21 @@ def correct_paper(
         displacement_mm=displacement.cpu().numpy(),
     )
     return pose.cpu().numpy(), info
+
+
+class PaperCorrector:
+    """'paper' (`correct_paper`): adapts a copy of `model`'s Psi_C to the clip's own 2D."""
+
+    method = "paper"
+
+    def __init__(self, model: PoseMachine, config: PaperCorrectionConfig | None = None) -> None:
+        self.model = model
+        self.config = config
+
+    def __call__(self, clip: LiftedClip) -> CorrectedClip:
+        visibility_root = clip.visibility_root if self.model.config.visibility_root_dim else None
+        pose, info = correct_paper(
+            self.model, clip.lifter_keypoints, visibility_root, clip.intermediate3d_mm,
+            confidence=clip.confidence, config=self.config,
+        )
+        return CorrectedClip(pose, info)

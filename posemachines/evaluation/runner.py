@@ -17,7 +17,8 @@ import numpy as np
 from tqdm import tqdm
 
 from posemachines.camera import H36M_CAMERA_IDS, Camera, h36m_camera
-from posemachines.correction.correctors import LiftedClip, create_corrector
+from posemachines.correction.clips import LiftedClip
+from posemachines.correction.correctors import create_corrector
 from posemachines.correction.focal import estimate_focal_px
 from posemachines.data.h36m_baseline import POSES_SUBDIR, convert_to_videopose3d
 from posemachines.data.lifter_input import encode_lifter_input

@@ -5,17 +5,18 @@
     result = est.predict_video("clip.mp4")
     result.pose3d_mm                       # (T, 16, 3) mm, camera frame, root-relative
 
-Pipeline: frames -> 2D detector (one person, tracked) -> lifter input encoding -> pose-only
-PoseMachine over the clip (LSTM state carried frame to frame) -> test-time correction.
+Pipeline: frames -> 2D detector (one person, tracked) -> lifter input encoding -> the pose-only
+lifter over the clip (LSTM state carried frame to frame; numpy on the CPU, `models.lifters`) ->
+test-time correction -> placement in the scene. On the CPU nothing here imports torch.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import torch
 
 from posemachines.correction.correctors import (
     CorrectedClip,
@@ -23,8 +24,7 @@ from posemachines.correction.correctors import (
     create_corrector,
 )
 from posemachines.correction.focal import estimate_focal_px
-from posemachines.data.lifter_input import encode_lifter_input, mirror_detections
-from posemachines.errors import PoseInputError, PoseModelError
+from posemachines.errors import PoseInputError
 from posemachines.inference.detection_track import (
     DetectionTrack,
     PartialResultError,
@@ -34,17 +34,18 @@ from posemachines.inference.detection_track import (
 from posemachines.inference.detectors import DEFAULT_DETECTOR, PoseDetector, create_detector
 from posemachines.inference.frames import FrameSource, open_frames
 from posemachines.inference.lens_metadata import focal_35mm_of
+from posemachines.inference.lifting import lift_clips
 from posemachines.inference.people import DEFAULT_MAX_PEOPLE, predict_people
 from posemachines.inference.scene import place_in_scene
 from posemachines.inference.stream import PoseStream, open_pose_stream
 from posemachines.inference.stream_sources import StreamSource
-from posemachines.models.checkpoint import load_checkpoint
-from posemachines.models.pose_machine import PoseMachine
+from posemachines.models.lifters import load_lifter
 from posemachines.models.shipped import resolve_lifter_weights
-from posemachines.skeleton import flip_horizontal
 from posemachines.structures import Keypoints2D, PoseResult
 from posemachines.structures.people import PeopleResult
-from posemachines.threads import single_thread
+
+if TYPE_CHECKING:
+    from posemachines.models.pose_machine import PoseMachine
 
 
 class Estimator:
@@ -61,6 +62,8 @@ class Estimator:
     of the clip played backwards, so that every frame is lifted knowing the frames after it too
     (needs the whole clip: offline only). What each costs and gains: docs/generalisation.md.
     max_people: how many people `predict_people` follows (1: exactly `predict_video`).
+    device: "cpu" runs the lifter in numpy (`models.numpy_lifter`: torch is never imported),
+    another torch device ("cuda:0") runs the torch network there.
     world: place the person in the scene — floor, gravity, camera height, foot contacts and
     feet kept on the floor (`PoseResult.world`; docs/world.md); a moving camera is detected and
     the result stays in the camera frame with a warning. The trajectory (`root_translation_mm`)
@@ -80,15 +83,15 @@ class Estimator:
         world: bool = True,
         max_people: int = DEFAULT_MAX_PEOPLE,
     ) -> None:
-        path = resolve_lifter_weights(weights)
-        model, _ = load_checkpoint(path, map_location=device)
-        if not isinstance(model, PoseMachine) or model.config.input_path != "pose":
-            raise PoseModelError(f"{path} is not a pose-only lifter checkpoint.")
-        self.model = model.eval()
-        self.device = torch.device(device)
+        self.weights_path = resolve_lifter_weights(weights)
+        self.device = device
+        self.lifter = load_lifter(self.weights_path, device)
+        self._model: PoseMachine | None = None
         self._detector = detector if isinstance(detector, PoseDetector) else None
         self.detector_name = detector if isinstance(detector, str) else type(detector).__name__
-        self.corrector = create_corrector(correction, self.model, height_cm)
+        # Only the 'paper' correction needs the torch network.
+        self.corrector = create_corrector(
+            correction, self.model if correction == "paper" else None, height_cm)
         self.focal_px = focal_px
         self.height_cm = height_cm
         self.flip_test = flip_test
@@ -97,6 +100,18 @@ class Estimator:
             raise PoseInputError(f"max_people must be at least 1, got {max_people}.")
         self.max_people = max_people
         self.world = world
+
+    @property
+    def model(self) -> PoseMachine:
+        """The lifter as a torch network, loaded on first use (the 'paper' correction adapts
+        it); inference itself runs `lifter` and never imports torch on the CPU."""
+        if self._model is None:
+            # Imported here, not above: torch loads only where it is used (not a cycle).
+            from posemachines.models.checkpoint import load_checkpoint
+
+            model, _ = load_checkpoint(self.weights_path, map_location=self.device)
+            self._model = model.eval()
+        return self._model
 
     @property
     def detector(self) -> PoseDetector:
@@ -146,9 +161,9 @@ class Estimator:
         there is no time for; `loop`: again at its end). No time reversal; the correction runs
         on a sliding window (`posemachines.inference.stream`, docs/live.md)."""
         return open_pose_stream(
-            source, self.model, self.detector, correction=self.corrector.method,
+            source, self.lifter, self.detector, correction=self.corrector.method,
             focal_px=self.focal_px, height_cm=self.height_cm, flip_test=self.flip_test,
-            device=self.device, realtime=realtime, loop=loop)
+            realtime=realtime, loop=loop)
 
     def predict_keypoints(
         self,
@@ -193,43 +208,9 @@ class Estimator:
         """Uncorrected lifter output for one clip of detections xy_px (T, 16, 2) px with
         confidence (T, 16); focal_px (default: the Estimator's, else the default guess from the
         image size); fps: the clip's frame rate, passed on to the correction."""
-        focal_px = focal_px or self.focal_px
-        focal = estimate_focal_px(image_size, focal_px=focal_px)
-        centre = np.array([image_size[0] / 2.0, image_size[1] / 2.0])
-        f_px = np.array([focal, focal])
-        keypoints, visibility_root = encode_lifter_input(xy_px, confidence, f_px, centre)
-        pose3d, intermediate3d = self._lift_clip(keypoints, visibility_root)
-        if self.flip_test:
-            mirrored = self._lift_clip(*encode_lifter_input(
-                *mirror_detections(xy_px, confidence, centre), f_px, centre))
-            pose3d = 0.5 * (pose3d + flip_horizontal(mirrored[0]))
-            intermediate3d = 0.5 * (intermediate3d + flip_horizontal(mirrored[1]))
-        return LiftedClip(
-            pose3d_mm=pose3d, intermediate3d_mm=intermediate3d, lifter_keypoints=keypoints,
-            visibility_root=visibility_root, keypoints_px=xy_px, confidence=confidence,
-            image_size=image_size, focal_px=focal_px, fps=fps,
-        )
-
-    def _lift_clip(self, keypoints: np.ndarray, visibility_root: np.ndarray
-                   ) -> tuple[np.ndarray, np.ndarray]:
-        """`_forward`, averaged with the time-reversed clip's lift if `time_reversal`."""
-        pose3d, intermediate3d = self._forward(keypoints, visibility_root)
-        if not self.time_reversal:
-            return pose3d, intermediate3d
-        # copy(), not ascontiguousarray: a one-frame view keeps its negative stride there.
-        backward = self._forward(keypoints[::-1].copy(), visibility_root[::-1].copy())
-        return 0.5 * (pose3d + backward[0][::-1]), 0.5 * (intermediate3d + backward[1][::-1])
-
-    def _forward(self, keypoints: np.ndarray, visibility_root: np.ndarray
-                 ) -> tuple[np.ndarray, np.ndarray]:
-        """One clip (T, 16, 2) + (T, 18) through the lifter: final and intermediate 3D,
-        (T, 16, 3) mm each."""
-        with torch.no_grad(), single_thread():
-            output = self.model(
-                torch.from_numpy(keypoints)[None].to(self.device),
-                visibility_root=torch.from_numpy(visibility_root)[None].to(self.device),
-            )
-        return (output.pose3d_mm[0].cpu().numpy(), output.intermediate3d_mm[0].cpu().numpy())
+        return lift_clips(self.lifter, [(xy_px, confidence)], image_size,
+                          focal_px or self.focal_px, fps, flip_test=self.flip_test,
+                          time_reversal=self.time_reversal)[0]
 
     def lift_track(
         self, track: DetectionTrack, fps: float, image_size: tuple[int, int], source: str,

@@ -15,11 +15,9 @@ from pathlib import Path
 from typing import Protocol
 
 import numpy as np
-import torch
 
-from posemachines.correction.correctors import LiftedClip
+from posemachines.correction.clips import LiftedClip
 from posemachines.correction.focal import estimate_focal_px
-from posemachines.data.lifter_input import encode_lifter_input, mirror_detections
 from posemachines.errors import PoseInputError, PoseModelError
 from posemachines.inference.detection_track import DetectionTrack, PartialResultError
 from posemachines.inference.detectors import BlazePoseDetector, PoseDetector
@@ -29,12 +27,11 @@ from posemachines.inference.detectors.multi_person import (
 )
 from posemachines.inference.frames import Frame, FrameSource, open_frames
 from posemachines.inference.lens_metadata import focal_35mm_of
+from posemachines.inference.lifting import lift_clips
 from posemachines.inference.shared_floor import one_floor
-from posemachines.models.pose_machine import PoseMachine
-from posemachines.skeleton import flip_horizontal
+from posemachines.models.lifters import Lifter
 from posemachines.structures import PoseResult
 from posemachines.structures.people import PeopleResult
-from posemachines.threads import single_thread
 from posemachines.tracking import FramePeople, PersonTracker, TrackerConfig, boxes_from_keypoints
 from posemachines.tracking.objects import is_static_object
 from posemachines.tracking.similarity import iou_matrix
@@ -69,8 +66,7 @@ class PeopleLifter(Protocol):
 
     max_people: int
     focal_px: float | None
-    model: PoseMachine
-    device: torch.device
+    lifter: Lifter
     flip_test: bool
     time_reversal: bool
 
@@ -192,72 +188,14 @@ def lift_people(estimator: PeopleLifter, tracks: dict[int, DetectionTrack], fps:
                 ) -> dict[int, PoseResult]:
     """{id: PoseResult}: each track through `estimator.lift_track` (its own correction,
     skeleton and trajectory), the lifter's passes of every track (flip test and time reversal
-    included) run as one batch (`lift_batch`)."""
+    included) run as one batch (`lifting.lift_clips`)."""
     ids = list(tracks)
-    lifted = lift_batch(estimator, [tracks[i] for i in ids], image_size, focal_px, fps)
+    lifted = lift_clips(estimator.lifter, [(tracks[i].xy_px, tracks[i].confidence) for i in ids],
+                        image_size, focal_px or estimator.focal_px, fps,
+                        flip_test=estimator.flip_test, time_reversal=estimator.time_reversal)
     return {person_id: estimator.lift_track(tracks[person_id], fps, image_size, source,
                                             focal_px, lifted=clip)
             for person_id, clip in zip(ids, lifted, strict=True)}
-
-
-def lift_batch(estimator: PeopleLifter, tracks: list[DetectionTrack],
-               image_size: tuple[int, int], focal_px: float | None = None,
-               fps: float | None = None) -> list[LiftedClip]:
-    """`Estimator.lift` of several tracks in one forward pass of the lifter: every track, its
-    mirror image (flip test) and both time-reversed, padded at the end to the longest. The
-    LSTM is causal (a bidirectional lifter is lifted track by track), so padding after a clip
-    leaves its output as it would be alone (to float rounding, ~1e-3 mm); one batched pass
-    costs far less than 4 passes per person (the LSTM steps through time once)."""
-    focal_px = focal_px or estimator.focal_px
-    focal = estimate_focal_px(image_size, focal_px=focal_px)
-    centre = np.array([image_size[0] / 2.0, image_size[1] / 2.0])
-    f_px = np.array([focal, focal])
-    passes = [encode_lifter_input(t.xy_px, t.confidence, f_px, centre) for t in tracks]
-    if estimator.flip_test:
-        passes += [encode_lifter_input(*mirror_detections(t.xy_px, t.confidence, centre), f_px,
-                                       centre) for t in tracks]
-    if estimator.time_reversal:
-        passes += [(keypoints[::-1].copy(), visibility[::-1].copy())
-                   for keypoints, visibility in passes]
-    outputs = _forward_padded(estimator, passes)
-    if estimator.time_reversal:
-        half = len(outputs) // 2
-        outputs = [(0.5 * (ahead[0] + back[0][::-1]), 0.5 * (ahead[1] + back[1][::-1]))
-                   for ahead, back in zip(outputs[:half], outputs[half:], strict=True)]
-    if estimator.flip_test:
-        count = len(tracks)
-        outputs = [(0.5 * (plain[0] + flip_horizontal(mirrored[0])),
-                    0.5 * (plain[1] + flip_horizontal(mirrored[1])))
-                   for plain, mirrored in zip(outputs[:count], outputs[count:], strict=True)]
-    return [LiftedClip(pose3d_mm=pose3d, intermediate3d_mm=intermediate3d,
-                       lifter_keypoints=keypoints, visibility_root=visibility,
-                       keypoints_px=track.xy_px, confidence=track.confidence,
-                       image_size=image_size, focal_px=focal_px, fps=fps)
-            for track, (pose3d, intermediate3d), (keypoints, visibility)
-            in zip(tracks, outputs, passes[:len(tracks)], strict=True)]
-
-
-def _forward_padded(estimator: PeopleLifter, passes: list[tuple[np.ndarray, np.ndarray]]
-                    ) -> list[tuple[np.ndarray, np.ndarray]]:
-    """Lifter inputs (T_i, 16, 2) + (T_i, 18) -> final and intermediate 3D (T_i, 16, 3) mm
-    each, in one batch padded at the end (track by track for a bidirectional lifter)."""
-    groups = [[one] for one in passes] if estimator.model.config.bidirectional else [passes]
-    outputs = []
-    for group in groups:
-        longest = max(len(keypoints) for keypoints, _ in group)
-        keypoints = np.zeros((len(group), longest, 16, 2), dtype=np.float32)
-        visibility = np.zeros((len(group), longest, group[0][1].shape[-1]), dtype=np.float32)
-        for row, (points, seen) in enumerate(group):
-            keypoints[row, :len(points)], visibility[row, :len(seen)] = points, seen
-        with torch.no_grad(), single_thread():
-            output = estimator.model(torch.from_numpy(keypoints).to(estimator.device),
-                                     visibility_root=torch.from_numpy(visibility).to(
-                                         estimator.device))
-        pose3d = output.pose3d_mm.cpu().numpy()
-        intermediate3d = output.intermediate3d_mm.cpu().numpy()
-        outputs += [(pose3d[row, :len(points)], intermediate3d[row, :len(points)])
-                    for row, (points, _) in enumerate(group)]
-    return outputs
 
 
 def _one_person(result: PoseResult, source: FrameSource) -> PeopleResult:

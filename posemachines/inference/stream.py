@@ -20,7 +20,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import torch
 
 from posemachines.correction.causal import CausalCorrectionConfig, CausalGeometricCorrector
 from posemachines.correction.focal import estimate_focal_px
@@ -28,10 +27,9 @@ from posemachines.data.lifter_input import encode_lifter_input, mirror_detection
 from posemachines.errors import PoseInputError
 from posemachines.inference.detectors import PoseDetector
 from posemachines.inference.stream_sources import StreamSource, open_stream
-from posemachines.models.pose_machine import PoseMachine
-from posemachines.models.transformer import LSTMState
+from posemachines.models.lifters import Lifter
+from posemachines.models.numpy_lifter import NumpyLSTMState
 from posemachines.skeleton import flip_horizontal
-from posemachines.threads import single_thread
 
 #: Correction methods that can run causally (the 'paper' one adapts Psi_C over a whole clip).
 STREAM_CORRECTIONS = ("geometric", "none")
@@ -59,10 +57,9 @@ class StreamingLifter:
     """The lifter one frame at a time, its LSTM state carried over (and that of the mirrored
     view with `flip_test`); the same poses as lifting the frames as one clip."""
 
-    def __init__(self, model: PoseMachine, image_size: tuple[int, int], focal_px: float,
-                 flip_test: bool = True, device: str | torch.device = "cpu") -> None:
-        self.model = model.eval()
-        self.device = torch.device(device)
+    def __init__(self, lifter: Lifter, image_size: tuple[int, int], focal_px: float,
+                 flip_test: bool = True) -> None:
+        self.lifter = lifter
         self.flip_test = flip_test
         self.f_px = np.array([focal_px, focal_px])
         self.c_px = np.array([image_size[0] / 2.0, image_size[1] / 2.0])
@@ -70,7 +67,7 @@ class StreamingLifter:
 
     def reset(self) -> None:
         """A new clip: zero LSTM states."""
-        self._state: LSTMState | None = None
+        self._state: NumpyLSTMState | None = None
 
     def lift(self, xy_px: np.ndarray, confidence: np.ndarray) -> np.ndarray:
         """One frame's detections (16, 2) px, (16,) -> pose (16, 3) mm, camera frame. With the
@@ -83,13 +80,12 @@ class StreamingLifter:
             views.append(mirror_detections(xy, conf, self.c_px))
         encoded = [encode_lifter_input(view_xy, view_conf, self.f_px, self.c_px)
                    for view_xy, view_conf in views]
-        keypoints = torch.from_numpy(np.stack([k for k, _ in encoded])).to(self.device)
-        extra = (torch.from_numpy(np.stack([e for _, e in encoded])).to(self.device)
-                 if self.model.config.visibility_root_dim else None)
-        with torch.no_grad(), single_thread():
-            output = self.model(keypoints, self._state, visibility_root=extra)
+        keypoints = np.stack([k for k, _ in encoded])
+        extra = (np.stack([e for _, e in encoded])
+                 if self.lifter.config.visibility_root_dim else None)
+        output = self.lifter(keypoints, self._state, visibility_root=extra)
         self._state = output.state
-        poses = output.pose3d_mm[:, 0].cpu().numpy().astype(np.float64)
+        poses = output.pose3d_mm[:, 0].astype(np.float64)
         if self.flip_test:
             return 0.5 * (poses[0] + flip_horizontal(poses[1]))
         return poses[0]
@@ -161,9 +157,9 @@ class PoseStream:
 
 
 def open_pose_stream(
-    source: StreamSource | Path | str | int, model: PoseMachine, detector: PoseDetector, *,
+    source: StreamSource | Path | str | int, lifter: Lifter, detector: PoseDetector, *,
     correction: str = "geometric", focal_px: float | None = None,
-    height_cm: float | None = None, flip_test: bool = True, device: str | torch.device = "cpu",
+    height_cm: float | None = None, flip_test: bool = True,
     realtime: bool = False, loop: bool = False,
 ) -> PoseStream:
     """The causal pipeline over `source` (a `StreamSource`, or what `open_stream` opens);
@@ -174,9 +170,9 @@ def open_pose_stream(
     opened = source if isinstance(source, StreamSource) else open_stream(source, realtime, loop)
     size = (opened.width, opened.height)
     focal = estimate_focal_px(size, focal_px=focal_px)
-    lifter = StreamingLifter(model, size, focal, flip_test, device)
+    streaming = StreamingLifter(lifter, size, focal, flip_test)
     # A live source refits the skeleton in the background: its cost stays off the frame path.
     corrector = (CausalGeometricCorrector(size, focal_px, height_cm, opened.fps,
                                           CausalCorrectionConfig(background_refit=opened.live))
                  if correction == "geometric" else None)
-    return PoseStream(opened, detector, lifter, corrector)
+    return PoseStream(opened, detector, streaming, corrector)

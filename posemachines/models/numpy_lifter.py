@@ -11,9 +11,9 @@ Speed: each LSTM layer projects its input for many frames at once (one (B*T, In)
 product per 256 frames); only h @ W_hh runs frame by frame, with one tanh over all four gates
 (sigmoid(x) = (1 + tanh(x / 2)) / 2, stable for any x: the i, f, o rows of the weights are
 halved at load).
-Each call runs BLAS on one thread (threadpoolctl), as the torch model runs under
-`posemachines.threads.single_thread`: a clip is too small to gain from threads, and OpenBLAS's
-threads woken for every frame's small product made a busy 2-core machine ~30x slower.
+Each call runs BLAS on one thread (`posemachines.threads.single_thread`): a clip is too small
+to gain from threads, and OpenBLAS's threads woken for every frame's small product made a busy
+2-core machine ~30x slower.
 `benchmarks/bench_lifter_runtime.py` compares it with the torch model.
 """
 
@@ -21,16 +21,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
 from typing import Any, NoReturn
 
 import numpy as np
-from threadpoolctl import ThreadpoolController
 
 from posemachines.errors import PoseInputError, PoseModelError
 from posemachines.models.checkpoint_reader import read_checkpoint
 from posemachines.models.configs import PoseMachineConfig, config_from_dict
+from posemachines.threads import single_thread
 
 #: Frames whose input projection is computed in one product: long clips need no
 #: (T, B, 4H) buffer, and the chunk stays in cache while its frames run.
@@ -187,7 +186,7 @@ class NumpyLifter:
         if state is not None:
             state = (np.asarray(state[0], dtype=np.float32),
                      np.asarray(state[1], dtype=np.float32))
-        with _blas_controller().limit(limits=1, user_api="blas"):
+        with single_thread():
             return self._run(keypoints, state, visibility_root)
 
     def _run(self, keypoints: np.ndarray, state: NumpyLSTMState | None,
@@ -247,12 +246,6 @@ class NumpyLifter:
                 raise PoseInputError(
                     f"LSTM state must be two arrays of shape {wanted}, got {shapes}.")
         return keypoints.astype(np.float32, copy=False), visibility_root
-
-
-@cache
-def _blas_controller() -> ThreadpoolController:
-    """The BLAS libraries numpy loaded (found once: a scan of the loaded libraries)."""
-    return ThreadpoolController()
 
 
 def _batch_major(x: np.ndarray, shape: tuple[int, int, int, int]) -> np.ndarray:

@@ -3,6 +3,7 @@ import importlib
 import pkgutil
 import subprocess
 import sys
+from importlib import resources
 
 import pytest
 
@@ -115,3 +116,17 @@ def test_a_wrong_weights_name_from_the_loading_thread_is_one_error_line(tmp_path
     assert lines == ["posemachines: error: Weights 'cmu2' are neither a shipped lifter (mocap, "
                      "cmu) nor an existing file."]
     assert not (tmp_path / "o").exists()
+
+
+def test_infer_with_every_output_in_a_fresh_process_never_imports_torch(tmp_path):
+    """The CPU inference path is numpy (lifter, correction): torch's ~2 s import is not paid."""
+    clip = resources.files("posemachines") / "assets" / "sample" / "squat_front_gmdcsa.mp4"
+    code = ("import sys\nfrom posemachines.cli import main\n"
+            f"code = main(['infer', {str(clip)!r}, '--out', {str(tmp_path / 'out')!r}])\n"
+            "print(code, [m for m in sys.modules if m == 'torch' or m.startswith('torch.')])")
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=300)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.strip().splitlines()[-1] == "0 []"
+    assert {path.name for path in (tmp_path / "out").iterdir()} >= {
+        "poses3d.json", "overlay.mp4", "skeleton3d.mp4", "motion.bvh", "viewer.html"}

@@ -17,7 +17,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from posemachines.correction.correctors import CORRECTION_METHODS, LiftedClip, create_corrector
+from posemachines.correction.clips import LiftedClip
+from posemachines.correction.correctors import CORRECTION_METHODS, create_corrector
 from posemachines.correction.geometric import GeometricCorrectionConfig, correct_geometric
 from posemachines.correction.skeleton_fit import (
     BONE_CHILDREN,

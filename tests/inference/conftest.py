@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from posemachines.correction.correctors import CorrectedClip, GeometricCorrector, LiftedClip
+from posemachines.correction.clips import CorrectedClip, LiftedClip
+from posemachines.correction.correctors import GeometricCorrector
 
 
 @pytest.fixture

@@ -13,7 +13,8 @@ from posemachines.errors import PoseDataError, PoseInputError, PoseModelError
 from posemachines.inference.detection_track import DetectionTrack
 from posemachines.inference.detectors import Detection2D, PoseDetector
 from posemachines.inference.estimator import Estimator
-from posemachines.inference.people import any_near, lift_batch
+from posemachines.inference.lifting import lift_clips
+from posemachines.inference.people import any_near
 from posemachines.structures.people import PeopleResult
 from tests.export.people_samples import sample_people
 from tests.tracking.synthetic import walk
@@ -54,7 +55,8 @@ def test_one_batched_lift_is_each_track_lifted_alone(random_lite_weights) -> Non
         confidence[::5, 3] = 0.0
         tracks.append(DetectionTrack(xy, confidence, np.arange(length), np.arange(length) / 30,
                                      ()))
-    batched = lift_batch(estimator, tracks, (1280, 720), 1000.0, 30.0)
+    batched = lift_clips(estimator.lifter, [(t.xy_px, t.confidence) for t in tracks],
+                         (1280, 720), 1000.0, 30.0)
     for track, together in zip(tracks, batched, strict=True):
         alone = estimator.lift(track.xy_px, track.confidence, (1280, 720), 1000.0, 30.0)
         np.testing.assert_allclose(together.pose3d_mm, alone.pose3d_mm, atol=1e-2)

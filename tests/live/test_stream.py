@@ -105,4 +105,4 @@ def test_paper_correction_cannot_stream(estimator):
     from posemachines.inference.stream import open_pose_stream
 
     with pytest.raises(PoseInputError, match="needs the whole clip"):
-        open_pose_stream(SAMPLE_CLIP, estimator.model, estimator.detector, correction="paper")
+        open_pose_stream(SAMPLE_CLIP, estimator.lifter, estimator.detector, correction="paper")

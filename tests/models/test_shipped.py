@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
-import torch
 
 from posemachines.cli import main
 from posemachines.errors import PoseInputError
 from posemachines.inference.estimator import Estimator
+from posemachines.models.numpy_lifter import NumpyLifter
 from posemachines.models.shipped import (
     SHIPPED_LIFTERS,
     resolve_lifter_weights,
@@ -59,10 +60,15 @@ def test_unknown_word_is_refused_with_the_choices(tmp_path: Path, monkeypatch) -
 
 
 def test_estimator_loads_the_cmu_lifter_not_the_default() -> None:
-    cmu, default = Estimator(weights="cmu").model, Estimator().model
-    assert cmu.config.input_path == "pose"
-    weights = [(a, b) for a, b in zip(cmu.parameters(), default.parameters(), strict=True)]
-    assert not all(torch.equal(a, b) for a, b in weights)
+    cmu, default = Estimator(weights="cmu"), Estimator()
+    assert (cmu.weights_path.name, default.weights_path.name) == ("lifter_cmu.pt",
+                                                                  "lifter_mocap.pt")
+    assert isinstance(cmu.lifter, NumpyLifter) and isinstance(default.lifter, NumpyLifter)
+    assert cmu.lifter.config.input_path == "pose"
+    assert not np.array_equal(cmu.lifter.head.weight_t, default.lifter.head.weight_t)
+    # The torch network, loaded on demand (the 'paper' correction), holds the same weights.
+    assert np.array_equal(cmu.model.transformer.head.weight.detach().numpy().T,
+                          cmu.lifter.head.weight_t)
 
 
 def test_cli_refuses_an_unknown_name_in_one_line(tmp_path: Path, monkeypatch, capsys) -> None:

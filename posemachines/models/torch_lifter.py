@@ -1,0 +1,52 @@
+"""The torch `PoseMachine` behind the `Lifter` interface (numpy in, numpy out) for a device
+other than the CPU, where `models.lifters.load_lifter` picks it over the numpy lifter."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from posemachines.errors import PoseModelError
+from posemachines.models.checkpoint import load_checkpoint
+from posemachines.models.configs import PoseMachineConfig
+from posemachines.models.numpy_lifter import LifterOutput, NumpyLSTMState
+from posemachines.models.pose_machine import PoseMachine
+from posemachines.threads import single_thread
+
+
+class TorchLifter:
+    """A pose-only `PoseMachine` on `device`, called like `NumpyLifter`."""
+
+    def __init__(self, model: PoseMachine, device: str | torch.device = "cpu") -> None:
+        if model.config.input_path != "pose":
+            raise PoseModelError(f"Model '{model.config.name}' reads images; a lifter takes "
+                                 "2D keypoints.")
+        self.device = torch.device(device)
+        self.model = model.to(self.device).eval()
+
+    @classmethod
+    def load(cls, path: Path | str, device: str | torch.device = "cpu") -> TorchLifter:
+        """The checkpoint `path` on `device`."""
+        model, _ = load_checkpoint(path, map_location=device)
+        return cls(model, device)
+
+    @property
+    def config(self) -> PoseMachineConfig:
+        return self.model.config
+
+    def __call__(self, keypoints: np.ndarray, state: NumpyLSTMState | None = None, *,
+                 visibility_root: np.ndarray | None = None) -> LifterOutput:
+        """As `NumpyLifter.__call__`: (B, T, 16, 2) (+ (B, T, E)) -> 3D in mm and the state."""
+        def tensor(array: np.ndarray) -> torch.Tensor:
+            return torch.from_numpy(np.ascontiguousarray(array, dtype=np.float32)).to(self.device)
+
+        with torch.no_grad(), single_thread():
+            output = self.model(
+                tensor(keypoints), None if state is None else (tensor(state[0]), tensor(state[1])),
+                visibility_root=None if visibility_root is None else tensor(visibility_root))
+        h, c = output.state
+        return LifterOutput(pose3d_mm=output.pose3d_mm.cpu().numpy(),
+                            intermediate3d_mm=output.intermediate3d_mm.cpu().numpy(),
+                            state=(h.cpu().numpy(), c.cpu().numpy()))
