@@ -18,6 +18,7 @@ from pathlib import Path
 
 import cv2
 import torch
+from threadpoolctl import threadpool_limits
 
 from posemachines.analysis.report import analyze_result, frame_labels
 from posemachines.analysis.report_json import write_analysis
@@ -76,10 +77,13 @@ def publish(partial: Path, final: Path) -> None:
 
 
 def pin_threads(threads: int) -> None:
-    """Limit this process's torch and OpenCV thread pools to `threads` (the detector gets the
-    same count when created), so that N workers share the CPU instead of fighting over it."""
+    """Limit this process's thread pools to `threads` — OpenCV's, numpy's BLAS, torch's (the
+    action model of --analyze) — and the detector gets the same count when created, so that N
+    workers share the CPU instead of fighting over it. (The lifter and the correction run on
+    one thread anyway: `posemachines.threads`.)"""
     torch.set_num_threads(threads)
     cv2.setNumThreads(threads)
+    threadpool_limits(threads, user_api="blas")
 
 
 def analyze_into(result: PoseResult, out_dir: Path) -> list[str]:

@@ -147,9 +147,9 @@ def run_infer(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     failure: PartialResultError | None = None
     source = open_frames(args.input) if args.input is not None else None
-    # Start-up: the lifter's stack (torch, scipy, the writers: seconds of CPU in a fresh
-    # process) loads in a worker thread while the detector, which needs none of it, reads the
-    # video (issue 21).
+    # Start-up: the lifter's stack (the lifter, scipy, the writers: ~1 s of CPU in a fresh
+    # process; torch is not among them) loads in a worker thread while the detector, which
+    # needs none of it, reads the video (issue 21).
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="posemachines-load") as pool:
         loading = pool.submit(_load_estimator, args)
         track = None
