@@ -11,25 +11,21 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import cv2
-import torch
 from threadpoolctl import threadpool_limits
 
-from posemachines.analysis.report import analyze_result, frame_labels
-from posemachines.analysis.report_json import write_analysis
 from posemachines.batch.jobs import VideoJob, VideoOptions
-from posemachines.errors import PoseDataError, PoseMachinesError
+from posemachines.errors import PoseMachinesError
 from posemachines.export.writer import write_outputs
 from posemachines.inference.detectors import PoseDetector, create_detector
 from posemachines.inference.estimator import Estimator, PartialResultError
 from posemachines.inference.frames import open_frames
-from posemachines.structures import PoseResult
-from posemachines.viz.analysis_plots import write_analysis_plots
 
 PARTIAL_PREFIX = ".partial-"
 REPLACED_PREFIX = ".replaced-"
@@ -78,24 +74,15 @@ def publish(partial: Path, final: Path) -> None:
 
 def pin_threads(threads: int) -> None:
     """Limit this process's thread pools to `threads` — OpenCV's, numpy's BLAS, torch's (the
-    action model of --analyze) — and the detector gets the same count when created, so that N
-    workers share the CPU instead of fighting over it. (The lifter and the correction run on
-    one thread anyway: `posemachines.threads`.)"""
-    torch.set_num_threads(threads)
+    action model of --analyze, imported only where a video asks for it: OMP_NUM_THREADS sets
+    its count then) — and the detector gets the same count when created, so that N workers
+    share the CPU instead of fighting over it. (The lifter and the correction run on one
+    thread anyway: `posemachines.threads`.)"""
+    os.environ["OMP_NUM_THREADS"] = str(threads)
+    if (torch := sys.modules.get("torch")) is not None:
+        torch.set_num_threads(threads)
     cv2.setNumThreads(threads)
     threadpool_limits(threads, user_api="blas")
-
-
-def analyze_into(result: PoseResult, out_dir: Path) -> list[str]:
-    """Analyse `result` (angles, falls, actions), write analysis.json and its plots into
-    `out_dir`, and return the overlay text of each pose (what `infer --analyze` does)."""
-    try:
-        report = analyze_result(result, actions=True)
-    except PoseDataError:  # too short or gappy for 2 s action windows: angles and falls only
-        report = analyze_result(result)
-    write_analysis(report, out_dir)
-    write_analysis_plots(report, out_dir)
-    return frame_labels(report, result.num_frames)
 
 
 def _one_line(error: BaseException) -> str:
@@ -168,7 +155,13 @@ class VideoWorker:
         partial = partial_dir(out_dir, job.name)
         shutil.rmtree(partial, ignore_errors=True)
         partial.mkdir(parents=True)
-        labels = analyze_into(result, partial) if job.options.analyze else None
+        labels = None
+        if job.options.analyze:
+            # Imported on use: the analysis stack (torch for the action model, matplotlib)
+            # loads only in a worker that analyses.
+            from posemachines.batch.analyze import analyze_into
+
+            labels = analyze_into(result, partial)
         write_outputs(result, partial, job.options.formats,
                       frames=lambda: (frame.rgb for frame in source), labels=labels)
         publish(partial, out_dir / job.name)

@@ -181,7 +181,7 @@ def run_infer(args: argparse.Namespace) -> int:
                                              source=str(args.keypoints))
     labels = None
     if args.analyze:  # the analysis stack (scipy.signal, matplotlib) only when asked for
-        from posemachines.batch.video import analyze_into
+        from posemachines.batch.analyze import analyze_into
 
         labels = analyze_into(result, out_dir)
     frames = (lambda: (frame.rgb for frame in source)) if source is not None else None
