@@ -213,10 +213,12 @@ def shot_rows(shot: Shot, estimator: Estimator, metric: Estimator, seed: int
     rows.append(measure(pose + trajectory[:, None], shot, None, time.perf_counter() - start))
     for config in (WorldConfig(lock_feet=False), WorldConfig()):
         start = time.perf_counter()
-        motion = to_world(pose, root, None, FPS, config=config)
+        motion = to_world(pose, root, None, FPS, config=config, keypoints_px=xy,
+                          keypoint_confidence=confidence)
         rows.append(measure(motion.joints_mm, shot, motion, time.perf_counter() - start))
     start = time.perf_counter()
-    motion = to_world(*clips[1], None, FPS, metric=True)
+    motion = to_world(*clips[1], None, FPS, metric=True, keypoints_px=xy,
+                      keypoint_confidence=confidence)
     rows.append(measure(motion.joints_mm, shot, motion, time.perf_counter() - start))
     return rows
 

@@ -109,7 +109,8 @@ def place_in_scene(
                                   moving_camera and f"{moving_camera} The result stays in the "
                                   "camera frame.")
     try:
-        motion = to_world(pose3d_mm, root_translation_mm, rows, fps, metric=metric)
+        motion = to_world(pose3d_mm, root_translation_mm, rows, fps, metric=metric,
+                          keypoints_px=keypoints_px, keypoint_confidence=confidence)
     except PoseInputError as error:
         return camera_frame_scene(pose3d_mm, root_translation_mm, rows, fps, camera,
                                   f"No floor could be found ({error}) The result stays in the "

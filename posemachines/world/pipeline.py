@@ -16,7 +16,7 @@ import numpy as np
 from posemachines.errors import PoseInputError
 from posemachines.world.body import FOOT_JOINTS, check_fps
 from posemachines.world.camera_motion import CameraMotion, CameraMotionConfig, detect_camera_motion
-from posemachines.world.contact_model import learned_contact_probability
+from posemachines.world.contact_model import ankle_image_speed_mm_s, learned_contact_probability
 from posemachines.world.contacts import (
     ContactConfig,
     Contacts,
@@ -97,7 +97,9 @@ def fill_poses(pose_mm: np.ndarray, frame_indices: np.ndarray, num_frames: int) 
 
 def _checked(
     pose3d_mm: np.ndarray, root_translation_mm: np.ndarray, frame_indices: np.ndarray | None,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Root-relative poses, translations and frame numbers of the finite rows, and the
+    (N,) bool mask of those rows."""
     pose = np.asarray(pose3d_mm, dtype=np.float64)
     translation = np.asarray(root_translation_mm, dtype=np.float64)
     if pose.ndim != 3 or pose.shape[1:] != (16, 3) or translation.shape != (len(pose), 3):
@@ -110,13 +112,32 @@ def _checked(
     if not keep.any():
         raise PoseInputError("to_world needs at least one frame with a finite pose and root.")
     pose = pose[keep] - pose[keep][:, :1]  # a lifter need not put its root exactly at 0
-    return pose, translation[keep], frames[keep]
+    return pose, translation[keep], frames[keep], np.asarray(keep, dtype=bool)
+
+
+def keypoints_at_frames(
+    keypoints_px: np.ndarray, confidence: np.ndarray | None, rows: np.ndarray,
+    frames: np.ndarray, num_frames: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    """2D keypoints (N, 16, 2) px and confidence (N, 16) (None: all 1) of the pose rows ->
+    (num_frames, 16, 2) and (num_frames, 16) over the clip's frames: rows not in `rows` (bool
+    (N,)) and frames without a pose get confidence 0."""
+    xy = np.asarray(keypoints_px, dtype=np.float64)
+    trust = np.ones(xy.shape[:2]) if confidence is None else np.asarray(confidence, np.float64)
+    if xy.shape != (len(rows), 16, 2) or trust.shape != (len(rows), 16):
+        raise PoseInputError(f"to_world needs keypoints (N, 16, 2) px and confidence (N, 16) "
+                             f"for its N = {len(rows)} poses; got {xy.shape} and "
+                             f"{trust.shape}.")
+    out_xy, out_trust = np.zeros((num_frames, 16, 2)), np.zeros((num_frames, 16))
+    out_xy[frames], out_trust[frames] = xy[rows], trust[rows]
+    return out_xy, out_trust
 
 
 def to_world(
     pose3d_mm: np.ndarray, root_translation_mm: np.ndarray, frame_indices: np.ndarray | None,
     fps: float, num_frames: int | None = None, metric: bool = False,
     ankle_height_mm: float | None = None, config: WorldConfig | None = None,
+    keypoints_px: np.ndarray | None = None, keypoint_confidence: np.ndarray | None = None,
 ) -> WorldMotion:
     """The person's motion in the world from camera-frame results.
 
@@ -125,15 +146,20 @@ def to_world(
     (strictly increasing; None: 0..N-1; rows with NaN count as missing); fps; num_frames: clip
     length (default last index + 1); metric: the poses are at true scale (e.g. the correction
     had the person's height), so gait is in metres; ankle_height_mm: the ankle joint's height
-    above the floor at rest (default a fraction of the leg length).
+    above the floor at rest (default a fraction of the leg length); keypoints_px (N, 16, 2)
+    px and keypoint_confidence (N, 16): the 2D detections the poses were lifted from, whose
+    ankle speed the contact model reads (`contact_model.ankle_image_speed_mm_s`; without them,
+    from the lifted poses alone).
     """
     config = config or WorldConfig()
     fps = check_fps(fps)
-    pose, translation, frames = _checked(pose3d_mm, root_translation_mm, frame_indices)
+    pose, translation, frames, rows = _checked(pose3d_mm, root_translation_mm, frame_indices)
     trajectory = smooth_trajectory(translation, frames, fps, num_frames,
                                    config=config.trajectory)
     total = len(trajectory.frames)
     joints_cam = fill_poses(pose, frames, total) + trajectory.translation_mm[:, None, :]
+    detections = (None if keypoints_px is None else
+                  keypoints_at_frames(keypoints_px, keypoint_confidence, rows, frames, total))
     valid = ~trajectory.filled
     warnings = []
     if trajectory.filled.any():
@@ -161,9 +187,11 @@ def to_world(
     speed = viewed_speed_mm_s(
         feet_cam, fps, config.contacts.speed_window_s, config.contacts.along_ray_weight,
         0.5 * config.contacts.speed_leg_per_s * ground.leg_length_mm)
+    image_speed = None if detections is None else ankle_image_speed_mm_s(*detections,
+                                                                         joints_cam, fps)
     probability = (learned_contact_probability(
         world[:, list(FOOT_JOINTS)], feet_cam, ground.ankle_rest_heights_mm,
-        ground.leg_length_mm, fps) if config.learned_contacts else None)
+        ground.leg_length_mm, fps, image_speed) if config.learned_contacts else None)
     contacts = detect_contacts(world, fps, ground.ankle_rest_heights_mm, ground.leg_length_mm,
                                config=config.contacts, speed_mm_s=speed,
                                probability=probability)

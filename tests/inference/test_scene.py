@@ -8,6 +8,8 @@ import numpy as np
 import pytest
 
 from posemachines.inference.estimator import Estimator
+from posemachines.inference.scene import place_in_scene
+from posemachines.world import to_world
 from tests.world.synthetic import (
     EYE_MM,
     HEADING_DEG,
@@ -73,3 +75,26 @@ def test_tilting_camera_falls_back_to_the_camera_frame(walk, estimator):
     assert result.world.frame == "camera" and result.world.contacts is None
     assert any("camera" in warning for warning in result.world.warnings)
     np.testing.assert_allclose(result.camera.R, np.eye(3))
+
+
+def test_the_scene_reads_the_detections_for_the_contacts(walk):
+    rotation = camera_rotation(PITCH_DEG, ROLL_DEG, HEADING_DEG)
+    joints_cam = view(walk, rotation, EYE_MM)
+    pose, root = joints_cam - joints_cam[:, :1], joints_cam[:, 0]
+    keypoints = project(joints_cam)
+    frames = np.arange(10, 10 + len(walk))
+    confidence = np.full(keypoints.shape[:2], 0.9)
+    confidence[::7, 3] = 0.0  # a dropped ankle now and then
+
+    def contacts(trust: np.ndarray) -> np.ndarray:
+        scene = place_in_scene(pose, root, keypoints, trust, frames, 30.0, (WIDTH, HEIGHT),
+                               FOCAL, metric=True, world=True)
+        return scene.world.contacts.probability
+
+    with_2d = to_world(pose, root, frames - 10, 30.0, metric=True, keypoints_px=keypoints,
+                       keypoint_confidence=confidence)
+    without = to_world(pose, root, frames - 10, 30.0, metric=True)
+    np.testing.assert_allclose(contacts(confidence), with_2d.contacts.probability, atol=1e-6)
+    np.testing.assert_allclose(contacts(0.0 * confidence), without.contacts.probability,
+                               atol=1e-6)
+    assert np.abs(with_2d.contacts.probability - without.contacts.probability).max() > 0.05
