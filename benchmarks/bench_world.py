@@ -6,7 +6,8 @@ walks and a held-out salsa take; at most 240 frames at 30 fps) is filmed by two 
 (1.0 m high pitched 5 deg down, 1.8 m high pitched 20 deg down; both rolled 2 deg; 1280x720,
 focal 1000 px, far enough to keep the path in view), its 2D given detector-like noise (1 % of
 the person's height per joint, 2 % dropped joints) and lifted by the shipped lifter with the
-geometric correction. Rows, each adding one stage:
+geometric correction; `to_world` reads the same noisy 2D (the ankles' image speed), as the
+Estimator does. Rows, each adding one stage:
 
 - root fixed: today's root-relative poses, placed at the first frame's root;
 - + trajectory: the per-frame root translation, smoothed (`world.smooth_trajectory`);
