@@ -5,6 +5,7 @@ camera frame, root-relative.
 """
 
 from posemachines.errors import PoseDataError, PoseInputError, PoseMachinesError, PoseModelError
+from posemachines.lazy import lazy_attributes
 from posemachines.version import __version__
 
 __all__ = [
@@ -17,10 +18,5 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> object:
-    """`from posemachines import Estimator` without importing torch for every submodule."""
-    if name == "Estimator":
-        from posemachines.inference.estimator import Estimator
-
-        return Estimator
-    raise AttributeError(f"module 'posemachines' has no attribute {name!r}")
+#: `from posemachines import Estimator` loads the pipeline (cv2, the detector) on first use only.
+__getattr__ = lazy_attributes(__name__, {"Estimator": "inference.estimator"})

@@ -14,7 +14,8 @@ PACKAGE_ROOT = Path(__file__).resolve().parents[1] / "posemachines"
 
 #: The bottom layer: shared types and geometry, importable from anywhere.
 FOUNDATION = frozenset({
-    "errors", "version", "threads", "optional", "arrays", "skeleton", "camera", "structures",
+    "errors", "version", "threads", "optional", "lazy", "arrays", "skeleton", "camera",
+    "structures",
 })
 #: What each top-level module or package of posemachines may import besides itself.
 ALLOWED: dict[str, frozenset[str]] = {
@@ -22,6 +23,7 @@ ALLOWED: dict[str, frozenset[str]] = {
     "version": frozenset(),
     "optional": frozenset({"errors"}),
     "threads": frozenset(),
+    "lazy": frozenset(),
     "arrays": frozenset({"errors"}),
     "skeleton": frozenset({"errors"}),
     "camera": frozenset({"errors", "arrays"}),
@@ -45,7 +47,7 @@ ALLOWED: dict[str, frozenset[str]] = {
     "cli": FOUNDATION | {"data", "models", "training", "correction", "world", "tracking",
                          "inference", "evaluation", "viz", "export", "analysis", "ar", "batch",
                          "live"},
-    "__init__": frozenset({"errors", "version", "inference"}),
+    "__init__": frozenset({"errors", "version", "lazy", "inference"}),
     "__main__": frozenset({"cli"}),
 }
 

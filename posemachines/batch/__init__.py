@@ -6,8 +6,9 @@ The names load on first use, so that `posemachines --help` does not import the p
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING
+
+from posemachines.lazy import lazy_attributes
 
 if TYPE_CHECKING:
     from posemachines.batch.jobs import BACKENDS, VideoJob, VideoOptions, collect_jobs
@@ -27,7 +28,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> object:
-    if name not in _HOMES:
-        raise AttributeError(f"module 'posemachines.batch' has no attribute {name!r}")
-    return getattr(importlib.import_module(f"posemachines.batch.{_HOMES[name]}"), name)
+__getattr__ = lazy_attributes(__name__, _HOMES)

@@ -10,8 +10,9 @@ importing torch.
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING
+
+from posemachines.lazy import lazy_attributes
 
 if TYPE_CHECKING:
     from posemachines.correction.clips import CorrectedClip, Corrector, LiftedClip
@@ -66,7 +67,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> object:
-    if name not in _HOMES:
-        raise AttributeError(f"module 'posemachines.correction' has no attribute {name!r}")
-    return getattr(importlib.import_module(f"posemachines.correction.{_HOMES[name]}"), name)
+__getattr__ = lazy_attributes(__name__, _HOMES)

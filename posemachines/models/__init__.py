@@ -8,8 +8,9 @@ not import torch.
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING
+
+from posemachines.lazy import lazy_attributes
 
 if TYPE_CHECKING:
     from posemachines.models.checkpoint import load_checkpoint, save_checkpoint
@@ -46,7 +47,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> object:
-    if name not in _HOMES:
-        raise AttributeError(f"module 'posemachines.models' has no attribute {name!r}")
-    return getattr(importlib.import_module(f"posemachines.models.{_HOMES[name]}"), name)
+__getattr__ = lazy_attributes(__name__, _HOMES)
