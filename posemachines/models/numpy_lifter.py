@@ -137,9 +137,8 @@ class NumpyLifter:
         """config: a "pose" config; weights: name -> array; extra: the checkpoint's metadata;
         source: how errors name the weights (e.g. 'Checkpoint lifter.pt')."""
         if config.input_path != "pose":
-            raise PoseModelError(f"Model '{config.name}' reads images (input_path "
-                                 f"'{config.input_path}'); the numpy lifter runs pose models "
-                                 "only.")
+            raise PoseModelError(f"{source}: the image model '{config.name}'; a lifter "
+                                 "takes 2D keypoints (a pose-only checkpoint).")
         self.config = config
         self.extra: dict[str, Any] = dict(extra or {})
         get = _WeightReader(config, weights, source)

@@ -21,8 +21,8 @@ class TorchLifter:
 
     def __init__(self, model: PoseMachine, device: str | torch.device = "cpu") -> None:
         if model.config.input_path != "pose":
-            raise PoseModelError(f"Model '{model.config.name}' reads images; a lifter takes "
-                                 "2D keypoints.")
+            raise PoseModelError(f"Model '{model.config.name}' is the image model; a lifter "
+                                 "takes 2D keypoints (a pose-only checkpoint).")
         self.device = torch.device(device)
         self.model = model.to(self.device).eval()
 

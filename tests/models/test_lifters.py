@@ -38,8 +38,8 @@ def test_torch_lifter_gives_the_numpy_lifters_poses_and_state() -> None:
 
 def test_an_image_model_is_no_lifter(tmp_path) -> None:
     path = save_checkpoint(tmp_path / "image.pt", PoseMachine(get_config("lite-image")))
-    with pytest.raises(PoseModelError, match="reads images"):
+    with pytest.raises(PoseModelError, match="'lite-image' is the image model; a lifter takes 2D"):
         TorchLifter.load(path, "cpu")
-    with pytest.raises(PoseModelError, match="reads images"):
+    with pytest.raises(PoseModelError, match=f"Checkpoint {path}: the image model"):
         load_lifter(path)
 

@@ -173,7 +173,7 @@ def test_unexpected_visibility_root_is_refused():
 def test_image_models_and_mismatched_weights_are_refused(tmp_path):
     weights = read_checkpoint(shipped_lifter_path("mocap"))["state_dict"]
     config = get_config("lite")
-    with pytest.raises(PoseModelError, match="runs pose models only"):
+    with pytest.raises(PoseModelError, match="the image model 'x'; a lifter takes 2D keypoints"):
         NumpyLifter(dataclasses.replace(config, name="x", input_path="image"), weights)
     missing = {k: v for k, v in weights.items() if k != "transformer.head.bias"}
     with pytest.raises(PoseModelError, match="'lite': missing transformer.head.bias"):
