@@ -8,12 +8,26 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from posemachines.errors import PoseModelError
+from posemachines.errors import PoseInputError, PoseModelError
 from posemachines.models.checkpoint import load_checkpoint
 from posemachines.models.configs import PoseMachineConfig
 from posemachines.models.numpy_lifter import LifterOutput, NumpyLSTMState
 from posemachines.models.pose_machine import PoseMachine
 from posemachines.threads import single_thread
+
+
+def usable_device(device: str | torch.device) -> torch.device:
+    """`device` as a torch device this process can use, else PoseInputError in one line."""
+    try:
+        parsed = torch.device(device)
+    except (RuntimeError, TypeError):
+        raise PoseInputError(f"Unknown device '{device}'; use cpu, cuda or cuda:N.") from None
+    if parsed.type == "cuda" and not torch.cuda.is_available():
+        raise PoseInputError(f"Device '{device}': this torch ({torch.__version__}) sees no CUDA "
+                             "GPU; use --device cpu (the default, which needs no torch).")
+    if parsed.type not in ("cpu", "cuda"):
+        raise PoseInputError(f"Device '{device}' is not supported; use cpu, cuda or cuda:N.")
+    return parsed
 
 
 class TorchLifter:
@@ -28,8 +42,8 @@ class TorchLifter:
 
     @classmethod
     def load(cls, path: Path | str, device: str | torch.device = "cpu") -> TorchLifter:
-        """The checkpoint `path` on `device`."""
-        model, _ = load_checkpoint(path, map_location=device)
+        """The checkpoint `path` on `device`; PoseInputError for a device this torch lacks."""
+        model, _ = load_checkpoint(path, map_location=usable_device(device))
         return cls(model, device)
 
     @property

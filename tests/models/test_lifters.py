@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import torch
 
-from posemachines.errors import PoseModelError
+from posemachines.errors import PoseInputError, PoseModelError
 from posemachines.models import PoseMachine, get_config, save_checkpoint
 from posemachines.models.lifters import load_lifter
 from posemachines.models.numpy_lifter import NumpyLifter
@@ -43,3 +44,15 @@ def test_an_image_model_is_no_lifter(tmp_path) -> None:
     with pytest.raises(PoseModelError, match=f"Checkpoint {path}: the image model"):
         load_lifter(path)
 
+
+@pytest.mark.parametrize("device", ["gpu7", "cuda:x"])
+def test_an_unknown_device_is_one_clear_error(device: str) -> None:
+    with pytest.raises(PoseInputError, match=f"Unknown device '{device}'"):
+        load_lifter(shipped_lifter_path(), device)
+
+
+def test_cuda_without_a_gpu_says_so() -> None:
+    if torch.cuda.is_available():
+        pytest.skip("this machine has a CUDA GPU")
+    with pytest.raises(PoseInputError, match="sees no CUDA GPU; use --device cpu"):
+        load_lifter(shipped_lifter_path(), "cuda")
