@@ -27,7 +27,7 @@ COPY posemachines ./posemachines
 # ray[default] adds what a Ray cluster node runs beside the workers (dashboard, autoscaler
 # agents); torch is already satisfied and stays the pinned CPU build. The demo checks that the
 # weights, the detector models and the decoder work in the image.
-RUN pip install '.[ray]' 'ray[default]>=2.9' \
+RUN pip install '.[ray,torch]' 'ray[default]>=2.9' \
     && python -c "import torch; assert torch.__version__.startswith('2.13.0'), torch.__version__" \
     && posemachines demo --format json --out /tmp/demo && rm -rf /tmp/demo
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 
 from posemachines.analysis.action_features import FEATURE_FPS, WINDOW_FRAMES
-from posemachines.analysis.actions import UNKNOWN, load_action_model, recognize_actions
+from posemachines.analysis.action_taxonomy import UNKNOWN
 from posemachines.structures import PoseResult
 from posemachines.structures.analysis import ActionSegmentReport, ActionsSection
 
@@ -15,6 +15,10 @@ from posemachines.structures.analysis import ActionSegmentReport, ActionsSection
 def actions_section(poses_mm: np.ndarray, result: PoseResult, up: np.ndarray,
                     weights: Path | str | None = None) -> ActionsSection:
     """Segments (rows, source frames, seconds, label, confidence) of (T, 16, 3) mm poses."""
+    # Imported here, not above: the action model needs torch, which angles, falls and
+    # repetitions do not (torch is optional; not a cycle).
+    from posemachines.analysis.actions import load_action_model, recognize_actions
+
     model = load_action_model(weights)
     timeline = recognize_actions(poses_mm, result.timestamps_s, up=up, model=model)
     times, frames = result.timestamps_s, result.frame_indices

@@ -36,6 +36,8 @@ ACTION_CLASSES: tuple[str, ...] = (
     "gesture", "strike", "dance", "fall", "floor", "sit", "squat", "jump", "climb",
 )
 ACTION_INDEX = {name: index for index, name in enumerate(ACTION_CLASSES)}
+#: The label of poses in a stretch between gaps too short for one window.
+UNKNOWN = "unknown"
 #: Frames carrying this label belong to no class (unlabelled passages of mixed LAFAN1 takes).
 UNLABELLED = -1
 #: Share of a single-take content's frames (at its end) held out for testing.

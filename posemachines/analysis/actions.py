@@ -29,14 +29,13 @@ from posemachines.analysis.action_features import (
     WINDOW_FRAMES,
     window_features,
 )
+from posemachines.analysis.action_taxonomy import UNKNOWN
 from posemachines.analysis.vertical import estimate_up
 from posemachines.errors import PoseDataError, PoseModelError
 from posemachines.threads import single_thread
 
 #: Longer gaps between poses (no person found) are not bridged: each side is recognised alone.
 MAX_GAP_S = 0.5
-#: The label of poses in a stretch between gaps too short for one window.
-UNKNOWN = "unknown"
 WEIGHTS_FORMAT = "posemachines.actions"
 WEIGHTS_VERSION = 1
 DEFAULT_WEIGHTS = "actions.pt"

@@ -61,17 +61,32 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     return parser
 
 
+#: The one line for a command that needs torch where it is not installed (it is optional:
+#: 3D poses run without it).
+TORCH_MISSING = (
+    "this needs torch (training, evaluation, ONNX export, actions, --correction paper, "
+    "--device cuda), which is not installed: pip install 'posemachines[torch]' (the CPU build: "
+    "pip install torch --index-url https://download.pytorch.org/whl/cpu). 3D poses (infer, "
+    "demo, batch, live) run without it."
+)
+
+
 def main(argv: list[str] | None = None) -> int:
     arguments = sys.argv[1:] if argv is None else argv
-    parser = build_parser(command_of(arguments))
-    args = parser.parse_args(arguments)
-    if getattr(args, "func", None) is None:
-        parser.print_help()
-        return 0 if args.command is None else 2
     try:
+        parser = build_parser(command_of(arguments))
+        args = parser.parse_args(arguments)
+        if getattr(args, "func", None) is None:
+            parser.print_help()
+            return 0 if args.command is None else 2
         return int(args.func(args) or 0)
     except PoseMachinesError as error:
         print(f"posemachines: error: {error}", file=sys.stderr)
+        return 2
+    except ModuleNotFoundError as error:
+        if error.name is None or error.name.split(".")[0] != "torch":
+            raise
+        print(f"posemachines: error: {TORCH_MISSING}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("posemachines: interrupted", file=sys.stderr)

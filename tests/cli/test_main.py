@@ -8,7 +8,7 @@ from importlib import resources
 import pytest
 
 import posemachines.cli
-from posemachines.cli import COMMANDS, build_parser, command_of, main
+from posemachines.cli import COMMANDS, TORCH_MISSING, build_parser, command_of, main
 
 #: What `posemachines --help` must not load: seconds of start-up (issue 21).
 HEAVY_MODULES = ("torch", "scipy", "cv2", "matplotlib", "ai_edge_litert", "posemachines.cli.infer")
@@ -130,3 +130,35 @@ def test_infer_with_every_output_in_a_fresh_process_never_imports_torch(tmp_path
     assert run.stdout.strip().splitlines()[-1] == "0 []"
     assert {path.name for path in (tmp_path / "out").iterdir()} >= {
         "poses3d.json", "overlay.mp4", "skeleton3d.mp4", "motion.bvh", "viewer.html"}
+
+
+#: Run the CLI in a fresh process where `import torch` fails, as on a machine without it.
+WITHOUT_TORCH = """import importlib.abc, sys
+class NoTorch(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path, target=None):
+        if name.split(".")[0] == "torch":
+            raise ModuleNotFoundError(f"No module named {name!r}", name=name)
+sys.meta_path.insert(0, NoTorch())
+from posemachines.cli import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+def test_without_torch_poses_run_and_torch_commands_say_what_to_install(tmp_path):
+    clip = resources.files("posemachines") / "assets" / "sample" / "squat_front_gmdcsa.mp4"
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-c", WITHOUT_TORCH, *args], capture_output=True,
+                              text=True, timeout=300)
+
+    poses = run("infer", str(clip), "--out", str(tmp_path / "out"), "--format", "json,bvh")
+    assert poses.returncode == 0, poses.stderr
+    assert (tmp_path / "out" / "poses3d.json").is_file()
+    angles = run("analyze", str(tmp_path / "out" / "poses3d.json"), "--out", str(tmp_path / "a"))
+    assert angles.returncode == 0, angles.stderr
+    for command in (["train", "configs/tiny_test.yaml"],
+                    ["analyze", str(tmp_path / "out" / "poses3d.json"), "--actions"]):
+        refused = run(*command)
+        assert refused.returncode == 2
+        lines = [line for line in refused.stderr.splitlines() if line.strip()]
+        assert lines == [f"posemachines: error: {TORCH_MISSING}"]
