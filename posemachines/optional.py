@@ -16,6 +16,7 @@ EXTRAS: dict[str, str] = {
     "starlette": "live",
     "uvicorn": "live",
     "ray": "ray",
+    "torch": "torch",
 }
 
 

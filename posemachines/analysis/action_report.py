@@ -8,6 +8,7 @@ import numpy as np
 
 from posemachines.analysis.action_features import FEATURE_FPS, WINDOW_FRAMES
 from posemachines.analysis.action_taxonomy import UNKNOWN
+from posemachines.optional import import_optional
 from posemachines.structures import PoseResult
 from posemachines.structures.analysis import ActionSegmentReport, ActionsSection
 
@@ -16,7 +17,8 @@ def actions_section(poses_mm: np.ndarray, result: PoseResult, up: np.ndarray,
                     weights: Path | str | None = None) -> ActionsSection:
     """Segments (rows, source frames, seconds, label, confidence) of (T, 16, 3) mm poses."""
     # Imported here, not above: the action model needs torch, which angles, falls and
-    # repetitions do not (torch is optional; not a cycle).
+    # repetitions do not (torch is optional; not a cycle). Without it: MissingDependencyError.
+    import_optional("torch", "Action recognition")
     from posemachines.analysis.actions import load_action_model, recognize_actions
 
     model = load_action_model(weights)

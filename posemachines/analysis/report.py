@@ -23,6 +23,7 @@ from posemachines.analysis.gait_report import FLOOR_METHOD, gait_section, world_
 from posemachines.analysis.reps import count_repetitions
 from posemachines.analysis.vertical import VERTICAL_JOINTS, estimate_up
 from posemachines.errors import PoseDataError
+from posemachines.optional import MissingDependencyError
 from posemachines.skeleton import JOINTS16_NAMES
 from posemachines.structures import PoseResult
 from posemachines.structures.analysis import (
@@ -133,9 +134,11 @@ def _reps_section(poses: np.ndarray, confidence: np.ndarray, result: PoseResult,
 
 
 def _run(strict: bool, build: Callable[[], Section]) -> Section | Skipped:
+    """`build()`, or Skipped(why) where its data or an optional package (torch for actions)
+    falls short, unless `strict`."""
     try:
         return build()
-    except PoseDataError as error:
+    except (PoseDataError, MissingDependencyError) as error:
         if strict:
             raise
         return Skipped(str(error))

@@ -1,5 +1,6 @@
 import argparse
 import importlib
+import json
 import pkgutil
 import subprocess
 import sys
@@ -132,6 +133,8 @@ def test_infer_with_every_output_in_a_fresh_process_never_imports_torch(tmp_path
         "poses3d.json", "overlay.mp4", "skeleton3d.mp4", "motion.bvh", "viewer.html"}
 
 
+ACTIONS_NEED_TORCH = ("Action recognition needs the optional package 'torch': "
+                      "pip install 'posemachines[torch]'.")
 #: Run the CLI in a fresh process where `import torch` fails, as on a machine without it.
 WITHOUT_TORCH = """import importlib.abc, sys
 class NoTorch(importlib.abc.MetaPathFinder):
@@ -156,9 +159,17 @@ def test_without_torch_poses_run_and_torch_commands_say_what_to_install(tmp_path
     assert (tmp_path / "out" / "poses3d.json").is_file()
     angles = run("analyze", str(tmp_path / "out" / "poses3d.json"), "--out", str(tmp_path / "a"))
     assert angles.returncode == 0, angles.stderr
-    for command in (["train", "configs/tiny_test.yaml"],
-                    ["analyze", str(tmp_path / "out" / "poses3d.json"), "--actions"]):
+    # --analyze: angles and falls, the actions skipped with the reason.
+    analysed = run("infer", str(clip), "--out", str(tmp_path / "b"), "--format", "json",
+                   "--analyze")
+    assert analysed.returncode == 0, analysed.stderr
+    report = json.loads((tmp_path / "b" / "analysis.json").read_text())
+    assert report["actions"] == {"skipped": ACTIONS_NEED_TORCH} and report["angles"]["series"]
+    for command, message in (
+            (["train", "configs/tiny_test.yaml"], TORCH_MISSING),
+            (["analyze", str(tmp_path / "out" / "poses3d.json"), "--actions"],
+             ACTIONS_NEED_TORCH)):
         refused = run(*command)
         assert refused.returncode == 2
         lines = [line for line in refused.stderr.splitlines() if line.strip()]
-        assert lines == [f"posemachines: error: {TORCH_MISSING}"]
+        assert lines == [f"posemachines: error: {message}"]
