@@ -180,10 +180,8 @@ class CausalGeometricCorrector:
             return None
         problem = build_problem(poses, uv, weights, self.image_size, self.user_focal_px,
                                 self.height_cm, self.fps, self.config.geometric)
-        focal = float(problem.f[0])
-        sigma = _network_sigma_mm(problem.reference, problem.translation, uv, weights, focal,
-                                  self.centre_px, problem.noise_px, self.config.geometric)
-        return _Fit(focal, problem.lengths, problem.scale, problem.noise_px, sigma)
+        return _Fit(float(problem.f[0]), problem.lengths, problem.scale, problem.noise_px,
+                    problem.pose_sigma_mm)
 
     def _apply(self, fit: _Fit | None) -> None:
         if fit is None:
@@ -314,18 +312,3 @@ def _pixel_error(points: np.ndarray, uv: np.ndarray, weights: np.ndarray, f: np.
     total = weights.sum()
     return float((distance * weights).sum() / total) if total > 0 else float("nan")
 
-
-def _network_sigma_mm(reference: np.ndarray, translation: np.ndarray, uv: np.ndarray,
-                      weights: np.ndarray, focal_px: float, c: np.ndarray, noise_px: float,
-                      config: GeometricCorrectionConfig) -> np.ndarray:
-    """(16,) the pose prior's sigma per joint, mm, as the offline correction sets it: the
-    robust spread of the network's re-projection miss beyond the jitter, in mm at its depth."""
-    if config.pose_sigma_xy_mm is not None:
-        return np.full(16, float(config.pose_sigma_xy_mm))
-    points = reference + np.nan_to_num(translation)[:, None]
-    depth = points[..., 2].clip(min=MIN_DEPTH_MM)
-    squared = ((focal_px * points[..., :2] / depth[..., None] + c - uv) ** 2).sum(-1)
-    spread = np.array([np.median(squared[weights[:, joint] > 0, joint]) / 1.386
-                       if (weights[:, joint] > 0).any() else 0.0 for joint in range(16)])
-    sigma = np.sqrt(np.clip(spread - noise_px**2, 0.0, None)) * np.median(depth) / focal_px
-    return np.nan_to_num(sigma, nan=config.min_pose_sigma_mm).clip(min=config.min_pose_sigma_mm)

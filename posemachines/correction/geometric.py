@@ -246,7 +246,8 @@ class ClipProblem:
     """What the correction optimises for one clip, before optimising: the network's poses
     (scaled; `reference`, (T, 16, 3) mm), the 2D (`uv` (T, 16, 2) px, `weights` (T, 16)),
     the pinhole (`f`, `c` (2,) px), the solved root translations (T, 3) mm, the clip's bone
-    lengths (15,) mm, the scale applied, the 2D jitter (px) and the energy (`ClipEnergy`)."""
+    lengths (15,) mm, the scale applied, the 2D jitter (px), the pose prior's sigma per joint
+    across the view ((16,) mm, `_network_sigma_mm`) and the energy (`ClipEnergy`)."""
 
     reference: np.ndarray
     uv: np.ndarray
@@ -257,6 +258,7 @@ class ClipProblem:
     lengths: np.ndarray
     scale: float
     noise_px: float
+    pose_sigma_mm: np.ndarray
     energy: ClipEnergy
 
     def solve_translation(self, pose: np.ndarray, steps: int) -> np.ndarray:
@@ -295,7 +297,7 @@ def build_problem(
     pose_sigma = _network_sigma_mm(reference, translation, uv, weights, f, c, noise_px, config)
     energy = _energy(reference, uv, weights, f, c, noise_px, pose_sigma, config, fps)
     return ClipProblem(reference, uv, weights, f, c, translation, lengths, float(scale),
-                       noise_px, energy)
+                       noise_px, pose_sigma, energy)
 
 
 def _correct(problem: ClipProblem, config: GeometricCorrectionConfig
