@@ -215,11 +215,11 @@ def shot_rows(shot: Shot, estimator: Estimator, metric: Estimator, seed: int
     for config in (WorldConfig(lock_feet=False), WorldConfig()):
         start = time.perf_counter()
         motion = to_world(pose, root, None, FPS, config=config, keypoints_px=xy,
-                          keypoint_confidence=confidence)
+                          keypoint_confidence=confidence, focal_px=FOCAL)
         rows.append(measure(motion.joints_mm, shot, motion, time.perf_counter() - start))
     start = time.perf_counter()
     motion = to_world(*clips[1], None, FPS, metric=True, keypoints_px=xy,
-                      keypoint_confidence=confidence)
+                      keypoint_confidence=confidence, focal_px=FOCAL)
     rows.append(measure(motion.joints_mm, shot, motion, time.perf_counter() - start))
     return rows
 

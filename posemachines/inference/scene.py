@@ -110,7 +110,8 @@ def place_in_scene(
                                   "camera frame.")
     try:
         motion = to_world(pose3d_mm, root_translation_mm, rows, fps, metric=metric,
-                          keypoints_px=keypoints_px, keypoint_confidence=confidence)
+                          keypoints_px=keypoints_px, keypoint_confidence=confidence,
+                          focal_px=focal_px)
     except PoseInputError as error:
         return camera_frame_scene(pose3d_mm, root_translation_mm, rows, fps, camera,
                                   f"No floor could be found ({error}) The result stays in the "

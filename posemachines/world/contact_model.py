@@ -122,12 +122,14 @@ def focal_estimate_px(keypoints_px: np.ndarray, confidence: np.ndarray,
 
 
 def ankle_image_speed_mm_s(keypoints_px: np.ndarray, confidence: np.ndarray,
-                           joints_cam_mm: np.ndarray, fps: float) -> np.ndarray:
+                           joints_cam_mm: np.ndarray, fps: float,
+                           focal_px: float | None = None) -> np.ndarray:
     """(T, 2) speed of the detected ankles (RFoot, LFoot) in the image, mm/s at the lifted
     ankle's depth: keypoints (T, 16, 2) px and confidence (T, 16) of the frames of the
-    camera-frame joints (T, 16, 3) mm. NaN where the ankle is not trusted (confidence below
-    `MIN_KEYPOINT_CONFIDENCE`, missing); the track is interpolated across such frames before
-    the derivative (quadratic Savitzky-Golay over `IMAGE_WINDOW` frames)."""
+    camera-frame joints (T, 16, 3) mm; focal_px: the camera's (None: `focal_estimate_px`).
+    NaN where the ankle is not trusted (confidence below `MIN_KEYPOINT_CONFIDENCE`, missing);
+    the track is interpolated across such frames before the derivative (quadratic
+    Savitzky-Golay over `IMAGE_WINDOW` frames)."""
     fps = check_fps(fps)
     cam = np.asarray(joints_cam_mm, dtype=np.float64)
     frames = len(cam)
@@ -137,7 +139,8 @@ def ankle_image_speed_mm_s(keypoints_px: np.ndarray, confidence: np.ndarray,
                              f"the T = {frames} frames; got {np.shape(keypoints_px)} and "
                              f"{np.shape(confidence)}.")
     ankles, trusted = _trusted_tracks(keypoints_px, confidence)
-    focal = focal_estimate_px(keypoints_px, confidence, cam)
+    focal = (focal_estimate_px(keypoints_px, confidence, cam) if focal_px is None
+             else float(focal_px))
     if frames < 2 or not np.isfinite(focal):
         return np.full((frames, 2), np.nan)
     slope = (savgol_slope(ankles, IMAGE_WINDOW) if frames >= IMAGE_WINDOW

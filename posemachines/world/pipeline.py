@@ -138,6 +138,7 @@ def to_world(
     fps: float, num_frames: int | None = None, metric: bool = False,
     ankle_height_mm: float | None = None, config: WorldConfig | None = None,
     keypoints_px: np.ndarray | None = None, keypoint_confidence: np.ndarray | None = None,
+    focal_px: float | None = None,
 ) -> WorldMotion:
     """The person's motion in the world from camera-frame results.
 
@@ -149,7 +150,8 @@ def to_world(
     above the floor at rest (default a fraction of the leg length); keypoints_px (N, 16, 2)
     px and keypoint_confidence (N, 16): the 2D detections the poses were lifted from, whose
     ankle speed the contact model reads (`contact_model.ankle_image_speed_mm_s`; without them,
-    from the lifted poses alone).
+    from the lifted poses alone); focal_px: the focal length (px) of the camera they were
+    seen through (None: estimated from them against the poses).
     """
     config = config or WorldConfig()
     fps = check_fps(fps)
@@ -187,8 +189,8 @@ def to_world(
     speed = viewed_speed_mm_s(
         feet_cam, fps, config.contacts.speed_window_s, config.contacts.along_ray_weight,
         0.5 * config.contacts.speed_leg_per_s * ground.leg_length_mm)
-    image_speed = None if detections is None else ankle_image_speed_mm_s(*detections,
-                                                                         joints_cam, fps)
+    image_speed = None if detections is None else ankle_image_speed_mm_s(
+        *detections, joints_cam, fps, focal_px)
     probability = (learned_contact_probability(
         world[:, list(FOOT_JOINTS)], feet_cam, ground.ankle_rest_heights_mm,
         ground.leg_length_mm, fps, image_speed) if config.learned_contacts else None)

@@ -92,7 +92,7 @@ def test_the_scene_reads_the_detections_for_the_contacts(walk):
         return scene.world.contacts.probability
 
     with_2d = to_world(pose, root, frames - 10, 30.0, metric=True, keypoints_px=keypoints,
-                       keypoint_confidence=confidence)
+                       keypoint_confidence=confidence, focal_px=FOCAL)
     without = to_world(pose, root, frames - 10, 30.0, metric=True)
     np.testing.assert_allclose(contacts(confidence), with_2d.contacts.probability, atol=1e-6)
     np.testing.assert_allclose(contacts(0.0 * confidence), without.contacts.probability,

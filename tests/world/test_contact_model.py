@@ -134,6 +134,9 @@ def test_a_moving_ankle_by_hand() -> None:
     expected = 3.0 * 30.0 * body[0, 6, 2] / focal
     np.testing.assert_allclose(speed[:, 1], expected, rtol=1e-9)
     np.testing.assert_allclose(speed[:, 0], 0.0, atol=1e-9)
+    # With the camera's own focal length (what the pipeline passes), exactly that one.
+    known = ankle_image_speed_mm_s(keypoints, confidence, body, 30.0, focal_px=FOCAL_PX)
+    np.testing.assert_allclose(known[:, 1], 3.0 * 30.0 * body[0, 6, 2] / FOCAL_PX, rtol=1e-9)
     lifted = body
     # A frame the detector dropped (confidence 0.1, its point anywhere) is unknown, and its
     # neighbours keep the speed of the track interpolated across it.
