@@ -5,7 +5,10 @@ whose run centre falls in the window, the window's own trunk prior). The camera 
 when
 - tilt: two windows' floor normals differ by more than `max_tilt_deg` along a floor direction
   that the footprints of both windows decided (directions the trunk prior decided are not
-  compared: a person who bends over for a while would otherwise look like a tilting camera), or
+  compared: a person who bends over for a while would otherwise look like a tilting camera),
+  and by at least `min_tilt_z` times the difference's standard error (the two fits' normal
+  errors combined: a dancer's prints, crowded on a small spot, tilt 3-s windows by 5-10 deg
+  under a static camera, each window's normal uncertain by ~5 deg), or
 - height: the footprints of one window lie, by their median, more than `max_height_leg` leg
   lengths above or below those of another, measured from the floor fitted to the whole clip.
 That catches a camera that tilts, rolls or rises; it cannot see a camera that pans or travels
@@ -37,6 +40,7 @@ SHARED_DIRECTION_DEG = 25.0
 @dataclass(frozen=True)
 class CameraMotionConfig:
     """window_s / step_s: sliding windows (s); max_tilt_deg, max_height_leg: allowed drift;
+    min_tilt_z: a tilt counts only this many standard errors above zero;
     min_footprints: a window (or clip) with fewer is not judged; window_min_spread_leg: a
     window's prints decide a tilt only where they spread this far (leg lengths; a few prints
     over a short distance read small rest-height changes as large tilts); floor: the fits."""
@@ -44,6 +48,7 @@ class CameraMotionConfig:
     window_s: float = 3.0
     step_s: float = 1.0
     max_tilt_deg: float = 5.0
+    min_tilt_z: float = 1.5
     max_height_leg: float = 0.15
     min_footprints: int = 3
     window_min_spread_leg: float = 0.5
@@ -126,19 +131,23 @@ def detect_camera_motion(
     if len(fits) < 2:
         return nothing
     judged = sorted(fits)
-    tilt, pair = 0.0, (judged[0], judged[0])
+    tilt, flagged = 0.0, None
     for i, first in enumerate(judged):
         for second in judged[i + 1:]:
             angle = max(shared_tilt_deg(fits[first], fits[second]),
                         shared_tilt_deg(fits[second], fits[first]))
-            if angle > tilt:
-                tilt, pair = angle, (first, second)
+            sigma = np.hypot(fits[first].normal_sigma_deg, fits[second].normal_sigma_deg)
+            tilt = max(tilt, angle)
+            if (angle > config.max_tilt_deg and angle >= config.min_tilt_z * sigma
+                    and (flagged is None or angle > flagged[0])):
+                flagged = (angle, angle / max(sigma, 1e-9), first, second)
     height = float(np.ptp(heights[judged]))
     reasons = []
-    if tilt > config.max_tilt_deg:
-        a, b = (starts[k] / fps for k in pair)
-        reasons.append(f"the floor tilts by {tilt:.1f} deg in camera coordinates between "
-                       f"{a:.1f} s and {b:.1f} s (limit {config.max_tilt_deg:g} deg)")
+    if flagged is not None:
+        angle, z, a, b = flagged[0], flagged[1], starts[flagged[2]] / fps, starts[flagged[3]] / fps
+        reasons.append(f"the floor tilts by {angle:.1f} deg ({z:.1f} standard errors) in camera "
+                       f"coordinates between {a:.1f} s and {b:.1f} s (limit "
+                       f"{config.max_tilt_deg:g} deg)")
     if height > config.max_height_leg * leg:
         reasons.append(f"the floor moves by {height:.0f} mm under the person "
                        f"(limit {config.max_height_leg * leg:.0f} mm)")
