@@ -37,20 +37,22 @@ from posemachines.training.tasks_pose import PoseLiftingTask, PoseStageOptions
 
 def split_takes(
     mocap_path: str, sources: tuple[str, ...], validation: bool
-) -> tuple[np.ndarray, np.ndarray]:
-    """Positions (N, 16, 3) mm world and take offsets of the train or validation takes."""
+) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """Positions (N, 16, 3) mm world, take offsets and each take's source, of the train or
+    validation takes."""
     collection = load_mocap_npz(Path(mocap_path))
-    chosen = [
-        clip.joints_mm for clip in collection.clips
+    clips = [
+        clip for clip in collection.clips
         if clip.source in sources
         and is_validation_take(clip.source, clip.style, clip.take) == validation
     ]
+    chosen = [clip.joints_mm for clip in clips]
     if not chosen:
         part = "validation" if validation else "training"
         raise PoseDataError(f"No {part} takes from {', '.join(sources)} in {mocap_path}.")
     lengths = [len(c) for c in chosen]
     offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
-    return np.concatenate(chosen).astype(np.float32), offsets
+    return np.concatenate(chosen).astype(np.float32), offsets, [clip.source for clip in clips]
 
 
 def batch_to_tensors(batch: LifterBatch) -> dict[str, torch.Tensor]:
@@ -90,7 +92,9 @@ class MocapViewDataset(Dataset):
 class LifterMocapOptions(PoseStageOptions):
     """mocap: npz from `posemachines data mocap`; sources: which mocap trains and validates;
     anthropometry, articulation, orientation: `AnthropometryConfig` / `ArticulationConfig` /
-    `OrientationConfig` fields for training clips ({} = their defaults, None = off)."""
+    `OrientationConfig` fields for training clips ({} = their defaults, None = off);
+    source_strides: {source: k} keeps every k-th clip start of that source's training takes,
+    weighting it at 1/k of its frames (validation keeps every clip)."""
 
     mocap: str = ""
     sources: tuple[str, ...] = ("bandai-namco-1", "bandai-namco-2")
@@ -101,6 +105,7 @@ class LifterMocapOptions(PoseStageOptions):
     anthropometry: dict[str, Any] | None = None
     articulation: dict[str, Any] | None = None
     orientation: dict[str, Any] | None = None
+    source_strides: dict[str, int] = field(default_factory=dict)
 
 
 class LifterMocapTask(PoseLiftingTask):
@@ -128,8 +133,16 @@ class LifterMocapTask(PoseLiftingTask):
         """The training or the validation takes, seen through `view_config`."""
         if not self.options.mocap:
             raise PoseDataError("options.mocap must name the npz from `posemachines data mocap`.")
-        positions, offsets = split_takes(self.options.mocap, self.options.sources, validation)
-        return MocapViews(positions, offsets, self.view_config(validation))
+        positions, offsets, take_sources = split_takes(
+            self.options.mocap, self.options.sources, validation)
+        strides = self.options.source_strides
+        unknown = sorted(set(strides) - set(self.options.sources))
+        if unknown or any(int(k) < 1 for k in strides.values()):
+            raise PoseInputError(f"options.source_strides must map sources in options.sources "
+                                 f"to strides >= 1; got {strides}.")
+        take_strides = None if validation else [int(strides.get(source, 1))
+                                                 for source in take_sources]
+        return MocapViews(positions, offsets, self.view_config(validation), take_strides)
 
     def train_dataset(self) -> Dataset:
         return MocapViewDataset(self.views(validation=False), self.config.seed)

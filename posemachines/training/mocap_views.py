@@ -67,18 +67,21 @@ class LifterBatch:
 class MocapViews:
     """Samples `LifterBatch`es from takes of world poses.
 
-    positions: (N, 16, 3) mm world, Y up; offsets: (num_takes + 1,) start index of each take.
+    positions: (N, 16, 3) mm world, Y up; offsets: (num_takes + 1,) start index of each take;
+    take_strides: (num_takes,) every k-th clip start of a take is kept (default all).
     """
 
     def __init__(
-        self, positions: np.ndarray, offsets: np.ndarray, config: MocapViewConfig
+        self, positions: np.ndarray, offsets: np.ndarray, config: MocapViewConfig,
+        take_strides: list[int] | None = None,
     ) -> None:
         self.positions = positions.astype(np.float32, copy=False)
         self.config = config
         length = config.clip_length
+        strides = take_strides or [1] * (len(offsets) - 1)
         starts = [
-            np.arange(begin, end - length + 1)
-            for begin, end in zip(offsets[:-1], offsets[1:], strict=True)
+            np.arange(begin, end - length + 1, stride)
+            for begin, end, stride in zip(offsets[:-1], offsets[1:], strides, strict=True)
             if end - begin >= length
         ]
         if not starts:

@@ -264,6 +264,16 @@ def test_task_splits_lafan1_by_subject(mocap_npz):
     assert len(task.views(validation=True).positions) == 40  # 006, subject2
 
 
+def test_task_source_strides_thin_training_clips_of_that_source_only(mocap_npz):
+    task = lifter_task_for(mocap_npz, sources=["bandai-namco-2", "lafan1"],
+                           source_strides={"lafan1": 4})
+    # 17 clip starts of 4 frames per 20-frame take: bandai 001 all, lafan1 subjects 1, 4 every 4th
+    assert len(task.views(validation=False).clip_starts) == 17 + 5 + 5
+    assert len(task.views(validation=True).clip_starts) == 17 + 17
+    with pytest.raises(PoseInputError, match="source_strides"):
+        lifter_task_for(mocap_npz, source_strides={"cmu": 2}).views(validation=False)
+
+
 def test_task_anthropometry_is_off_by_default_and_never_on_validation(mocap_npz):
     assert lifter_task_for(mocap_npz).view_config(validation=False).anthropometry is None
     task = lifter_task_for(mocap_npz, anthropometry={"probability": 0.5})

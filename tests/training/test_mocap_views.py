@@ -27,6 +27,13 @@ def test_clip_starts_stay_inside_their_take():
     assert starts == set(range(0, 16)) | set(range(25, 31))
 
 
+def test_take_strides_keep_every_kth_start_of_their_take():
+    rng = np.random.default_rng(0)
+    positions = STANDING[None].repeat(40, 0) + rng.normal(scale=5.0, size=(40, 16, 3))
+    views = MocapViews(positions, np.array([0, 25, 40]), MocapViewConfig(clip_length=10), [3, 1])
+    assert views.clip_starts.tolist() == [0, 3, 6, 9, 12, 15] + list(range(25, 31))
+
+
 def test_too_short_takes_raise():
     with pytest.raises(PoseDataError, match="frames one training clip needs"):
         _views(clip_length=30)
