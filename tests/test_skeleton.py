@@ -3,6 +3,7 @@ import pytest
 
 from posemachines.errors import PoseDataError
 from posemachines.skeleton import (
+    BLAZEPOSE_HIP_RAISE,
     CORRECTION_ANCHORS,
     FORMATS,
     H36M17,
@@ -99,15 +100,22 @@ def test_coco_mapping_hand_computed():
     assert conf16[name("LHip")] == pytest.approx(1.0)
 
 
-def test_blazepose_mapping_uses_hips_and_shoulders():
+def test_blazepose_mapping_raises_the_hip_landmarks_to_joint_centres():
     bp = np.zeros((33, 2))
     bp[23], bp[24] = [10, 100], [30, 100]
     bp[11], bp[12] = [0, 0], [40, 0]
-    out, _ = to_joints16(bp, "blazepose33")
+    confidence = np.ones(33)
+    confidence[11] = 0.1  # a shoulder barely seen: the hips keep their own confidence
+    out, conf16 = to_joints16(bp, "blazepose33", confidence)
     name = JOINTS16_NAMES.index
-    np.testing.assert_allclose(out[name("Hip")], [20, 100])
-    np.testing.assert_allclose(out[name("LHip")], [10, 100])
+    # hip-to-shoulder centres: (20, 100) -> (20, 0); the hips rise 0.15 of those 100 px
+    assert BLAZEPOSE_HIP_RAISE == 0.15
+    np.testing.assert_allclose(out[name("Hip")], [20, 85])
+    np.testing.assert_allclose(out[name("LHip")], [10, 85])
+    np.testing.assert_allclose(out[name("RHip")], [30, 85])
+    np.testing.assert_allclose(out[name("Spine")], [20, 42.5])
     np.testing.assert_allclose(out[name("RShoulder")], [40, 0])
+    assert conf16[name("LHip")] == 1.0 and conf16[name("Thorax")] == pytest.approx(0.1)
 
 
 def test_mpii_uses_annotated_pelvis_and_head_top():
