@@ -15,13 +15,19 @@ moving rows: detections, higher is better).
 
 from __future__ import annotations
 
-import argparse
-import os
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
-from bench_world import CAMERAS, FOCAL, FPS, HEIGHT, TRAINING_CLIPS, WIDTH, Shot, detections, film
+from bench_world import (
+    CAMERAS,
+    FPS,
+    TRAINING_CLIPS,
+    Shot,
+    detections,
+    film,
+    lift_shot,
+    shot_parser,
+)
 from scipy.spatial.transform import Rotation
 
 from posemachines.data.mocap import load_mocap_clip
@@ -68,20 +74,12 @@ def raised(shot: Shot, lift_mm: float = 300.0) -> MovingShot:
 
 def checked_joints(shot: Shot | MovingShot, estimator: Estimator, seed: int) -> np.ndarray:
     """(T, 16, 3) mm camera frame: lifted, corrected pose plus smoothed trajectory."""
-    xy, confidence = detections(shot, seed)
-    corrected = estimator.corrector(estimator.lift(xy, confidence, (WIDTH, HEIGHT), FOCAL, FPS))
-    pose = corrected.pose3d_mm - corrected.pose3d_mm[:, :1]
-    trajectory = smooth_trajectory(corrected.root_translation_mm, None, FPS)
-    return pose + trajectory.translation_mm[:, None]
+    pose, root = lift_shot(estimator, *detections(shot, seed))
+    return pose + smooth_trajectory(root, None, FPS).translation_mm[:, None]
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    default = os.environ.get("POSEMACHINES_SHARED_DATA",
-                             str(Path(__file__).resolve().parents[1].parent / "shared/data"))
-    parser.add_argument("--data", type=Path, default=Path(default))
-    parser.add_argument("--frames", type=int, default=400)
-    args = parser.parse_args()
+    args = shot_parser(__doc__.splitlines()[0], 400).parse_args()
     estimator = Estimator(world=False)
     rows: dict[str, list[list[bool]]] = {}
     for seed, (name, relative) in enumerate({**TRAINING_CLIPS, **DANCES}.items()):

@@ -206,15 +206,29 @@ def measure(joints: np.ndarray, shot: Shot, motion, seconds: float) -> list[floa
             accel, 1e3 * seconds / len(joints)]
 
 
+def lift_shot(estimator: Estimator, xy: np.ndarray, confidence: np.ndarray
+              ) -> tuple[np.ndarray, np.ndarray]:
+    """Detections of a shot lifted and corrected as `Estimator` does: root-relative pose
+    (T, 16, 3) mm and root translation (T, 3) mm, camera frame."""
+    corrected = estimator.corrector(estimator.lift(xy, confidence, (WIDTH, HEIGHT), FOCAL, FPS))
+    return corrected.pose3d_mm - corrected.pose3d_mm[:, :1], corrected.root_translation_mm
+
+
+def shot_parser(description: str, frames: int) -> argparse.ArgumentParser:
+    """The benchmarks' common options: --data (the shared data folder) and --frames."""
+    parser = argparse.ArgumentParser(description=description)
+    default = os.environ.get("POSEMACHINES_SHARED_DATA",
+                             str(Path(__file__).resolve().parents[1].parent / "shared/data"))
+    parser.add_argument("--data", type=Path, default=Path(default))
+    parser.add_argument("--frames", type=int, default=frames)
+    return parser
+
+
 def shot_rows(shot: Shot, estimator: Estimator, metric: Estimator, seed: int
               ) -> list[list[float]]:
     xy, confidence = detections(shot, seed)
     rows = []
-    clips = []
-    for lifter in (estimator, metric):
-        corrected = lifter.corrector(lifter.lift(xy, confidence, (WIDTH, HEIGHT), FOCAL, FPS))
-        pose = corrected.pose3d_mm - corrected.pose3d_mm[:, :1]
-        clips.append((pose, corrected.root_translation_mm))
+    clips = [lift_shot(lifter, xy, confidence) for lifter in (estimator, metric)]
     pose, root = clips[0]
     rows.append(measure(pose + root[:1], shot, None, 0.0))
     start = time.perf_counter()
@@ -240,11 +254,7 @@ def stature_cm(world: np.ndarray) -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    default = os.environ.get("POSEMACHINES_SHARED_DATA",
-                             str(Path(__file__).resolve().parents[1].parent / "shared/data"))
-    parser.add_argument("--data", type=Path, default=Path(default))
-    parser.add_argument("--frames", type=int, default=240)
+    parser = shot_parser(__doc__.splitlines()[0], 240)
     parser.add_argument("--clips", choices=("held-out", "training"), default="held-out")
     args = parser.parse_args()
     clips = CLIPS if args.clips == "held-out" else TRAINING_CLIPS

@@ -16,21 +16,18 @@ contact_model.py.
 
 from __future__ import annotations
 
-import argparse
-import os
 from pathlib import Path
 
 import numpy as np
 from bench_world import (
     CAMERAS,
-    FOCAL,
     FPS,
-    HEIGHT,
     TRAINING_CLIPS,
-    WIDTH,
     detections,
     f1,
     film,
+    lift_shot,
+    shot_parser,
 )
 from scipy.optimize import minimize
 from scipy.special import expit
@@ -59,10 +56,8 @@ def training_shots(data: Path, frames: int) -> list[dict]:
         world = load_mocap_clip(data / relative).joints_mm.astype(np.float64)[:frames]
         for height, pitch in CAMERAS:
             xy, confidence = detections(film(world, height, pitch), seed)
-            corrected = estimator.corrector(estimator.lift(xy, confidence, (WIDTH, HEIGHT),
-                                                           FOCAL, FPS))
-            pose = corrected.pose3d_mm - corrected.pose3d_mm[:, :1]
-            motion = to_world(pose, corrected.root_translation_mm, None, FPS,
+            pose, root = lift_shot(estimator, xy, confidence)
+            motion = to_world(pose, root, None, FPS,
                               config=WorldConfig(lock_feet=False, learned_contacts=False))
             if motion.contacts is None:  # taken for a moving camera: no world to learn from
                 print(f"  {name}, camera {height / 1000:.1f} m: skipped ({motion.warnings[-1]})")
@@ -121,11 +116,7 @@ def printed(name: str, model: LogisticModel, features: tuple[str, ...]) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    default = os.environ.get("POSEMACHINES_SHARED_DATA",
-                             str(Path(__file__).resolve().parents[1].parent / "shared/data"))
-    parser.add_argument("--data", type=Path, default=Path(default))
-    parser.add_argument("--frames", type=int, default=240)
+    parser = shot_parser(__doc__.splitlines()[0], 240)
     parser.add_argument("--l2", type=float, default=0.01)
     args = parser.parse_args()
     shots = training_shots(args.data, args.frames)
