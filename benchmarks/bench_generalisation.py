@@ -10,7 +10,7 @@ feet worst) and N-MPJPE (scale factored out). Variants:
 - baseline: configs/lifter_first_default.yaml as shipped;
 - anthropometry: + `options.anthropometry` (a new adult body for 80 % of the clips);
 - orientation: + anthropometry + `options.orientation` (30 % of the clips tilted off upright);
-- general: configs/lifter_default.yaml (anthropometry, wider intrinsics) with orientation,
+- general: configs/lifter_lite.yaml (anthropometry, wider intrinsics) with orientation,
   Bandai Namco only: scripts/train_lifter_cross.sh's recipe.
 
 Short runs are an indication, not the full retrain: the models are far from converged.
@@ -51,7 +51,7 @@ VARIANTS: dict[str, tuple[str, tuple[str, ...]]] = {
     "orientation": ("configs/lifter_first_default.yaml",
                     ("options.anthropometry.probability=0.8",
                      "options.orientation.probability=0.3")),
-    "general": ("configs/lifter_default.yaml", (f"options.sources={BANDAI_NAMCO}",
+    "general": ("configs/lifter_lite.yaml", (f"options.sources={BANDAI_NAMCO}",
                                                 "options.orientation.probability=0.3")),
 }
 PROTOCOLS = ("cross-mocap", "mocap-heldout")

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The cross-dataset lifter of record: the shipped recipe (configs/lifter_default.yaml)
+# The cross-dataset lifter of record: the lite recipe (configs/lifter_lite.yaml)
 # trained on Bandai Namco only, so that every LAFAN1 take and the real lab frames stay unseen,
 # with 30 % of the clips' legs bent (sitting, kneeling, crouching) and 30 % tilted off upright
 # (Bandai Namco has no floor poses; docs/generalisation.md), twice as wide (embed and LSTM 512,
@@ -13,7 +13,7 @@ cd "$(dirname "$0")/.."
 shared="${SHARED_DATA:-../shared/data}"
 mkdir -p runs
 [ -f runs/mocap16.npz ] || posemachines data mocap "$shared/mocap" runs/mocap16.npz
-posemachines train configs/lifter_default.yaml \
+posemachines train configs/lifter_lite.yaml \
     --set options.sources=bandai-namco-1,bandai-namco-2 --set options.orientation.probability=0.3 \
     --set options.articulation.probability=0.3 --set model.overrides.embed_dim=512 \
     --set model.overrides.lstm_hidden=512 --set model.overrides.refiner_hidden=1024 \

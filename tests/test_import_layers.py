@@ -38,7 +38,7 @@ ALLOWED: dict[str, frozenset[str]] = {
     "evaluation": FOUNDATION | {"data", "models", "training", "correction", "world"},
     "viz": FOUNDATION | {"world"},
     "export": FOUNDATION | {"data", "models", "world", "viz"},
-    "analysis": FOUNDATION | {"data", "models", "training", "world"},
+    "analysis": FOUNDATION | {"data", "models", "training", "world", "inference"},
     "ar": FOUNDATION | {"data", "models", "correction", "world", "inference", "viz"},
     "batch": FOUNDATION | {"data", "models", "correction", "world", "tracking", "inference",
                            "viz", "export", "analysis"},

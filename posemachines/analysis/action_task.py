@@ -67,6 +67,7 @@ from posemachines.analysis.actions import (
 from posemachines.data.mocap import load_mocap_npz
 from posemachines.errors import PoseDataError
 from posemachines.models.checkpoint import load_checkpoint
+from posemachines.models.shipped import resolve_lifter_weights
 from posemachines.skeleton import JOINTS16, flip_horizontal
 from posemachines.training.anthropometry import AnthropometryConfig
 from posemachines.training.config import TrainConfig
@@ -85,7 +86,8 @@ class ActionOptions:
 
     #: npz from `posemachines data mocap` (Bandai Namco 1 and 2, LAFAN1).
     mocap: str = ""
-    #: Lifter checkpoint (PoseMachine) that lifts the takes' projected, noisy 2D back to 3D.
+    #: Lifter (a shipped name, 'lite', or a checkpoint) that lifts the takes' projected, noisy
+    #: 2D back to 3D; the weights keep it, and at run time the result's 2D is lifted with it.
     lifter: str = ""
     #: Virtual cameras per training take (at least; rare classes get more) and per held-out take.
     lifted_copies: int = 2
@@ -146,7 +148,7 @@ class CheckpointLifter:
 
     def __init__(self, path: str | Path, batch_size: int = 64,
                  run_time_passes: bool = True) -> None:
-        self.model, extra = load_checkpoint(path)
+        self.model, extra = load_checkpoint(resolve_lifter_weights(str(path)))
         self.batch_size, self.run_time_passes = batch_size, run_time_passes
         options = (extra.get("config") or {}).get("options") or {}
         defaults = MocapViewConfig()
@@ -256,8 +258,8 @@ class ActionTask(Task):
     @cached_property
     def lifter(self) -> CheckpointLifter:
         if not self.options.lifter:
-            raise PoseDataError("options.lifter must name a lifter checkpoint (e.g. the "
-                                "shipped posemachines/weights/lifter_mocap.pt).")
+            raise PoseDataError("options.lifter must name a lifter: a shipped one ('lite') or "
+                                "a checkpoint file.")
         return CheckpointLifter(self.options.lifter)
 
     @property
@@ -356,7 +358,8 @@ class ActionTask(Task):
     def save_model(self, model: nn.Module, path: Path, extra: dict[str, Any]) -> None:
         """best.pt in the `load_action_model` format, with the held-out scores as metrics."""
         net = copy.deepcopy(model).cpu().eval()
-        action_model = ActionModel(cast(ActionNet, net), ACTION_CLASSES, {})
+        action_model = ActionModel(cast(ActionNet, net), ACTION_CLASSES, {},
+                                   lifter=self.options.lifter)
         test, confusion = {}, {}
         validated = self._validated_matrices(net)
         for name, segments in self.test_sets.items():

@@ -37,7 +37,7 @@ from posemachines.threads import single_thread
 #: Longer gaps between poses (no person found) are not bridged: each side is recognised alone.
 MAX_GAP_S = 0.5
 WEIGHTS_FORMAT = "posemachines.actions"
-WEIGHTS_VERSION = 1
+WEIGHTS_VERSION = 2
 DEFAULT_WEIGHTS = "actions.pt"
 
 
@@ -73,11 +73,16 @@ class ActionNet(nn.Module):
 
 @dataclass
 class ActionModel:
-    """A trained ActionNet (eval mode), its class names, and the numbers it was shipped with."""
+    """A trained ActionNet (eval mode), its class names, the numbers it was shipped with, and
+    the lifter whose poses it learned from: a shipped lifter's name ('lite') or a checkpoint
+    path, with which the run-time path lifts a result's 2D again (`action_report`), so that
+    the classifier reads that lifter's poses whichever lifter made the result ('': it reads
+    the result's own poses)."""
 
     net: ActionNet
     classes: tuple[str, ...]
     metrics: dict[str, Any]
+    lifter: str = ""
 
     def probabilities(self, features: np.ndarray, batch_size: int = 256) -> np.ndarray:
         """(B, C, T) features -> (B, num_classes) softmax probabilities (one torch thread)."""
@@ -95,6 +100,7 @@ def save_action_model(path: Path | str, model: ActionModel) -> Path:
         "format": WEIGHTS_FORMAT, "version": WEIGHTS_VERSION, "classes": list(model.classes),
         "widths": list(model.net.widths), "dropout": model.net.dropout,
         "state_dict": model.net.state_dict(), "metrics": model.metrics,
+        "lifter": model.lifter,
     }
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -122,7 +128,8 @@ def load_action_model(path: Path | str | None = None) -> ActionModel:
         net.load_state_dict(payload["state_dict"])
     except RuntimeError:
         raise PoseModelError(f"Action weights {path} do not match their architecture.") from None
-    return ActionModel(net.eval(), classes, dict(payload.get("metrics", {})))
+    return ActionModel(net.eval(), classes, dict(payload.get("metrics", {})),
+                       str(payload.get("lifter", "")))
 
 
 @dataclass(frozen=True)

@@ -46,16 +46,28 @@ FALL_JOINTS = ("Hip", "RHip", "LHip", "RKnee", "LKnee", "RFoot", "LFoot", "Thora
 Section = TypeVar("Section")
 
 
-def poses_in_joint_order(result: PoseResult) -> tuple[np.ndarray, np.ndarray]:
-    """(T, 16, 3) mm poses and (T, 16) confidence reordered to JOINTS16 by joint name."""
+def _joints16_order(result: PoseResult) -> list[int]:
+    """Indices of JOINTS16 in the result's joint order; PoseDataError when one is missing."""
     names = list(result.joint_names)
     missing = [name for name in JOINTS16_NAMES if name not in names]
     if missing:
         raise PoseDataError(f"The result lacks the joints {', '.join(missing)} that the "
                             "analysis needs.")
-    order = [names.index(name) for name in JOINTS16_NAMES]
+    return [names.index(name) for name in JOINTS16_NAMES]
+
+
+def poses_in_joint_order(result: PoseResult) -> tuple[np.ndarray, np.ndarray]:
+    """(T, 16, 3) mm poses and (T, 16) confidence reordered to JOINTS16 by joint name."""
+    order = _joints16_order(result)
     poses = np.asarray(result.pose3d_mm, dtype=np.float64)[:, order]
     return poses, np.asarray(result.confidence, dtype=np.float64)[:, order]
+
+
+def keypoints_in_joint_order(result: PoseResult) -> tuple[np.ndarray, np.ndarray]:
+    """(T, 16, 2) px keypoints and (T, 16) confidence reordered to JOINTS16 by joint name."""
+    order = _joints16_order(result)
+    return (np.asarray(result.keypoints_px, dtype=np.float64)[:, order],
+            np.asarray(result.confidence, dtype=np.float64)[:, order])
 
 
 def _check_seen(confidence: np.ndarray, joints: tuple[str, ...], what: str) -> None:
@@ -191,7 +203,8 @@ def analyze_result(
                                                   min_fall_confidence)) if falls else None,
         reps=None if reps is None else _run(strict, lambda: _reps_section(
             poses, confidence, result, up, reps)),
-        actions=_run(strict, lambda: actions_section(poses, result, up, action_weights))
+        actions=_run(strict, lambda: actions_section(
+            poses, result, up, action_weights, keypoints_in_joint_order(result)))
         if actions else None,
         gait=_run(strict, lambda: gait_section(result))
         if gait and result.world is not None else None,

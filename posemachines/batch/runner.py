@@ -41,6 +41,7 @@ from posemachines.batch.video import (
     WorkerSettings,
 )
 from posemachines.errors import PoseDataError, PoseInputError
+from posemachines.models.shipped import resolve_lifter_weights
 
 LOCK_NAME = ".batch.lock"
 
@@ -154,14 +155,15 @@ def run_batch(
         raise PoseInputError(f"Unknown backend '{backend}'; known: {', '.join(BACKENDS)}.")
     if workers < 1 or max_retries < 0 or (threads is not None and threads < 1):
         raise PoseInputError("workers and threads must be at least 1, max_retries at least 0.")
-    if weights is not None and not Path(weights).is_file():
+    weights = None if weights is None else resolve_lifter_weights(weights)
+    if weights is not None and not weights.is_file():
         raise PoseInputError(f"Weights {weights} do not exist.")
     jobs = collect_jobs(inputs, options or VideoOptions())
     out = Path(out_dir)
     _prepare_out_dir(out)
     cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     settings = WorkerSettings(
-        weights=None if weights is None else Path(weights).resolve(), device=device,
+        weights=None if weights is None else weights.resolve(), device=device,
         threads=threads or max(1, (cpus or 1) // workers))
     with _exclusive(out):
         _remove_leftovers(out)

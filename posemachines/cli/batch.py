@@ -54,8 +54,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     batch.add_argument("--format", default="all",
                        help=f"comma-separated outputs: {','.join(OUTPUT_FORMATS)} (default all)")
     batch.add_argument("--detector", choices=DETECTOR_NAMES, default=DEFAULT_DETECTOR)
-    batch.add_argument("--weights", type=Path, default=None,
-                       help="lifter checkpoint (default: the shipped lifter_mocap.pt)")
+    batch.add_argument("--weights", default=None,
+                       help="lifter: a shipped name ('mocap', the default, 'lite' or 'cmu') "
+                            "or a checkpoint path, as for infer")
     batch.add_argument("--correction", choices=CORRECTION_METHODS, default="geometric")
     batch.add_argument("--no-correction", dest="correction", action="store_const",
                        const="none", help="same as --correction none")

@@ -26,7 +26,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--data", type=Path, default=None,
                         help="dataset folder (Human3.6M / HumanEva-I) or mocap npz")
     parser.add_argument("--weights", default=None,
-                        help="lifter: a shipped name, 'mocap' (default) or 'cmu', or a "
+                        help="lifter: a shipped name, 'mocap' (default), 'lite' or 'cmu', or a "
                              "checkpoint path")
     parser.add_argument("--input", dest="input_source", default="gt",
                         help="2D source: gt, or the <source> of data_2d_<dataset>_<source>.npz")

@@ -51,9 +51,10 @@ def _add_pipeline_options(parser: argparse.ArgumentParser) -> None:
                              "but ar: AR props, `posemachines ar`)")
     parser.add_argument("--detector", choices=DETECTOR_NAMES, default=DEFAULT_DETECTOR)
     parser.add_argument("--weights", default=None,
-                        help="lifter: a shipped name, 'mocap' (default; non-commercial terms) "
-                             "or 'cmu' (CMU mocap only; commercial use allowed), or a "
-                             "checkpoint path (posemachines/weights/README.md)")
+                        help="lifter: a shipped name, 'mocap' (default; non-commercial terms), "
+                             "'lite' (a third of the cost; non-commercial) or 'cmu' (CMU mocap "
+                             "only; commercial use allowed), or a checkpoint path "
+                             "(posemachines/weights/README.md)")
     parser.add_argument("--correction", choices=CORRECTION_METHODS, default="geometric",
                         help="test-time correction (default geometric; 'paper' = Psi_C/Psi_P)")
     parser.add_argument("--no-correction", dest="correction", action="store_const",

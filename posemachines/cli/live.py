@@ -51,7 +51,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="what to write per take: json,npz,csv,bvh,skeleton3d,html "
                              "(default json,bvh)")
     parser.add_argument("--weights", default=None,
-                        help="lifter: a shipped name ('mocap', the default, or 'cmu') or a "
+                        help="lifter: a shipped name ('mocap', the default, 'lite' or 'cmu') or a "
                              "checkpoint path, as for infer")
     parser.add_argument("--detector", default="blazepose-lite",
                         help="blazepose-lite (default), blazepose-full or blazepose-heavy")

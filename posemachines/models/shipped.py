@@ -1,8 +1,10 @@
 """The lifters shipped in posemachines/weights, by name, and what a `--weights` value means.
 
-'mocap' (the default, `lifter_mocap.pt`: Bandai Namco + LAFAN1, non-commercial terms) and
-'cmu' (`lifter_cmu.pt`: the CMU motion capture database alone, commercial use allowed); the
-recipes, numbers and the terms each file carries are in posemachines/weights/README.md.
+'mocap' (the default, `lifter_mocap.pt`: Bandai Namco + LAFAN1 + CMU, twice as wide as lite;
+non-commercial terms), 'lite' (`lifter_lite.pt`: Bandai Namco + LAFAN1, the default until
+2026-12-06, a third of the cost; the lifter the action classifier reads; non-commercial terms)
+and 'cmu' (`lifter_cmu.pt`: the CMU motion capture database alone, commercial use allowed);
+the recipes, numbers and the terms each file carries are in posemachines/weights/README.md.
 """
 
 from __future__ import annotations
@@ -13,7 +15,8 @@ from pathlib import Path
 from posemachines.errors import PoseInputError
 
 #: Shipped lifter name -> file in posemachines/weights.
-SHIPPED_LIFTERS: dict[str, str] = {"mocap": "lifter_mocap.pt", "cmu": "lifter_cmu.pt"}
+SHIPPED_LIFTERS: dict[str, str] = {
+    "mocap": "lifter_mocap.pt", "lite": "lifter_lite.pt", "cmu": "lifter_cmu.pt"}
 DEFAULT_LIFTER = "mocap"
 
 
@@ -27,8 +30,8 @@ def shipped_lifter_path(name: str = DEFAULT_LIFTER) -> Path:
 
 def resolve_lifter_weights(weights: Path | str | None) -> Path:
     """The checkpoint file `weights` names: None -> the default shipped lifter; a shipped name
-    ('mocap', 'cmu') -> its file (a name wins over a file of that name in the working folder:
-    write './cmu' for the file); anything else -> that path. A bare word that is neither a
+    ('mocap', 'lite', 'cmu') -> its file (a name wins over a file of that name in the working
+    folder: write './cmu' for the file); anything else -> that path. A bare word that is neither a
     shipped name nor an existing file ('cmu2') raises PoseInputError naming the choices; a
     missing file with a folder or a suffix in its name is left to the checkpoint loader."""
     if weights is None:

@@ -172,8 +172,7 @@ def test_the_lifter_averages_the_run_time_passes(inputs):
 def test_the_config_holds_the_shipped_recipe():
     config = load_config(CONFIG)
     options = build_task(config, TASKS | ACTION_TASKS).options
-    assert (options.mocap, options.lifter) == ("runs/mocap16.npz",
-                                               "posemachines/weights/lifter_mocap.pt")
+    assert (options.mocap, options.lifter) == ("runs/mocap16.npz", "lite")
     assert (options.lifted_copies, options.test_copies, options.lifted_share) == (2, 3, 0.5)
     assert (options.hold_arms, options.still_legs, options.low_fps) == (0.4, 0.5, 0.25)
     assert (options.signing, options.camera_height_mm) == (60, [500.0, 4000.0])

@@ -65,9 +65,11 @@ def test_a_tiny_overfit_converges():
 
 def test_save_and_load_round_trip(tmp_path):
     net = ActionNet(3, widths=(8, 8, 8)).eval()
-    path = save_action_model(tmp_path / "a.pt", ActionModel(net, ("a", "b", "c"), {"x": 1}))
+    path = save_action_model(tmp_path / "a.pt",
+                             ActionModel(net, ("a", "b", "c"), {"x": 1}, lifter="lite"))
     loaded = load_action_model(path)
     assert loaded.classes == ("a", "b", "c") and loaded.metrics == {"x": 1}
+    assert loaded.lifter == "lite"
     features = np.random.default_rng(0).normal(size=(2, FEATURE_CHANNELS, 60)).astype(np.float32)
     np.testing.assert_allclose(loaded.probabilities(features),
                                torch.softmax(net(torch.from_numpy(features)), 1).detach().numpy(),

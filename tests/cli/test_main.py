@@ -115,7 +115,7 @@ def test_a_wrong_weights_name_from_the_loading_thread_is_one_error_line(tmp_path
     assert run.returncode == 2
     lines = [line for line in run.stderr.splitlines() if line.strip() and "frame" not in line]
     assert lines == ["posemachines: error: Weights 'cmu2' are neither a shipped lifter (mocap, "
-                     "cmu) nor an existing file."]
+                     "lite, cmu) nor an existing file."]
     assert not (tmp_path / "o").exists()
 
 

@@ -15,7 +15,7 @@ from posemachines.errors import PoseInputError, PoseModelError
 from posemachines.models import PoseMachine, get_config, load_checkpoint, save_checkpoint
 from posemachines.models.checkpoint_reader import read_checkpoint
 from posemachines.models.numpy_lifter import LifterOutput, NumpyLifter
-from posemachines.models.shipped import shipped_lifter_path
+from posemachines.models.shipped import SHIPPED_LIFTERS, shipped_lifter_path
 
 TOLERANCE_MM = 1e-3
 
@@ -51,7 +51,7 @@ def assert_matches_torch(lifter: NumpyLifter, model: PoseMachine, keypoints, ext
 
 @pytest.fixture(scope="module")
 def shipped() -> tuple[NumpyLifter, PoseMachine]:
-    path = shipped_lifter_path("mocap")
+    path = shipped_lifter_path("lite")
     return NumpyLifter.load(path), load_checkpoint(path)[0]
 
 
@@ -61,6 +61,15 @@ def test_shipped_lifter_matches_torch(shipped, batch, frames):
     keypoints, extra = random_inputs(batch, frames, 18, seed=frames)
     output = assert_matches_torch(lifter, model, keypoints, extra)
     assert np.abs(output.pose3d_mm).max() > 50.0  # millimetres, not normalised units
+
+
+@pytest.mark.parametrize("name", sorted(SHIPPED_LIFTERS))
+def test_every_shipped_lifter_matches_torch(name):
+    path = shipped_lifter_path(name)
+    keypoints, extra = random_inputs(2, 9, 18, seed=3)
+    output = assert_matches_torch(NumpyLifter.load(path), load_checkpoint(path)[0], keypoints,
+                                  extra)
+    assert np.abs(output.pose3d_mm).max() > 50.0
 
 
 def random_model(seed: int, **overrides) -> PoseMachine:
@@ -171,7 +180,7 @@ def test_unexpected_visibility_root_is_refused():
 
 
 def test_image_models_and_mismatched_weights_are_refused(tmp_path):
-    weights = read_checkpoint(shipped_lifter_path("mocap"))["state_dict"]
+    weights = read_checkpoint(shipped_lifter_path("lite"))["state_dict"]
     config = get_config("lite")
     with pytest.raises(PoseModelError, match="the image model 'x'; a lifter takes 2D keypoints"):
         NumpyLifter(dataclasses.replace(config, name="x", input_path="image"), weights)
@@ -197,7 +206,7 @@ def test_runs_without_importing_torch():
     code = (
         "import sys, numpy as np\n"
         "from posemachines.models.numpy_lifter import NumpyLifter\n"
-        "from posemachines.models.shipped import shipped_lifter_path\n"
+        "from posemachines.models.shipped import SHIPPED_LIFTERS, shipped_lifter_path\n"
         "import posemachines.models\n"
         "lifter = posemachines.models.NumpyLifter.load(shipped_lifter_path('cmu'))\n"
         "out = lifter(np.zeros((1, 3, 16, 2)), visibility_root=np.zeros((1, 3, 18)))\n"

@@ -24,7 +24,8 @@ def test_default_and_names_point_at_the_weights_folder() -> None:
     assert resolve_lifter_weights(None) == WEIGHTS_DIR / "lifter_mocap.pt"
     assert resolve_lifter_weights("mocap") == WEIGHTS_DIR / "lifter_mocap.pt"
     assert resolve_lifter_weights("cmu") == WEIGHTS_DIR / "lifter_cmu.pt"
-    assert set(SHIPPED_LIFTERS) == {"mocap", "cmu"}
+    assert resolve_lifter_weights("lite") == WEIGHTS_DIR / "lifter_lite.pt"
+    assert set(SHIPPED_LIFTERS) == {"mocap", "lite", "cmu"}
 
 
 @pytest.mark.parametrize("name", sorted(SHIPPED_LIFTERS))
@@ -51,9 +52,10 @@ def test_paths_pass_through(tmp_path: Path) -> None:
 
 def test_unknown_word_is_refused_with_the_choices(tmp_path: Path, monkeypatch) -> None:
     monkeypatch.chdir(tmp_path)
-    with pytest.raises(PoseInputError, match=r"'cmu2' are neither a shipped lifter \(mocap, cmu\)"):
+    with pytest.raises(PoseInputError,
+                       match=r"'cmu2' are neither a shipped lifter \(mocap, lite, cmu\)"):
         resolve_lifter_weights("cmu2")
-    with pytest.raises(PoseInputError, match="shipped lifter 'h36m'; choose from mocap, cmu"):
+    with pytest.raises(PoseInputError, match="shipped lifter 'h36m'; choose from mocap, lite, cmu"):
         shipped_lifter_path("h36m")
     with pytest.raises(PoseInputError, match="cmu2"):
         Estimator(weights="cmu2")
