@@ -167,3 +167,22 @@ def test_read_only_output_folder_is_one_error_line_and_exit_2(sample_clips, tmp_
     assert done.stderr.splitlines() == [
         f"posemachines: error: Output folder {out} is not writable: Permission denied."]
     assert list(out.iterdir()) == []
+
+
+def test_weights_take_shipped_names_and_an_unknown_name_is_one_error(sample_clips, tmp_path,
+                                                                      capsys):
+    frames = {}
+    for weights in ("lite", None):
+        report = run_batch([sample_clips / "a.mp4"], tmp_path / str(weights), FAST,
+                           weights=weights)
+        assert report.ran == 1 and not report.failed
+        frames[weights] = json.loads((tmp_path / str(weights) / "a" / "poses3d.json")
+                                     .read_text())["frames"]
+    assert len(frames["lite"]) == len(frames[None]) == SAMPLE_FRAMES
+    assert frames["lite"] != frames[None]  # another lifter, other poses
+    code = main(["batch", str(sample_clips / "a.mp4"), "--out", str(tmp_path / "x"),
+                 "--weights", "lite2", *FAST_ARGS])
+    assert code == 2
+    assert capsys.readouterr().err.strip() == (
+        "posemachines: error: Weights 'lite2' are neither a shipped lifter (mocap, lite, cmu) "
+        "nor an existing file.")
