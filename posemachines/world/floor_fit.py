@@ -42,9 +42,12 @@ class FloorFitConfig:
     noise assumed), ransac_trials, seed, max_tilt_deg (RANSAC planes further from the prior's up
     are rejected), foot_bias_leg (spread of the per-foot offsets); the prints decide the tilt
     along a direction where each foot's prints spread (standard deviation) by min_spread_leg leg
-    lengths and spread_noise_ratio times their height noise (`seen_directions`); prints whose
-    viewing rays pass within same_spot_leg are one spot (`merge_same_spots`). Prior (see
-    `body_prior`): lateral_sigma_deg, forward_sigma_deg (trust across and along the body),
+    lengths and spread_noise_ratio times their height noise (`seen_directions`; 40, not 10:
+    prints crowded on a few spots tilt with the lifted depth's errors, which their height
+    noise does not show, so a dance in place takes its tilt from the body; docs/world.md);
+    prints whose viewing rays pass within same_spot_leg are one spot (`merge_same_spots`).
+    Prior (see `body_prior`): lateral_sigma_deg, forward_sigma_deg (trust across and along the
+    body),
     stretched_fraction (tallest frames), ankle_lean_deg, upright_in_image_deg and
     min_upright_fraction (frames left out when lying)."""
 
@@ -62,7 +65,7 @@ class FloorFitConfig:
     max_tilt_deg: float = 30.0
     foot_bias_leg: float = 0.01
     min_spread_leg: float = 0.1
-    spread_noise_ratio: float = 10.0
+    spread_noise_ratio: float = 40.0
     lateral_sigma_deg: float = 3.0
     forward_sigma_deg: float = 5.0
     stretched_fraction: float = 0.95

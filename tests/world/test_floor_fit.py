@@ -128,3 +128,27 @@ def test_one_footprint_is_refused() -> None:
         fit_floor(Footprints(np.zeros((1, 3)), np.zeros(1, int), np.zeros(1, int),
                              np.ones(1, int)), _prior(np.array([0.0, -1, 0])), LEG_MM, 1,
                   FloorFitConfig())
+
+
+@pytest.mark.parametrize(("extent_mm", "ratio", "follows_prints"), [
+    (250.0, None, False),  # a dance in place: the body's up decides (default ratio 40)
+    (250.0, 10.0, True),   # the old ratio let 6 mm of height noise over 25 cm tilt the floor
+    (2500.0, None, True),  # prints spread over metres decide, as for a walk
+])
+def test_prints_crowded_on_one_spot_leave_the_tilt_to_the_body(extent_mm, ratio,
+                                                               follows_prints) -> None:
+    body_up = np.array([0.0, -1.0, 0.0])
+    prints_up = _tilted(body_up, 8.0)  # the plane the lifted prints lie on
+    axes = _frame(prints_up)
+    rng = np.random.default_rng(2)
+    spots = rng.uniform(-extent_mm, extent_mm, size=(24, 2)) @ axes[:2] + [0, 1500, 5000.0]
+    spots += rng.normal(0.0, 6.0, size=(24, 1)) * prints_up
+    prints = Footprints(spots, np.arange(24) % 2, np.zeros(24, int), np.ones(24, int))
+    config = FloorFitConfig() if ratio is None else FloorFitConfig(spread_noise_ratio=ratio)
+    fit = fit_floor(prints, _prior(body_up), LEG_MM, 2, config)
+    to_prints = np.degrees(np.arccos(np.clip(fit.normal @ prints_up, -1, 1)))
+    to_body = np.degrees(np.arccos(np.clip(fit.normal @ body_up, -1, 1)))
+    if follows_prints:  # the prior still pulls a little against 24 prints
+        assert to_prints < 2.0 and fit.seen_directions == 2
+    else:
+        assert to_body < 0.5 and fit.seen_directions == 0
