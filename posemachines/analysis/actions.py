@@ -37,7 +37,9 @@ from posemachines.threads import single_thread
 #: Longer gaps between poses (no person found) are not bridged: each side is recognised alone.
 MAX_GAP_S = 0.5
 WEIGHTS_FORMAT = "posemachines.actions"
+#: Version 2 names the classifier's lifter; version 1 files (no lifter) still load.
 WEIGHTS_VERSION = 2
+READABLE_VERSIONS = (1, 2)
 DEFAULT_WEIGHTS = "actions.pt"
 
 
@@ -119,9 +121,10 @@ def load_action_model(path: Path | str | None = None) -> ActionModel:
         raise PoseModelError(f"Action weights {path} are truncated or not a torch file.") from None
     if not isinstance(payload, dict) or payload.get("format") != WEIGHTS_FORMAT:
         raise PoseModelError(f"{path} is not a posemachines action classifier.")
-    if payload.get("version") != WEIGHTS_VERSION:
+    if payload.get("version") not in READABLE_VERSIONS:
         raise PoseModelError(f"Action weights {path} have version {payload.get('version')}; "
-                             f"this posemachines reads version {WEIGHTS_VERSION}.")
+                             f"this posemachines reads versions "
+                             f"{', '.join(map(str, READABLE_VERSIONS))}.")
     classes = tuple(payload["classes"])
     net = ActionNet(len(classes), tuple(payload["widths"]), float(payload["dropout"]))
     try:

@@ -70,6 +70,15 @@ def test_save_and_load_round_trip(tmp_path):
     loaded = load_action_model(path)
     assert loaded.classes == ("a", "b", "c") and loaded.metrics == {"x": 1}
     assert loaded.lifter == "lite"
+    payload = torch.load(path, weights_only=True)
+    del payload["lifter"]
+    payload["version"] = 1  # written before the classifier named its lifter
+    torch.save(payload, tmp_path / "v1.pt")
+    assert load_action_model(tmp_path / "v1.pt").lifter == ""
+    payload["version"] = 3
+    torch.save(payload, tmp_path / "v3.pt")
+    with pytest.raises(PoseModelError, match="version 3; this posemachines reads versions 1, 2"):
+        load_action_model(tmp_path / "v3.pt")
     features = np.random.default_rng(0).normal(size=(2, FEATURE_CHANNELS, 60)).astype(np.float32)
     np.testing.assert_allclose(loaded.probabilities(features),
                                torch.softmax(net(torch.from_numpy(features)), 1).detach().numpy(),
