@@ -153,7 +153,8 @@ def body_prior(
         ok = upright  # a person lying down is left out, unless the image is turned
     trunk = up[ok].mean(axis=0)
     rise = axis @ (trunk / max(np.linalg.norm(trunk), 1e-9))  # lying down is long, not tall
-    tall = ok & (rise >= config.stretched_fraction * np.percentile(rise[ok], 98))
+    top = float(np.percentile(rise[ok], 98))  # negative for a body upside down (garbage 3D)
+    tall = ok & (rise >= top - (1.0 - config.stretched_fraction) * abs(top))
     mean = (axis[tall] / stature[tall, None]).mean(axis=0) if from_feet else trunk
     facing = forward[tall].mean(axis=0)
     facing -= (facing @ mean) * mean / (mean @ mean)

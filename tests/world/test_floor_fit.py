@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 
@@ -10,11 +12,13 @@ from posemachines.world.floor_fit import (
     FloorFitConfig,
     Footprints,
     UpPrior,
+    body_prior,
     candidate_contacts,
     fit_floor,
     footprints,
     merge_same_spots,
 )
+from tests.world.synthetic import load_walk
 
 LEG_MM = 800.0
 
@@ -152,3 +156,15 @@ def test_prints_crowded_on_one_spot_leave_the_tilt_to_the_body(extent_mm, ratio,
         assert to_prints < 2.0 and fit.seen_directions == 2
     else:
         assert to_body < 0.5 and fit.seen_directions == 0
+
+
+def test_legs_above_the_thorax_still_give_a_finite_prior(shared_data) -> None:
+    """Garbage 3D (an untrained lifter) may hold the feet above the thorax in every frame:
+    the tallest frames are still chosen, with no empty mean and no NaN."""
+    walk = load_walk(shared_data)[:60] * np.array([1.0, -1.0, 1.0])  # camera: y points down
+    legs = [2, 3, 5, 6]  # RKnee, RFoot, LKnee, LFoot mirrored above the hips
+    walk[:, legs, 1] = 2 * walk[:, :1, 1] - walk[:, legs, 1]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        prior = body_prior(walk)
+    assert np.isfinite(prior.up).all() and np.isfinite(prior.precision).all()
