@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -9,7 +10,7 @@ import numpy as np
 from posemachines.analysis.action_features import FEATURE_FPS, WINDOW_FRAMES
 from posemachines.analysis.action_taxonomy import UNKNOWN
 from posemachines.inference.lifting import lift_clips
-from posemachines.models.lifters import load_lifter
+from posemachines.models.lifters import Lifter, load_lifter
 from posemachines.models.shipped import resolve_lifter_weights
 from posemachines.optional import import_optional
 from posemachines.structures import PoseResult
@@ -52,6 +53,13 @@ def _has_2d(keypoints_px: np.ndarray) -> bool:
     return bool(len(keypoints_px)) and float(np.ptp(keypoints_px, axis=1).max()) >= 1.0
 
 
+@lru_cache(maxsize=2)
+def _numpy_lifter(path: Path) -> Lifter:
+    """The lifter of checkpoint `path`, read once per process (`analyze` of a batch of videos
+    re-lifts every result with the same file)."""
+    return load_lifter(path)
+
+
 def lift_for_actions(lifter: str, keypoints_px: np.ndarray, confidence: np.ndarray,
                      result: PoseResult) -> np.ndarray:
     """(T, 16, 3) mm root-relative camera-frame poses of `lifter` (a shipped name or a
@@ -61,8 +69,8 @@ def lift_for_actions(lifter: str, keypoints_px: np.ndarray, confidence: np.ndarr
     The camera is the default guess from the image size, as `infer` lifts a clip without lens
     metadata (the correction's refined focal length read a real signer worse: 97 -> 57 % of
     the poses right, docs/actions.md)."""
-    lifted = lift_clips(load_lifter(resolve_lifter_weights(lifter)), [(keypoints_px, confidence)],
-                        result.image_size, None, result.fps)[0]
+    lifted = lift_clips(_numpy_lifter(resolve_lifter_weights(lifter)),
+                        [(keypoints_px, confidence)], result.image_size, None, result.fps)[0]
     return lifted.pose3d_mm - lifted.pose3d_mm[:, :1]
 
 

@@ -47,8 +47,7 @@ class FloorFitConfig:
     noise does not show, so a dance in place takes its tilt from the body; docs/world.md);
     prints whose viewing rays pass within same_spot_leg are one spot (`merge_same_spots`).
     Prior (see `body_prior`): lateral_sigma_deg, forward_sigma_deg (trust across and along the
-    body),
-    stretched_fraction (tallest frames), ankle_lean_deg, upright_in_image_deg and
+    body), stretched_fraction (tallest frames), ankle_lean_deg, upright_in_image_deg and
     min_upright_fraction (frames left out when lying)."""
 
     contact_speed_leg_per_s: float = 0.35

@@ -206,7 +206,7 @@ def test_runs_without_importing_torch():
     code = (
         "import sys, numpy as np\n"
         "from posemachines.models.numpy_lifter import NumpyLifter\n"
-        "from posemachines.models.shipped import SHIPPED_LIFTERS, shipped_lifter_path\n"
+        "from posemachines.models.shipped import shipped_lifter_path\n"
         "import posemachines.models\n"
         "lifter = posemachines.models.NumpyLifter.load(shipped_lifter_path('cmu'))\n"
         "out = lifter(np.zeros((1, 3, 16, 2)), visibility_root=np.zeros((1, 3, 18)))\n"
