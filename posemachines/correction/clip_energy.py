@@ -7,7 +7,9 @@ divided by the frame count:
 - prior: (p - p_net)^2 / sigma_pose^2 per coordinate, sigma looser along the depth;
 - displacement hinge: ((|p - p_net|_eps - max_displacement) / (0.05 max_displacement))^2 where
   positive, |d|_eps = sqrt(|d|^2 + 1e-6) (finite gradient at 0);
-- acceleration: weight x |x[t+1] - 2 x[t] + x[t-1]|^2 of the absolute joint positions.
+- acceleration: weight x |x[t+1] - 2 x[t] + x[t-1]|^2 of the absolute joint positions;
+- planted: weight[t, j] x |x[t+1] - x[t]|^2 of the absolute positions of the joints (ankles)
+  that stay put in the image (`planted_feet`).
 
 L-BFGS sees one flat vector (`ClipObjective`): either the bone vectors (3, T, 15), whose lengths
 a fixed skeleton replaces (joints = ancestry @ (v / |v| x length)), or the joints themselves
@@ -34,12 +36,15 @@ class ClipEnergy:
     operation runs on contiguous (T, 16) blocks. reference (T, 16, 3) mm, the network's poses;
     centred_px (T, 16, 2) the 2D less the principal point; data_weight (T, 16) 2 x confidence;
     sigma_px (T,) the pixel error scale per frame; f_px (2,); pose_sigma_mm (3, 1, 16) the prior's
-    sigma per coordinate and joint; max_displacement_mm; accel_weight per (mm / frame^2)^2.
+    sigma per coordinate and joint; max_displacement_mm; accel_weight per (mm / frame^2)^2;
+    planted_weight (T - 1, 16) per (mm / frame)^2 of each joint's motion from frame t to t + 1
+    (None: no such term).
     """
 
     def __init__(self, reference: np.ndarray, centred_px: np.ndarray, data_weight: np.ndarray,
                  sigma_px: np.ndarray, f_px: np.ndarray, pose_sigma_mm: np.ndarray,
-                 max_displacement_mm: float, accel_weight: float) -> None:
+                 max_displacement_mm: float, accel_weight: float,
+                 planted_weight: np.ndarray | None = None) -> None:
         self.reference = np.ascontiguousarray(reference.transpose(2, 0, 1))
         self.u = np.ascontiguousarray(centred_px[..., 0])
         self.v = np.ascontiguousarray(centred_px[..., 1])
@@ -49,6 +54,8 @@ class ClipEnergy:
         self.inv_var_pose = pose_sigma_mm ** -2.0
         self.max_displacement_mm = float(max_displacement_mm)
         self.accel_weight = float(accel_weight)
+        self.planted_weight = (None if planted_weight is None or not np.any(planted_weight)
+                               else np.ascontiguousarray(planted_weight, dtype=np.float64))
 
     def __call__(self, pose: np.ndarray, translation: np.ndarray
                  ) -> tuple[float, np.ndarray, np.ndarray]:
@@ -89,6 +96,12 @@ class ClipEnergy:
             grad_points[:, 2:] += grad_accel
             grad_points[:, 1:-1] -= 2.0 * grad_accel
             grad_points[:, :-2] += grad_accel
+        if self.planted_weight is not None and frames > 1:
+            step = points[:, 1:] - points[:, :-1]
+            energy += float((self.planted_weight * step * step).sum())
+            grad_step = 2.0 * self.planted_weight * step
+            grad_points[:, 1:] += grad_step
+            grad_points[:, :-1] -= grad_step
         grad_pose += grad_points
         return energy / frames, grad_pose / frames, grad_points.sum(-1) / frames
 

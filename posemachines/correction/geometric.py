@@ -27,7 +27,7 @@ of `clip_energy` and its hand-written gradient, in numpy float64: no torch on th
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -35,6 +35,7 @@ from posemachines.correction.clip_energy import ClipEnergy, ClipObjective
 from posemachines.correction.focal import estimate_focal_px, refine_focal_px
 from posemachines.correction.keypoint_noise import keypoint_noise_px
 from posemachines.correction.lbfgs import minimize_lbfgs
+from posemachines.correction.planted_feet import PlantedConfig, planted_pairs
 from posemachines.correction.root_translation import (
     MIN_DEPTH_MM,
     project,
@@ -79,7 +80,8 @@ class GeometricCorrectionConfig:
     lengths (`skeleton_fit.TRUNK_BONES`); max_length_change: the clip's bone lengths stay within
     this fraction of the network's median lengths (a 2D estimate beyond it is a failure: a
     short clip, a person leaving the frame). refine_focal: search the focal length over the clip
-    when the user gave none.
+    when the user gave none. planted: which ankles stay put in the image and how still their
+    3D is held (`planted_feet`).
     """
 
     iterations: int = 60
@@ -99,6 +101,7 @@ class GeometricCorrectionConfig:
     max_length_change: float = 0.15
     refine_focal: bool = True
     gauss_newton_steps: int = 3
+    planted: PlantedConfig = field(default_factory=PlantedConfig)
 
 
 @dataclass(frozen=True)
@@ -188,14 +191,16 @@ def _network_sigma_mm(
 
 
 def _energy(reference: np.ndarray, uv: np.ndarray, weights: np.ndarray, f: np.ndarray,
-            c: np.ndarray, noise_px: float, pose_sigma_mm: np.ndarray,
+            c: np.ndarray, noise_px: float, pose_sigma_mm: np.ndarray, planted: np.ndarray,
             config: GeometricCorrectionConfig, fps: float) -> ClipEnergy:
-    """The clip's energy (`clip_energy`) with the weights the config and the clip set."""
+    """The clip's energy (`clip_energy`) with the weights the config and the clip set;
+    planted (T - 1, 16): `planted_feet.planted_pairs`."""
     sigma_px = np.maximum(config.keypoint_sigma_frac * _person_size_px(uv, weights), noise_px)
     ratio = np.array([1.0, 1.0, config.depth_sigma_ratio])[:, None, None]
     accel_sigma = config.accel_sigma_mm * (REFERENCE_FPS / fps) ** 2  # mm / frame^2
     return ClipEnergy(reference, uv - c, 2.0 * weights, sigma_px, f, ratio * pose_sigma_mm,
-                      config.max_displacement_mm, config.temporal_weight / accel_sigma**2)
+                      config.max_displacement_mm, config.temporal_weight / accel_sigma**2,
+                      planted)
 
 
 def _optimise(
@@ -247,7 +252,8 @@ class ClipProblem:
     (scaled; `reference`, (T, 16, 3) mm), the 2D (`uv` (T, 16, 2) px, `weights` (T, 16)),
     the pinhole (`f`, `c` (2,) px), the solved root translations (T, 3) mm, the clip's bone
     lengths (15,) mm, the scale applied, the 2D jitter (px), the pose prior's sigma per joint
-    across the view ((16,) mm, `_network_sigma_mm`) and the energy (`ClipEnergy`)."""
+    across the view ((16,) mm, `_network_sigma_mm`), the planted ankles' weights ((T - 1, 16),
+    `planted_feet.planted_pairs`) and the energy (`ClipEnergy`)."""
 
     reference: np.ndarray
     uv: np.ndarray
@@ -259,7 +265,17 @@ class ClipProblem:
     scale: float
     noise_px: float
     pose_sigma_mm: np.ndarray
+    planted_weight: np.ndarray
     energy: ClipEnergy
+
+    @property
+    def planted(self) -> np.ndarray:
+        """(T,) bool: frames with an ankle held planted."""
+        pairs = self.planted_weight.any(axis=-1)
+        frames = np.zeros(len(self.reference), dtype=bool)
+        frames[:-1] |= pairs
+        frames[1:] |= pairs
+        return frames
 
     def solve_translation(self, pose: np.ndarray, steps: int) -> np.ndarray:
         """(T, 3) mm root translations that best place `pose` (T, 16, 3) onto the 2D."""
@@ -295,9 +311,10 @@ def build_problem(
     # Scaling a pose and its translation about the camera centre leaves its image unchanged.
     reference, translation, lengths = scale * network, scale * translation, scale * lengths
     pose_sigma = _network_sigma_mm(reference, translation, uv, weights, f, c, noise_px, config)
-    energy = _energy(reference, uv, weights, f, c, noise_px, pose_sigma, config, fps)
+    planted = planted_pairs(uv, weights, reference, translation, focal, fps, config.planted)
+    energy = _energy(reference, uv, weights, f, c, noise_px, pose_sigma, planted, config, fps)
     return ClipProblem(reference, uv, weights, f, c, translation, lengths, float(scale),
-                       noise_px, pose_sigma, energy)
+                       noise_px, pose_sigma, planted, energy)
 
 
 def _correct(problem: ClipProblem, config: GeometricCorrectionConfig
@@ -322,7 +339,10 @@ def _correct(problem: ClipProblem, config: GeometricCorrectionConfig
     # Within `reprojection_slack` x the network's error, or x the detector's jitter (a smooth
     # pose with fixed bones need not chase the noise): 1.2533 sigma is the mean length of a 2D
     # Gaussian error of sigma per axis.
-    allowed = config.reprojection_slack * np.maximum(error_before, 1.2533 * problem.noise_px)
+    # Frames holding a planted ankle trade some reprojection for a foot that stays put.
+    slack = np.where(problem.planted, config.planted.reprojection_slack,
+                     config.reprojection_slack)
+    allowed = slack * np.maximum(error_before, 1.2533 * problem.noise_px)
     kept = np.isfinite(pose).reshape(len(pose), -1).all(-1) & (error_after < allowed)
     pose = np.where(kept[:, None, None], pose, reference)
     translation = np.where(kept[:, None], smooth_translation, reference_translation)

@@ -79,3 +79,18 @@ def test_demo_prints_which_files_to_open(random_lite_weights, tmp_path, capsys) 
     assert "overlay.mp4" not in printed  # not written with --format json,html
     assert demo_guide(out).splitlines()[1].split()[0] == "viewer.html"
     assert [name for name, _ in DEMO_GUIDE][:2] == ["overlay.mp4", "skeleton3d.mp4"]
+
+
+def test_his_feet_stay_on_the_floor_through_the_squats(demo: PoseResult) -> None:
+    # He never moves his feet. Before the correction held still ankles still in 3D
+    # (correction/planted_feet.py), the lifted squats' depth swung the whole body ~1 m along
+    # the viewing ray: standing, his ankles floated ~250 mm above the floor fitted under the
+    # squats, and his root travelled 2.5 m over the floor.
+    assert demo.world is not None and demo.world.frame == "world"
+    joints = demo.world.joints_mm
+    for ankle in ("RFoot", "LFoot"):
+        path = joints[:, J[ankle]]
+        assert np.ptp(path[:, 1]) < 40.0, ankle  # height over the floor, mm
+        assert np.ptp(path[:, [0, 2]], axis=0).max() < 60.0, ankle  # along the floor
+    travelled = np.linalg.norm(np.diff(joints[:, 0, [0, 2]], axis=0), axis=-1).sum()
+    assert travelled < 1600.0  # the hips go back and forth with four squat phases

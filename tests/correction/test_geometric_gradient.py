@@ -1,7 +1,8 @@
 """The geometric correction's hand-written gradient (`correction.clip_energy`) against central
 differences of its energy, on a small random clip where every term is active: joints behind
 the camera's minimum depth (clamped), joints moved beyond the displacement hinge, the
-acceleration prior, and both parametrisations (bone vectors of fixed length, free joints)."""
+acceleration prior, planted ankles, and both parametrisations (bone vectors of fixed length,
+free joints)."""
 
 from __future__ import annotations
 
@@ -32,6 +33,7 @@ def _problem(per_video_skeleton: bool) -> tuple[ClipObjective, np.ndarray]:
         sigma_px=rng.uniform(3.0, 8.0, FRAMES), f_px=np.array([1000.0, 1100.0]),
         pose_sigma_mm=rng.uniform(10.0, 60.0, (3, 1, 16)),
         max_displacement_mm=MAX_DISPLACEMENT_MM, accel_weight=0.05,
+        planted_weight=rng.uniform(0.0, 0.3, (FRAMES - 1, 16)) * (rng.random(16) < 0.5),
     )
     lengths = np.median(bone_lengths(reference), axis=0) if per_video_skeleton else None
     objective = ClipObjective(energy, reference, translation, lengths)
