@@ -15,6 +15,8 @@ skeleton (the paper's correction):
    from 2D alone a pose k times larger and k times farther away looks the same.
 3. Temporal prior: squared joint acceleration (absolute positions, mm / frame^2, its scale set
    per second^2 through the clip's frame rate).
+   Ankles that stay put in the image for a second stay put in 3D (`planted_feet`): a body
+   squatting above still feet refolds its limbs rather than swinging in depth.
 4. A prior keeps joints near the network's prediction, as tightly as the network proves right:
    per joint, how far its poses re-project from the 2D beyond the jitter (empirical Bayes);
    looser in depth, which is what the network adds. Safety: no joint moves more than
