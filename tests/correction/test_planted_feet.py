@@ -88,6 +88,22 @@ def test_pairs_weigh_the_ankles_of_frames_planted_on_both_sides() -> None:
                              PlantedConfig(sigma_mm=0.0)).any()
 
 
+def test_short_clips_and_unseen_ankles_hold_nothing() -> None:
+    pose = np.zeros((2, 16, 3))
+    pose[:, ANKLES, 1] = 800.0
+    translation = np.tile([0.0, 0.0, 4000.0], (2, 1))
+    keypoints, confidence = _track(np.full((2, 2), 400.0))
+    # Two still frames: each window is the clip's first or last frame repeated, so planted.
+    assert planted_pairs(keypoints, confidence, pose, translation, 1000.0, FPS).any()
+    assert not planted_pairs(keypoints, np.zeros_like(confidence), pose, translation, 1000.0,
+                             FPS).any()
+    keypoints[0, ANKLES[0]] = np.nan
+    weights = planted_pairs(keypoints, confidence, pose, translation, 1000.0, FPS)
+    assert not weights[:, ANKLES[0]].any() and weights[:, ANKLES[1]].all()
+    assert planted_pairs(keypoints[:1], confidence[:1], pose[:1], translation[:1], 1000.0,
+                         FPS).shape == (0, 16)
+
+
 def test_the_planted_term_is_the_weighted_squared_step_of_the_joint() -> None:
     # One joint moving 3 mm along x from frame 0 to 1 under weight 0.25: energy 0.25 * 9,
     # divided by the 2 frames; its gradient pulls the two frames together.
