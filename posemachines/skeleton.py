@@ -78,6 +78,10 @@ def _mirror_name(name: str) -> str:
 
 H36M17 = Skeleton(H36M17_NAMES, H36M17_PARENTS)
 JOINTS16 = Skeleton(JOINTS16_NAMES, JOINTS16_PARENTS)
+#: (hip, knee, ankle) JOINTS16 indices of the right and the left leg.
+LEG_CHAINS: tuple[tuple[int, int, int], ...] = tuple(
+    tuple(JOINTS16_NAMES.index(side + joint) for joint in ("Hip", "Knee", "Foot"))
+    for side in "RL")
 
 
 def bone_lengths(joints: np.ndarray, skeleton: Skeleton = JOINTS16) -> np.ndarray:
@@ -85,6 +89,13 @@ def bone_lengths(joints: np.ndarray, skeleton: Skeleton = JOINTS16) -> np.ndarra
     parents = [p for p, _ in skeleton.bones]
     children = [c for _, c in skeleton.bones]
     return np.linalg.norm(joints[..., children, :] - joints[..., parents, :], axis=-1)
+
+
+def leg_lengths(joints: np.ndarray) -> np.ndarray:
+    """Hip-knee-ankle length of each leg (right, left): JOINTS16 (..., 16, D) -> (..., 2)."""
+    hips, knees, ankles = np.array(LEG_CHAINS).T
+    return (np.linalg.norm(joints[..., knees, :] - joints[..., hips, :], axis=-1)
+            + np.linalg.norm(joints[..., ankles, :] - joints[..., knees, :], axis=-1))
 
 
 def unit_vectors(vectors: np.ndarray) -> np.ndarray:

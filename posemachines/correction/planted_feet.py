@@ -21,12 +21,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from posemachines.correction.root_translation import MIN_DEPTH_MM
-from posemachines.skeleton import JOINTS16
+from posemachines.skeleton import LEG_CHAINS, leg_lengths
 
-#: The legs (right, left) as JOINTS16 indices of hip, knee and ankle, and the ankles alone.
-LEGS = tuple(tuple(JOINTS16.names.index(side + joint) for joint in ("Hip", "Knee", "Foot"))
-             for side in "RL")
-ANKLES = tuple(leg[2] for leg in LEGS)
+#: The ankles (RFoot, LFoot) as JOINTS16 indices.
+ANKLES = tuple(chain[2] for chain in LEG_CHAINS)
 #: The spread of a window is this percentile of the ankle's distances from its median: a fifth
 #: of the frames may jitter beyond the radius (the detector's outliers).
 SPREAD_PERCENTILE = 80.0
@@ -89,9 +87,7 @@ def planted_pairs(
     weights = np.zeros((max(frames - 1, 0), 16))
     if frames < 2 or config.sigma_mm <= 0:
         return weights
-    hips, knees, ankles = np.array(LEGS).T
-    leg_mm = np.median(np.linalg.norm(pose_mm[:, knees] - pose_mm[:, hips], axis=-1)
-                       + np.linalg.norm(pose_mm[:, ankles] - pose_mm[:, knees], axis=-1), axis=0)
+    leg_mm = np.median(leg_lengths(pose_mm), axis=0)
     depth = np.maximum(pose_mm[:, list(ANKLES), 2] + translation_mm[:, None, 2], MIN_DEPTH_MM)
     planted = planted_frames(keypoints_px, confidence, leg_mm * focal_px / depth, fps, config)
     both = planted[1:] & planted[:-1]

@@ -1,4 +1,4 @@
-"""Body measures shared by the world modules: leg chains, leg length, joint speeds, runs.
+"""Body measures shared by the world modules: foot joints, leg length, joint speeds, runs.
 
 Everything works on `JOINTS16` arrays (..., 16, 3) mm in any right-handed frame.
 """
@@ -8,14 +8,9 @@ from __future__ import annotations
 import numpy as np
 
 from posemachines.errors import PoseInputError
-from posemachines.skeleton import JOINTS16
+from posemachines.skeleton import JOINTS16, LEG_CHAINS, leg_lengths
 
 _NAMES = JOINTS16.names
-#: (hip, knee, ankle) joint indices of the right and the left leg.
-LEG_CHAINS: tuple[tuple[int, int, int], ...] = (
-    (_NAMES.index("RHip"), _NAMES.index("RKnee"), _NAMES.index("RFoot")),
-    (_NAMES.index("LHip"), _NAMES.index("LKnee"), _NAMES.index("LFoot")),
-)
 #: The joints that touch the floor in our skeleton: the ankles (RFoot, LFoot). A skeleton with
 #: heels or toes adds them to a `contact_joints` tuple; every API takes joint indices.
 FOOT_JOINTS: tuple[int, ...] = tuple(chain[2] for chain in LEG_CHAINS)
@@ -42,12 +37,7 @@ def check_joints(joints_mm: np.ndarray, name: str = "joints_mm") -> np.ndarray:
 
 def leg_length_mm(joints_mm: np.ndarray) -> float:
     """Median hip-knee-ankle length (mm) over frames and both legs of (T, 16, 3) joints."""
-    lengths = []
-    for hip, knee, ankle in LEG_CHAINS:
-        thigh = np.linalg.norm(joints_mm[:, knee] - joints_mm[:, hip], axis=-1)
-        shin = np.linalg.norm(joints_mm[:, ankle] - joints_mm[:, knee], axis=-1)
-        lengths.append(thigh + shin)
-    length = np.nanmedian(np.concatenate(lengths))
+    length = np.nanmedian(leg_lengths(joints_mm))
     if not np.isfinite(length) or length <= 0:
         raise PoseInputError("The poses have no finite leg (hip-knee-ankle) to measure.")
     return float(length)
