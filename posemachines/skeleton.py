@@ -78,10 +78,16 @@ def _mirror_name(name: str) -> str:
 
 H36M17 = Skeleton(H36M17_NAMES, H36M17_PARENTS)
 JOINTS16 = Skeleton(JOINTS16_NAMES, JOINTS16_PARENTS)
+
+
+def _leg_chain(side: str) -> tuple[int, int, int]:
+    """(hip, knee, ankle) JOINTS16 indices of one leg; `side` is "R" or "L"."""
+    return (JOINTS16_NAMES.index(side + "Hip"), JOINTS16_NAMES.index(side + "Knee"),
+            JOINTS16_NAMES.index(side + "Foot"))
+
+
 #: (hip, knee, ankle) JOINTS16 indices of the right and the left leg.
-LEG_CHAINS: tuple[tuple[int, int, int], ...] = tuple(
-    tuple(JOINTS16_NAMES.index(side + joint) for joint in ("Hip", "Knee", "Foot"))
-    for side in "RL")
+LEG_CHAINS: tuple[tuple[int, int, int], ...] = (_leg_chain("R"), _leg_chain("L"))
 
 
 def bone_lengths(joints: np.ndarray, skeleton: Skeleton = JOINTS16) -> np.ndarray:
