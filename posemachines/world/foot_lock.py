@@ -15,6 +15,16 @@ every bone keeps its length exactly.
    gradually, with no velocity jump (ramps blending the ankle towards the target over a few
    frames left a third of the lifted benchmark's true contact frames half-locked: the feet
    skated 17 mm/frame there; longer ramps pulled the arriving foot and added jitter).
+   Off the contact spans a second offset holds an ankle softly, as much as its contact
+   probability p says (`hold_offsets`): each step of the ankle costs |step|^2 hold /
+   `hold_speed_mm`^2 (3 mm/frame, the mocap's own feet's speed in contact), hold growing
+   from 0 at p = `hold_from_probability` to 1 at p = 1, and that offset is pulled back to 0
+   with weight (1 - hold) / `release_sigma_mm`^2 (without it a held stretch's offset spread
+   to the frames around it). Steps within `hold_gap_frames` of a locked frame are left to
+   the lock's ease (held there, the clean walk's feet stopped harder: +2 % acceleration). A
+   dance's 4-frame stops between kicks get p ~ 0.15-0.4, below the flag's threshold; held
+   softly, the held-out dances' feet skate 1.1x the mocap's own speed in contact, not 1.6x
+   (benchmarks/bench_world.py).
 4. The legs: an analytic two-bone IK (hip fixed, knee and ankle moved) puts each ankle at that
    goal (never below its rest height). The knee stays in the plane of hip, target and the
    original knee (the body's forward direction where the leg was straight); thigh and shin keep
@@ -29,12 +39,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.linalg import solveh_banded
+from scipy.ndimage import binary_dilation
 
 from posemachines.errors import PoseInputError
 from posemachines.skeleton import trunk_axes
 from posemachines.world.body import LEG_CHAINS, REFERENCE_FPS, check_fps, check_joints
 from posemachines.world.contacts import Contacts
-from posemachines.world.trajectory import smooth_series
+from posemachines.world.trajectory import second_difference_normal, smooth_series
 
 
 @dataclass(frozen=True)
@@ -45,7 +57,12 @@ class FootLockConfig:
     root shift (leg lengths); lock_root: move the root at all (False: legs only);
     offset_accel_mm: smoothness of each ankle's offset (mm / frame^2 at 30 fps); free_sigma_mm:
     how weakly the offset is pulled to 0 off contact (mm); locked_sigma_mm: how exactly it
-    reaches the target on contact frames (mm)."""
+    reaches the target on contact frames (mm); hold_speed_mm: the soft hold's sigma of an
+    ankle's step off the contact spans where its contact probability is 1 (mm / frame at
+    30 fps; 0: no soft hold); hold_from_probability: the probability where the hold starts
+    (it grows linearly to 1 from there); release_sigma_mm: the extra pull of the offset to 0
+    off contact, weighted by 1 - hold (mm); hold_gap_frames: no soft hold this close to a
+    locked frame (the lock's own ease in and out is left alone)."""
 
     blend_s: float = 0.1
     root_accel_sigma_mm: float = 0.5
@@ -55,6 +72,10 @@ class FootLockConfig:
     offset_accel_mm: float = 5.0
     free_sigma_mm: float = 100.0
     locked_sigma_mm: float = 1.0
+    hold_speed_mm: float = 3.0
+    hold_from_probability: float = 0.1
+    release_sigma_mm: float = 70.0
+    hold_gap_frames: int = 3
 
 
 @dataclass(frozen=True, eq=False)
@@ -140,6 +161,40 @@ def ankle_offsets(
     return smooth_series(wish, weights, accel)
 
 
+def hold_offsets(
+    ankle_mm: np.ndarray, locked: np.ndarray, probability: np.ndarray, fps: float,
+    config: FootLockConfig,
+) -> np.ndarray:
+    """(T, 3) soft-hold offset of one ankle (T, 3) (after `ankle_offsets`): 0 on the locked
+    frames (T,) bool; elsewhere the smoothest curve, pulled to 0, that damps the ankle's steps
+    as much as its contact probability (T,) asks (see the module docstring)."""
+    frames = len(ankle_mm)
+    if config.hold_speed_mm <= 0 or frames < 2:
+        return np.zeros_like(ankle_mm)
+    hold = np.clip((probability - config.hold_from_probability)
+                   / (1.0 - config.hold_from_probability), 0.0, 1.0)
+    # sum d_t |(a + o)(t+1) - (a + o)(t)|^2 over the steps that leave a locked frame
+    damping = 0.5 * (hold[1:] + hold[:-1]) / (config.hold_speed_mm * REFERENCE_FPS / fps) ** 2
+    near = binary_dilation(locked, iterations=config.hold_gap_frames) if locked.any() \
+        and config.hold_gap_frames > 0 else locked
+    damping = np.where(near[1:] | near[:-1], 0.0, damping)
+    if not damping.any():
+        return np.zeros_like(ankle_mm)
+    weights = np.where(locked, config.locked_sigma_mm**-2.0,
+                       config.free_sigma_mm**-2.0 + (1.0 - hold) / config.release_sigma_mm**2)
+    accel = config.offset_accel_mm * (REFERENCE_FPS / fps) ** 2
+    banded = second_difference_normal(frames) / accel**2
+    banded[2] += weights
+    banded[2, :-1] += damping
+    banded[2, 1:] += damping
+    banded[1, 1:] -= damping
+    step = damping[:, None] * np.diff(ankle_mm, axis=0)
+    rhs = np.zeros_like(ankle_mm)
+    rhs[:-1] += step
+    rhs[1:] -= step
+    return solveh_banded(banded, rhs, check_finite=False)
+
+
 def lock_feet(
     joints_world_mm: np.ndarray, contacts: Contacts, fps: float,
     config: FootLockConfig | None = None,
@@ -178,9 +233,11 @@ def lock_feet(
     offsets = np.zeros((len(joints), len(feet), 3))
     for column, joint in enumerate(feet):
         hip, knee, ankle = chains[joint]
-        if not np.isfinite(targets[:, column]).any():
-            continue
-        offsets[:, column] = ankle_offsets(out[:, ankle], targets[:, column], fps, config)
+        locked = np.isfinite(targets[:, column]).all(axis=1)
+        if locked.any():
+            offsets[:, column] = ankle_offsets(out[:, ankle], targets[:, column], fps, config)
+        offsets[:, column] += hold_offsets(out[:, ankle] + offsets[:, column], locked,
+                                           contacts.probability[:, column], fps, config)
         goal = out[:, ankle] + offsets[:, column]
         goal[:, 1] = np.maximum(goal[:, 1], contacts.rest_height_mm[column])
         goal = soft_reach(out[:, hip], out[:, knee], out[:, ankle], goal)

@@ -11,6 +11,7 @@ from posemachines.world.contacts import detect_contacts
 from posemachines.world.foot_lock import (
     FootLockConfig,
     ankle_offsets,
+    hold_offsets,
     lock_feet,
     lock_weights,
     soft_reach,
@@ -104,6 +105,31 @@ def test_ankle_offsets_hold_the_span_and_fade_smoothly() -> None:
     # ... and the stop is spread over several frames (measured 12.5 mm/frame^2 at most; stopping
     # dead from 20 mm/frame would be 20).
     assert np.abs(np.diff(out, 2, axis=0)).max() < 0.7 * 20.0
+
+
+def test_soft_hold_damps_a_likely_contact_and_leaves_the_rest() -> None:
+    # An ankle gliding 10 mm/frame along x with no contact span; contact probability 0.55 on
+    # frames 15..24 (hold (0.55 - 0.1) / 0.9 = 0.5: each step there costs |step|^2 / 50 mm^2).
+    ankle = np.zeros((40, 3))
+    ankle[:, 0] = 10.0 * np.arange(40)
+    locked, probability = np.zeros(40, dtype=bool), np.zeros(40)
+    config = FootLockConfig()
+    assert hold_offsets(ankle, locked, probability, FPS, config) == pytest.approx(0.0)
+    probability[15:25] = 0.55
+    out = ankle + hold_offsets(ankle, locked, probability, FPS, config)
+    steps = np.diff(out[:, 0])
+    assert steps[16:23].max() < 0.6 * 10.0  # the held stretch slows down
+    assert np.abs(out[:, 1:]).max() < 1e-9  # only along the motion
+    assert np.abs(out[:5, 0] - ankle[:5, 0]).max() < 0.25 * np.abs(out[:, 0] - ankle[:, 0]).max()
+    assert np.abs(np.diff(out, 2, axis=0)).max() < 10.0  # no jolt: less than a stop dead
+    # Below hold_from_probability nothing is held.
+    probability[15:25] = config.hold_from_probability
+    assert hold_offsets(ankle, locked, probability, FPS, config) == pytest.approx(0.0)
+    # Nor within hold_gap_frames (3) of a locked frame: the lock eases the foot there.
+    locked[:10] = True
+    probability[:] = 0.0
+    probability[10:12] = 0.9
+    assert hold_offsets(ankle, locked, probability, FPS, config) == pytest.approx(0.0)
 
 
 def _contact_speed(joints: np.ndarray, in_contact: np.ndarray) -> float:
