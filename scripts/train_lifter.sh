@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Reproduce a shipped lifter, posemachines/weights/lifter_<name>.pt, from the shipped mocap on
 # CPU (recipes, numbers and terms: posemachines/weights/README.md):
-#   bash scripts/train_lifter.sh mocap [--set key=value ...]   # the default: configs/lifter_default.yaml
+#   bash scripts/train_lifter.sh mocap [--set key=value ...]   # the default, two stages:
+#       configs/lifter_default.yaml, then configs/lifter_default_finetune.yaml from its best.pt
 #   bash scripts/train_lifter.sh lite  [--set key=value ...]   # configs/lifter_lite.yaml
 #   bash scripts/train_lifter.sh cmu   [--set key=value ...]   # configs/lifter_cmu.yaml (CMU alone)
 # then e.g.: posemachines evaluate --protocol cmu-heldout --data runs/mocap16.npz --weights cmu
@@ -20,5 +21,8 @@ mkdir -p runs
 posemachines data mocap "$shared/mocap" runs/mocap16.npz
 sha256sum runs/mocap16.npz
 posemachines train "configs/$config.yaml" "$@"
+if [ "$name" = mocap ]; then  # stage 2: stage 1's runs/lifter_default_base/best.pt trained on
+    posemachines train configs/lifter_default_finetune.yaml "$@"  # into runs/lifter_default
+fi
 cp "runs/$config/best.pt" "posemachines/weights/lifter_$name.pt"
 sha256sum "posemachines/weights/lifter_$name.pt"
