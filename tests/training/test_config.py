@@ -27,6 +27,7 @@ STAGES = {
     "stage3_projector": "projector", "stage4_finetune": "finetune", "stage5_mask": "mask",
     "tiny_test": "synthetic", "h36m_lifter": "finetune", "lifter_default": "lifter_mocap",
     "lifter_lite": "lifter_mocap", "lifter_default_finetune": "lifter_mocap",
+    "lifter_default_finetune2": "lifter_mocap",
     "lifter_first_default": "lifter_mocap", "lifter_cmu": "lifter_mocap",
 }
 #: Configs of tasks above the training layer (tests/analysis/test_action_task.py).
