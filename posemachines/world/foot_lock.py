@@ -61,7 +61,7 @@ class FootLockConfig:
     ankle's step off the contact spans where its contact probability is 1 (mm / frame at
     30 fps; 0: no soft hold); hold_from_probability: the probability where the hold starts
     (it grows linearly to 1 from there); release_sigma_mm: the extra pull of the offset to 0
-    off contact, weighted by 1 - hold (mm); hold_gap_frames: no soft hold this close to a
+    off contact, weighted by 1 - hold (mm; 0: none); hold_gap_frames: no soft hold this close to a
     locked frame (the lock's own ease in and out is left alone)."""
 
     blend_s: float = 0.1
@@ -173,15 +173,16 @@ def hold_offsets(
         return np.zeros_like(ankle_mm)
     hold = np.clip((probability - config.hold_from_probability)
                    / (1.0 - config.hold_from_probability), 0.0, 1.0)
-    # sum d_t |(a + o)(t+1) - (a + o)(t)|^2 over the steps that leave a locked frame
+    # the hold's cost: d_t |(a + o)(t+1) - (a + o)(t)|^2 on every step away from a locked frame
     damping = 0.5 * (hold[1:] + hold[:-1]) / (config.hold_speed_mm * REFERENCE_FPS / fps) ** 2
-    near = binary_dilation(locked, iterations=config.hold_gap_frames) if locked.any() \
-        and config.hold_gap_frames > 0 else locked
+    near = locked
+    if locked.any() and config.hold_gap_frames > 0:
+        near = binary_dilation(locked, iterations=config.hold_gap_frames)
     damping = np.where(near[1:] | near[:-1], 0.0, damping)
     if not damping.any():
         return np.zeros_like(ankle_mm)
-    weights = np.where(locked, config.locked_sigma_mm**-2.0,
-                       config.free_sigma_mm**-2.0 + (1.0 - hold) / config.release_sigma_mm**2)
+    release = (1.0 - hold) / config.release_sigma_mm**2 if config.release_sigma_mm > 0 else 0.0
+    weights = np.where(locked, config.locked_sigma_mm**-2.0, config.free_sigma_mm**-2.0 + release)
     accel = config.offset_accel_mm * (REFERENCE_FPS / fps) ** 2
     banded = second_difference_normal(frames) / accel**2
     banded[2] += weights
