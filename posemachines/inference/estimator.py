@@ -25,6 +25,7 @@ from posemachines.correction.correctors import (
 )
 from posemachines.correction.focal import estimate_focal_px
 from posemachines.errors import PoseInputError
+from posemachines.inference.absences import with_absence_warning
 from posemachines.inference.detection_track import (
     DetectionTrack,
     PartialResultError,
@@ -132,13 +133,15 @@ class Estimator:
 
     def lift_detections(self, track: DetectionTrack, source: FrameSource) -> PoseResult:
         """Lift and correct `track`, detected on `source` (`detect_track`): the lens's focal
-        length from the file's metadata where the Estimator has none; PartialResultError
-        (with the result) if the detection broke off part-way."""
+        length from the file's metadata where the Estimator has none; a warning where the
+        person was out of view for long (`absences`); PartialResultError (with the result) if
+        the detection broke off part-way."""
         size = (source.width, source.height)
         focal = self.focal_px
         if focal is None and (lens_35mm := focal_35mm_of(source)) is not None:
             focal = estimate_focal_px(size, focal_35mm=lens_35mm)
-        result = self.lift_track(track, source.fps, size, str(source.path), focal)
+        result = with_absence_warning(
+            self.lift_track(track, source.fps, size, str(source.path), focal))
         if track.error is not None:
             raise PartialResultError(track.error, result)
         return result

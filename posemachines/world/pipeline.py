@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from posemachines.arrays import true_runs
 from posemachines.errors import PoseInputError
 from posemachines.world.body import FOOT_JOINTS, check_fps
 from posemachines.world.camera_motion import CameraMotion, CameraMotionConfig, detect_camera_motion
@@ -31,10 +30,6 @@ from posemachines.world.trajectory import Trajectory, TrajectoryConfig, smooth_t
 
 #: Above this standard error of the floor normal (deg) the result carries a warning.
 UNCERTAIN_FLOOR_DEG = 5.0
-#: A person out of view this long (s) and back may be someone else: the single-person path
-#: follows whoever is in view (seven people walk through `people_one_by_one_back_intel.mp4`
-#: one by one, and their different lifted sizes move the floor, so the camera looks moving).
-LONG_GAP_S = 1.0
 
 
 @dataclass(frozen=True)
@@ -172,15 +167,6 @@ def to_world(
     if trajectory.filled.any():
         warnings.append(f"{int(trajectory.filled.sum())} of {total} frames had no person; "
                         "their pose and trajectory are interpolated (see `filled`).")
-    gap_frames = max(1, int(round(LONG_GAP_S * fps)))
-    returns = [int(stop) for start, stop in zip(*true_runs(trajectory.filled), strict=True)
-               if stop - start >= gap_frames and start > 0 and stop < total]
-    if returns:
-        times = ", ".join(f"{frame / fps:.1f}" for frame in returns[:5])
-        warnings.append(f"The person was out of view for {LONG_GAP_S:g} s or more "
-                        f"{len(returns)} time(s), back at {times}"
-                        f"{' ...' if len(returns) > 5 else ''} s: if someone else came back, "
-                        f"follow each person with max_people (--max-people).")
     motion = (detect_camera_motion(joints_cam, fps, valid, config.camera_motion)
               if config.check_camera_motion else None)
     if motion is not None and motion.moving:

@@ -46,22 +46,6 @@ def test_missing_frames_are_filled_and_flagged(static_clip) -> None:
     line = np.stack([np.interp(np.arange(100, 120), frames, translation[keep, k])
                      for k in range(3)], axis=-1)
     assert error.max() < 1.5 * np.linalg.norm(line - translation[100:120], axis=-1).max()
-    # 20 frames are 0.67 s: nobody else can be meant.
-    assert not any("out of view" in w for w in motion.warnings)
-
-
-def test_long_absences_name_when_the_person_came_back(static_clip) -> None:
-    """The single-person path follows whoever is in view: after 1 s or more out of view the
-    person may be someone else, and the result says when, with the way to follow each one."""
-    pose, translation = static_clip
-    keep = np.ones(len(pose), dtype=bool)
-    keep[60:90] = keep[150:200] = keep[260:] = False  # 1.0 s, 1.67 s, and the clip's end
-    frames = np.flatnonzero(keep)
-    motion = to_world(pose[keep], translation[keep], frames, FPS, num_frames=len(pose))
-    said = [w for w in motion.warnings if "out of view" in w]
-    assert said == ["The person was out of view for 1 s or more 2 time(s), back at 3.0, 6.7 s: "
-                    "if someone else came back, follow each person with max_people "
-                    "(--max-people)."]
 
 
 def project(joints_cam: np.ndarray, focal_px: float = 1000.0) -> np.ndarray:
