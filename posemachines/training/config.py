@@ -132,8 +132,21 @@ class TrainConfig:
 
 
 def load_config(path: str | Path, overrides: list[str] | None = None) -> TrainConfig:
-    """Read a stage YAML, apply `key.path=value` overrides, return a validated TrainConfig."""
-    path = Path(path)
+    """Read a stage YAML (and the `base:` it names, if any: `read_raw_config`), apply
+    `key.path=value` overrides, return a validated TrainConfig."""
+    raw = read_raw_config(Path(path))
+    for item in overrides or []:
+        apply_override(raw, item)
+    return config_from_dict(raw)
+
+
+def read_raw_config(path: Path, chain: tuple[Path, ...] = ()) -> dict[str, Any]:
+    """The YAML mapping of `path`; a top-level `base: other.yaml` (relative to this file) is
+    read first and this file's keys are merged over it, section by section (so a later stage
+    of a recipe states only what it changes)."""
+    if path.resolve() in chain:
+        raise PoseInputError(f"Config file {path} names itself as a base, through "
+                             f"{' -> '.join(p.name for p in chain)}.")
     try:
         raw = yaml.safe_load(path.read_text())
     except FileNotFoundError:
@@ -142,9 +155,18 @@ def load_config(path: str | Path, overrides: list[str] | None = None) -> TrainCo
         raise PoseInputError(f"Config file {path} is not valid YAML ({error}).") from None
     if not isinstance(raw, dict):
         raise PoseInputError(f"Config file {path} must hold a mapping of sections.")
-    for item in overrides or []:
-        apply_override(raw, item)
-    return config_from_dict(raw)
+    base = raw.pop("base", None)
+    if base is None:
+        return raw
+    return _merged(read_raw_config(path.parent / str(base), (*chain, path.resolve())), raw)
+
+
+def _merged(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for key, value in over.items():
+        out[key] = (_merged(out[key], value) if isinstance(value, dict)
+                    and isinstance(out.get(key), dict) else value)
+    return out
 
 
 def config_from_dict(raw: dict[str, Any]) -> TrainConfig:

@@ -105,6 +105,30 @@ def test_apply_override_creates_missing_sections():
     assert raw == {"task": "synthetic", "optim": {"batch_size": 8}}
 
 
+def test_a_base_config_is_read_first_and_merged_section_by_section(tmp_path):
+    (tmp_path / "stage1.yaml").write_text(
+        "task: synthetic\nseed: 0\noptim:\n  lr: 1.0e-3\n  steps: 100\n  clip_norm: 5.0\n"
+        "checkpoint:\n  dir: runs/one\n")
+    (tmp_path / "stage2.yaml").write_text(
+        "base: stage1.yaml\nseed: 1\noptim:\n  lr: 2.0e-4\ncheckpoint:\n  dir: runs/two\n")
+    config = load_config(tmp_path / "stage2.yaml", ["optim.steps=50"])
+    assert (config.seed, config.optim.lr, config.optim.steps) == (1, 2.0e-4, 50)
+    assert config.optim.clip_norm == 5.0 and config.checkpoint.dir == "runs/two"
+    assert load_config(tmp_path / "stage1.yaml").optim.lr == 1.0e-3  # the base is untouched
+    (tmp_path / "stage1.yaml").write_text("base: stage2.yaml\ntask: synthetic\n")
+    with pytest.raises(PoseInputError, match="names itself as a base"):
+        load_config(tmp_path / "stage2.yaml")
+
+
+def test_the_shipped_stages_differ_only_where_they_say():
+    stages = [config_to_dict(load_config(CONFIGS / f"{name}.yaml")) for name in
+              ("lifter_default", "lifter_default_finetune", "lifter_default_finetune2")]
+    for stage in stages:
+        stage.pop("seed"), stage["optim"].pop("lr"), stage["optim"].pop("steps")
+        stage["model"].pop("init_from"), stage["checkpoint"].pop("dir")
+    assert stages[0] == stages[1] == stages[2]
+
+
 def test_a_task_is_found_in_the_given_registry_or_by_its_module_path():
     class Custom(Task):
         pass
