@@ -5,6 +5,12 @@ camera-motion check -> ground (floor, gravity, extrinsics) -> world joints -> co
 foot lock -> gait. When the camera moves, the result stays in the camera frame (absolute
 joints, smoothed trajectory) with the reason among the warnings and no contacts or gait.
 Intrinsics stay with the caller; the extrinsics found here are in `WorldMotion.ground`.
+
+Frames that the floor shows to be impossible are dropped and filled like frames without a
+person (`implausible_frames`): a body cut off by the image border, or a false detection, is
+2D that the lifter reads as a small body far away, and a root solved that far down the
+viewing ray puts the person metres under the floor (a man walking in under a high camera,
+his head alone in view: 2.7 m below it). One such pass, when they are a minority of frames.
 """
 
 from __future__ import annotations
@@ -30,6 +36,13 @@ from posemachines.world.trajectory import Trajectory, TrajectoryConfig, smooth_t
 
 #: Above this standard error of the floor normal (deg) the result carries a warning.
 UNCERTAIN_FLOOR_DEG = 5.0
+#: A frame is impossible when its lower ankle lies further below the floor than the first or
+#: higher above it than the second (leg lengths, hip-knee-ankle: ~0.25 and ~1.3 m for an
+#: adult; the second is above any jump of the clips and mocap we have).
+BELOW_FLOOR_LEG, ABOVE_FLOOR_LEG = 0.3, 1.5
+#: Impossible frames are refilled only while they are at most this share of the measured ones
+#: (more of them say that the floor is wrong, not the frames).
+MAX_IMPLAUSIBLE_SHARE = 0.2
 
 
 @dataclass(frozen=True)
@@ -37,7 +50,8 @@ class WorldConfig:
     """Settings of every stage; learned_contacts: the contact probability of
     `contact_model` (False: the hand-set one of `contacts.ContactConfig`); lock_feet: run the
     foot-lock clean-up; check_camera_motion: test for a moving camera (False: trust that it
-    is static)."""
+    is static); refill_implausible: drop and fill the frames that the floor shows to be
+    impossible (module docstring)."""
 
     trajectory: TrajectoryConfig = field(default_factory=TrajectoryConfig)
     ground: GroundConfig = field(default_factory=GroundConfig)
@@ -47,6 +61,7 @@ class WorldConfig:
     learned_contacts: bool = True
     lock_feet: bool = True
     check_camera_motion: bool = True
+    refill_implausible: bool = True
 
 
 @dataclass(frozen=True, eq=False)
@@ -133,6 +148,14 @@ def keypoints_at_frames(
     return out_xy, out_trust
 
 
+def implausible_frames(world_mm: np.ndarray, leg_mm: float) -> np.ndarray:
+    """(T,) bool: the frames of world joints (T, 16, 3) mm (Y up, floor y = 0) whose lower
+    ankle lies more than BELOW_FLOOR_LEG leg lengths `leg_mm` below the floor or more than
+    ABOVE_FLOOR_LEG above it."""
+    lower = np.min(np.asarray(world_mm)[:, list(FOOT_JOINTS), 1], axis=1)
+    return (lower < -BELOW_FLOOR_LEG * leg_mm) | (lower > ABOVE_FLOOR_LEG * leg_mm)
+
+
 def to_world(
     pose3d_mm: np.ndarray, root_translation_mm: np.ndarray, frame_indices: np.ndarray | None,
     fps: float, num_frames: int | None = None, metric: bool = False,
@@ -151,11 +174,24 @@ def to_world(
     px and keypoint_confidence (N, 16): the 2D detections the poses were lifted from, whose
     ankle speed the contact model reads (`contact_model.ankle_image_speed_mm_s`; without them,
     from the lifted poses alone); focal_px: the focal length (px) of the camera they were
-    seen through (None: estimated from them against the poses).
+    seen through (None: estimated from them against the poses). Frames that the floor shows
+    to be impossible are filled like missing ones (module docstring; `refill_implausible`).
     """
     config = config or WorldConfig()
     fps = check_fps(fps)
-    pose, translation, frames, rows = _checked(pose3d_mm, root_translation_mm, frame_indices)
+    checked = _checked(pose3d_mm, root_translation_mm, frame_indices)
+    return _placed(*checked, fps, num_frames, metric, ankle_height_mm, config, keypoints_px,
+                   keypoint_confidence, focal_px)
+
+
+def _placed(
+    pose: np.ndarray, translation: np.ndarray, frames: np.ndarray, rows: np.ndarray, fps: float,
+    num_frames: int | None, metric: bool, ankle_height_mm: float | None, config: WorldConfig,
+    keypoints_px: np.ndarray | None, keypoint_confidence: np.ndarray | None,
+    focal_px: float | None, refilled: int = 0,
+) -> WorldMotion:
+    """`to_world` on `_checked` rows; `refilled` of the frames missing from `frames` were
+    dropped as impossible (then no frame is checked again)."""
     trajectory = smooth_trajectory(translation, frames, fps, num_frames,
                                    config=config.trajectory)
     total = len(trajectory.frames)
@@ -164,18 +200,40 @@ def to_world(
                   keypoints_at_frames(keypoints_px, keypoint_confidence, rows, frames, total))
     valid = ~trajectory.filled
     warnings = []
-    if trajectory.filled.any():
-        warnings.append(f"{int(trajectory.filled.sum())} of {total} frames had no person; "
-                        "their pose and trajectory are interpolated (see `filled`).")
+    if trajectory.filled.sum() > refilled:
+        warnings.append(f"{int(trajectory.filled.sum()) - refilled} of {total} frames had no "
+                        "person; their pose and trajectory are interpolated (see `filled`).")
+    if refilled:
+        warnings.append(f"{refilled} frames put the person under or high above the floor (a "
+                        "body cut off by the image border, or a false detection); they are "
+                        "filled from their neighbours like frames without a person.")
     motion = (detect_camera_motion(joints_cam, fps, valid, config.camera_motion)
               if config.check_camera_motion else None)
+    moving = motion is not None and motion.moving
+    refill = config.refill_implausible and not refilled
+    if motion is not None and motion.moving and not refill:
+        return _in_camera_frame(joints_cam, trajectory, motion, metric, warnings)
+    try:
+        ground = estimate_ground(joints_cam, fps, valid, ankle_height_mm, config.ground)
+    except PoseInputError:
+        if motion is not None and motion.moving:  # no floor needed to stay in the camera frame
+            return _in_camera_frame(joints_cam, trajectory, motion, metric, warnings)
+        raise
+    # Each frame as measured (the smoothed path spreads a wrong root onto its neighbours).
+    impossible = implausible_frames(ground.camera_to_world(pose + translation[:, None]),
+                                    ground.leg_length_mm) & refill
+    if impossible.any() and impossible.sum() <= MAX_IMPLAUSIBLE_SHARE * len(frames):
+        kept_rows = rows.copy()
+        kept_rows[np.flatnonzero(rows)[impossible]] = False
+        keep = ~impossible
+        again = _placed(pose[keep], translation[keep], frames[keep], kept_rows, fps, total,
+                        metric, ankle_height_mm, config, keypoints_px, keypoint_confidence,
+                        focal_px, int(impossible.sum()))
+        if not (moving and again.moving_camera):  # a moving camera has no floor to judge by
+            return again
     if motion is not None and motion.moving:
-        warnings.append(motion.reason + " The result stays in the camera frame.")
-        return WorldMotion("camera", joints_cam, joints_cam, joints_cam[:, 0], trajectory.frames,
-                           trajectory.filled, fps, trajectory, None, motion, None, None, metric,
-                           tuple(warnings))
-
-    ground = estimate_ground(joints_cam, fps, valid, ankle_height_mm, config.ground)
+        return _in_camera_frame(joints_cam, trajectory, motion, metric, warnings)
+    world = ground.camera_to_world(joints_cam)
     if ground.source == "body":
         warnings.append("The feet never rest in this clip: the floor's tilt comes from the "
                         "trunk alone and its height from the lowest ankles.")
@@ -184,7 +242,6 @@ def to_world(
                         f"{ground.normal_sigma_deg:.0f} deg).")
     if ground.camera_height_mm <= 0:
         warnings.append("The floor passes above the camera; the floor estimate is unreliable.")
-    world = ground.camera_to_world(joints_cam)
     feet_cam = joints_cam[:, list(FOOT_JOINTS)]
     speed = viewed_speed_mm_s(
         feet_cam, fps, config.contacts.speed_window_s, config.contacts.along_ray_weight,
@@ -203,3 +260,13 @@ def to_world(
     return WorldMotion("world", locked, world, locked[:, 0], trajectory.frames,
                        trajectory.filled, fps, trajectory, ground, motion, contacts, gait, metric,
                        tuple(warnings))
+
+
+
+def _in_camera_frame(joints_cam: np.ndarray, trajectory: Trajectory, motion: CameraMotion,
+                     metric: bool, warnings: list[str]) -> WorldMotion:
+    """The fallback for a moving camera: absolute camera-frame joints (T, 16, 3) mm."""
+    return WorldMotion("camera", joints_cam, joints_cam, joints_cam[:, 0], trajectory.frames,
+                       trajectory.filled, trajectory.fps, trajectory, None, motion, None, None,
+                       metric, (*warnings, motion.reason + " The result stays in the camera "
+                                "frame."))

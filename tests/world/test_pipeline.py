@@ -8,7 +8,12 @@ import numpy as np
 import pytest
 
 from posemachines.errors import PoseInputError
-from posemachines.world.pipeline import WorldConfig, fill_poses, to_world
+from posemachines.world.pipeline import (
+    WorldConfig,
+    fill_poses,
+    implausible_frames,
+    to_world,
+)
 from tests.world.synthetic import FPS, HEIGHT_MM, PITCH_DEG, ROLL_DEG, true_contacts
 
 
@@ -46,6 +51,36 @@ def test_missing_frames_are_filled_and_flagged(static_clip) -> None:
     line = np.stack([np.interp(np.arange(100, 120), frames, translation[keep, k])
                      for k in range(3)], axis=-1)
     assert error.max() < 1.5 * np.linalg.norm(line - translation[100:120], axis=-1).max()
+
+
+def test_implausible_frames_are_far_under_or_over_the_floor() -> None:
+    world = np.zeros((5, 16, 3))
+    world[:, 3, 1] = [0.0, -239.0, -241.0, 1199.0, 1201.0]  # RFoot; leg 800 mm: -240 / +1200
+    world[:, 6, 1] = [0.0, 0.0, 0.0, 1300.0, 1300.0]  # LFoot
+    assert implausible_frames(world, 800.0).tolist() == [False, False, True, False, True]
+
+
+def test_frames_under_the_floor_are_dropped_and_filled(static_clip, clean_motion) -> None:
+    # A body cut off by the image border lifts small, so its root is solved far down the ray:
+    # three times too deep at the clip's first 6 frames and at frames 150-154.
+    pose, translation = static_clip
+    wrong = np.zeros(len(pose), dtype=bool)
+    wrong[:6] = wrong[150:155] = True
+    far = translation.copy()
+    far[wrong] *= 3.0
+    motion = to_world(pose, far, None, FPS, metric=True)
+    assert motion.frame == "world" and motion.filled.tolist() == wrong.tolist()
+    assert any(w.startswith("11 frames put the person under") for w in motion.warnings)
+    assert not any("had no person" in w for w in motion.warnings)
+    # The floor is the clean clip's, and the refilled root stays near the true one (held before
+    # the first kept frame, bridged inside) instead of metres under the floor.
+    assert abs(motion.ground.camera_height_mm - clean_motion.ground.camera_height_mm) < 20.0
+    error = np.linalg.norm(motion.trajectory.translation_mm - translation, axis=-1)
+    assert error[~wrong].max() < 30.0 and error[wrong].max() < 150.0
+    assert motion.root_mm[:, 1].min() > 700.0
+    kept = to_world(pose, far, None, FPS, metric=True,
+                    config=WorldConfig(refill_implausible=False))
+    assert not kept.filled.any() and kept.root_mm[:, 1].min() < -500.0
 
 
 def project(joints_cam: np.ndarray, focal_px: float = 1000.0) -> np.ndarray:
