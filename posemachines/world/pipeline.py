@@ -37,9 +37,12 @@ from posemachines.world.trajectory import Trajectory, TrajectoryConfig, smooth_t
 #: Above this standard error of the floor normal (deg) the result carries a warning.
 UNCERTAIN_FLOOR_DEG = 5.0
 #: A frame is impossible when its lower ankle lies further below the floor than the first or
-#: higher above it than the second (leg lengths, hip-knee-ankle: ~0.25 and ~1.3 m for an
-#: adult; the second is above any jump of the clips and mocap we have).
-BELOW_FLOOR_LEG, ABOVE_FLOOR_LEG = 0.3, 1.5
+#: higher above it than the second (leg lengths, hip-knee-ankle: ~0.4 and ~2.4 m for an
+#: adult). Real motion reaches beyond a flat floor: in the mocap, feet up to 2.55 legs above
+#: the floor most stood on (LAFAN1 climbing over obstacles) and down to 0.6 and 0.9 below the
+#: height most stood at in 2 of 191 CMU takes (climbing, up on a box for most of the take);
+#: the wrong frames of a real clip lay 0.5 to 5.9 legs under the floor.
+BELOW_FLOOR_LEG, ABOVE_FLOOR_LEG = 0.5, 3.0
 #: Impossible frames are refilled only while they are at most this share of the measured ones
 #: (more of them say that the floor is wrong, not the frames).
 MAX_IMPLAUSIBLE_SHARE = 0.2

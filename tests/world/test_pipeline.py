@@ -55,8 +55,8 @@ def test_missing_frames_are_filled_and_flagged(static_clip) -> None:
 
 def test_implausible_frames_are_far_under_or_over_the_floor() -> None:
     world = np.zeros((5, 16, 3))
-    world[:, 3, 1] = [0.0, -239.0, -241.0, 1199.0, 1201.0]  # RFoot; leg 800 mm: -240 / +1200
-    world[:, 6, 1] = [0.0, 0.0, 0.0, 1300.0, 1300.0]  # LFoot
+    world[:, 3, 1] = [0.0, -399.0, -401.0, 2399.0, 2401.0]  # RFoot; leg 800 mm: -400 / +2400
+    world[:, 6, 1] = [0.0, 0.0, 0.0, 2500.0, 2500.0]  # LFoot
     assert implausible_frames(world, 800.0).tolist() == [False, False, True, False, True]
 
 
