@@ -83,6 +83,17 @@ def test_frames_under_the_floor_are_dropped_and_filled(static_clip, clean_motion
     assert not kept.filled.any() and kept.root_mm[:, 1].min() < -500.0
 
 
+def test_a_moving_camera_keeps_its_frames(moving_clip) -> None:
+    # Under a camera that tilts there is no floor to judge a frame by: the camera-frame result
+    # keeps every measured frame, the wrong ones too.
+    pose, translation = moving_clip
+    far = translation.copy()
+    far[:6] *= 3.0
+    motion = to_world(pose, far, None, FPS)
+    assert motion.moving_camera and motion.frame == "camera" and not motion.filled.any()
+    assert not any("under or high above the floor" in w for w in motion.warnings)
+
+
 def project(joints_cam: np.ndarray, focal_px: float = 1000.0) -> np.ndarray:
     return focal_px * joints_cam[..., :2] / joints_cam[..., 2:] + np.array([640.0, 360.0])
 
