@@ -212,30 +212,31 @@ def _placed(
                         "filled from their neighbours like frames without a person.")
     motion = (detect_camera_motion(joints_cam, fps, valid, config.camera_motion)
               if config.check_camera_motion else None)
-    moving = motion is not None and motion.moving
+    moving = motion if motion is not None and motion.moving else None
     refill = config.refill_implausible and not refilled
-    if motion is not None and motion.moving and not refill:
-        return _in_camera_frame(joints_cam, trajectory, motion, metric, warnings)
+    if moving is not None and not refill:
+        return _in_camera_frame(joints_cam, trajectory, moving, metric, warnings)
     try:
         ground = estimate_ground(joints_cam, fps, valid, ankle_height_mm, config.ground)
     except PoseInputError:
-        if motion is not None and motion.moving:  # no floor needed to stay in the camera frame
-            return _in_camera_frame(joints_cam, trajectory, motion, metric, warnings)
+        if moving is not None:  # no floor needed to stay in the camera frame
+            return _in_camera_frame(joints_cam, trajectory, moving, metric, warnings)
         raise
-    # Each frame as measured (the smoothed path spreads a wrong root onto its neighbours).
-    impossible = implausible_frames(ground.camera_to_world(pose + translation[:, None]),
-                                    ground.leg_length_mm) & refill
-    if impossible.any() and impossible.sum() <= MAX_IMPLAUSIBLE_SHARE * len(frames):
-        kept_rows = rows.copy()
-        kept_rows[np.flatnonzero(rows)[impossible]] = False
-        keep = ~impossible
-        again = _placed(pose[keep], translation[keep], frames[keep], kept_rows, fps, total,
-                        metric, ankle_height_mm, config, keypoints_px, keypoint_confidence,
-                        focal_px, int(impossible.sum()))
-        if not (moving and again.moving_camera):  # a moving camera has no floor to judge by
-            return again
-    if motion is not None and motion.moving:
-        return _in_camera_frame(joints_cam, trajectory, motion, metric, warnings)
+    if refill:
+        # Each frame as measured (the smoothed path spreads a wrong root onto its neighbours).
+        impossible = implausible_frames(ground.camera_to_world(pose + translation[:, None]),
+                                        ground.leg_length_mm)
+        if impossible.any() and impossible.sum() <= MAX_IMPLAUSIBLE_SHARE * len(frames):
+            kept_rows = rows.copy()
+            kept_rows[np.flatnonzero(rows)[impossible]] = False
+            keep = ~impossible
+            again = _placed(pose[keep], translation[keep], frames[keep], kept_rows, fps, total,
+                            metric, ankle_height_mm, config, keypoints_px,
+                            keypoint_confidence, focal_px, int(impossible.sum()))
+            if moving is None or not again.moving_camera:  # no floor to judge by if it moves
+                return again
+    if moving is not None:
+        return _in_camera_frame(joints_cam, trajectory, moving, metric, warnings)
     world = ground.camera_to_world(joints_cam)
     if ground.source == "body":
         warnings.append("The feet never rest in this clip: the floor's tilt comes from the "
