@@ -15,6 +15,7 @@ from posemachines.models.shipped import resolve_lifter_weights
 from posemachines.optional import import_optional
 from posemachines.structures import PoseResult
 from posemachines.structures.analysis import ActionSegmentReport, ActionsSection
+from posemachines.world.gait import travel_speed_leg_per_s
 
 
 def actions_section(poses_mm: np.ndarray, result: PoseResult, up: np.ndarray,
@@ -23,7 +24,9 @@ def actions_section(poses_mm: np.ndarray, result: PoseResult, up: np.ndarray,
     """Segments (rows, source frames, seconds, label, confidence) of (T, 16, 3) mm poses;
     keypoints: the result's 2D (T, 16, 2) px and confidence (T, 16) in the poses' joint
     order, lifted again with the classifier's own lifter where it names one (a result without
-    2D, 3D made elsewhere whose keypoints are all zero, is classified from its own poses)."""
+    2D, 3D made elsewhere whose keypoints are all zero, is classified from its own poses).
+    A result placed in the world also gives the root's travel across the floor, so that a
+    person crossing it is not read as standing (`actions.not_standing_while_travelling`)."""
     # Imported here, not above: the action model needs torch, which angles, falls and
     # repetitions do not (torch is optional; not a cycle). Without it: MissingDependencyError.
     import_optional("torch", "Action recognition")
@@ -32,7 +35,11 @@ def actions_section(poses_mm: np.ndarray, result: PoseResult, up: np.ndarray,
     model = load_action_model(weights)
     if model.lifter and keypoints is not None and _has_2d(keypoints[0]):
         poses_mm = lift_for_actions(model.lifter, *keypoints, result)
-    timeline = recognize_actions(poses_mm, result.timestamps_s, up=up, model=model)
+    travel = (travel_speed_leg_per_s(result.world.joints_mm, result.timestamps_s,
+                                     WINDOW_FRAMES / FEATURE_FPS)
+              if result.world is not None and result.world.frame == "world" else None)
+    timeline = recognize_actions(poses_mm, result.timestamps_s, up=up, model=model,
+                                 travel_leg_per_s=travel)
     times, frames = result.timestamps_s, result.frame_indices
     return ActionsSection(
         window_s=round(WINDOW_FRAMES / FEATURE_FPS, 3),

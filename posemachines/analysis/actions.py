@@ -41,6 +41,11 @@ WEIGHTS_FORMAT = "posemachines.actions"
 WEIGHTS_VERSION = 2
 READABLE_VERSIONS = (1, 2)
 DEFAULT_WEIGHTS = "actions.pt"
+#: Standing does not cross the floor: where the root travels faster than this (leg lengths/s
+#: over a window's 2 s, `world.gait.travel_speed_leg_per_s`), `stand`'s probability goes to
+#: `walk`. Measured: the real clips' standing 0.02-0.26 (sway, world-placement noise), their
+#: walking 0.59-0.9 and the mocap's slowest walks 0.9-1.1 (docs/actions.md).
+STAND_MAX_TRAVEL_LEG_PER_S = 0.4
 
 
 def default_action_weights_path() -> Path:
@@ -231,6 +236,22 @@ def merge_short_runs(labels: np.ndarray, probabilities: np.ndarray,
         labels[start:stop] = best
 
 
+def not_standing_while_travelling(probabilities: np.ndarray, classes: tuple[str, ...],
+                                  travel_leg_per_s: np.ndarray) -> np.ndarray:
+    """(T, K) probabilities with, at every pose whose root travels faster than
+    STAND_MAX_TRAVEL_LEG_PER_S (travel (T,) leg lengths/s), the probability of `stand` moved
+    to `walk`: upright with quiet legs while crossing the floor is walking seen badly (feet out
+    of view, a walk straight at the camera). Unchanged when `classes` lack either."""
+    if "stand" not in classes or "walk" not in classes:
+        return probabilities
+    stand, walk = classes.index("stand"), classes.index("walk")
+    moved = probabilities.copy()
+    travelling = np.asarray(travel_leg_per_s) > STAND_MAX_TRAVEL_LEG_PER_S
+    moved[travelling, walk] += moved[travelling, stand]
+    moved[travelling, stand] = 0.0
+    return moved
+
+
 def segments_from_labels(labels: np.ndarray, probabilities: np.ndarray,
                          classes: tuple[str, ...]) -> tuple[ActionSegment, ...]:
     """Contiguous runs of (T,) class indices (-1: UNKNOWN, confidence 0) as segments with
@@ -264,11 +285,15 @@ def recognize_actions(
     model: ActionModel | None = None,
     stride_frames: int = 5,
     min_segment_s: float = 0.5,
+    travel_leg_per_s: np.ndarray | None = None,
 ) -> ActionTimeline:
     """Actions over (T, 16, 3) mm root-relative poses at `timestamps_s` (T,) s.
 
     up: (3,) against gravity in the poses' frame (default: `vertical.estimate_up`, camera
     frame). model: default the shipped weights. stride_frames: window step at FEATURE_FPS.
+    travel_leg_per_s: (T,) the root's speed across the floor where the poses are placed in the
+    world (`world.gait.travel_speed_leg_per_s`): no pose travelling faster than
+    STAND_MAX_TRAVEL_LEG_PER_S is `stand` (`not_standing_while_travelling`).
     Gaps over MAX_GAP_S split the poses; stretches between them too short for a window are
     UNKNOWN. Raises PoseDataError when no stretch is long enough, or without usable 3D.
     """
@@ -282,6 +307,9 @@ def recognize_actions(
             f"Action recognition needs at least {needed:.2f} s of poses without a gap over "
             f"{MAX_GAP_S:g} s ({WINDOW_FRAMES} at {FEATURE_FPS:g} fps), got "
             f"{max(durations):.2f} s.")
+    if travel_leg_per_s is not None and np.shape(travel_leg_per_s) != (len(poses),):
+        raise PoseDataError(f"travel_leg_per_s must hold one speed per pose ({len(poses)}), "
+                            f"got shape {np.shape(travel_leg_per_s)}.")
     model = model if model is not None else load_action_model()
     up = estimate_up(poses).up if up is None else np.asarray(up, dtype=np.float64)
     probabilities = np.zeros((len(poses), len(model.classes)))
@@ -292,6 +320,9 @@ def recognize_actions(
         if duration >= needed:
             probabilities[run] = _run_probabilities(model, poses[run], times[run], up,
                                                     max(1, int(stride_frames)))
+            if travel_leg_per_s is not None:
+                probabilities[run] = not_standing_while_travelling(
+                    probabilities[run], model.classes, np.asarray(travel_leg_per_s)[run])
             labels[run] = merge_short_runs(probabilities[run].argmax(axis=1),
                                             probabilities[run], min_rows)
     return ActionTimeline(model.classes, probabilities, labels,

@@ -18,6 +18,7 @@ import numpy as np
 
 from posemachines.arrays import true_runs
 from posemachines.errors import PoseInputError
+from posemachines.world.body import leg_length_mm
 from posemachines.world.contacts import Contacts
 
 
@@ -111,3 +112,26 @@ def gait_from_flags(
                               f"{unit}/s"),
         stance_fraction=stance, swing_fraction=swing, metric=metric,
     )
+
+
+def travel_speed_leg_per_s(joints_world_mm: np.ndarray, timestamps_s: np.ndarray,
+                           window_s: float = 1.0) -> np.ndarray:
+    """(T,) how fast the root crosses the floor, in leg lengths/s: its horizontal (XZ)
+    displacement from `window_s` / 2 before each pose to `window_s` / 2 after it (clamped to
+    the clip), over that time, of world joints (T, 16, 3) mm (Y up) at `timestamps_s` (T,).
+    Averaging over a second removes the sway of each step; 0 for a single pose."""
+    joints = np.asarray(joints_world_mm, dtype=np.float64)
+    times = np.asarray(timestamps_s, dtype=np.float64)
+    if joints.ndim != 3 or joints.shape[-1] != 3 or times.shape != (len(joints),):
+        raise PoseInputError(f"travel speed needs world joints (T, J, 3) and T timestamps; got "
+                             f"{joints.shape} and {times.shape}.")
+    if not window_s > 0:
+        raise PoseInputError(f"window_s must be positive, got {window_s}.")
+    half = window_s / 2 + 1e-6  # a microsecond of slack for timestamps like k / 30
+    before = np.searchsorted(times, times - half, side="left")
+    after = np.searchsorted(times, times + half, side="right") - 1
+    span = times[after] - times[before]
+    ground = joints[:, 0, [0, 2]]
+    moved = np.linalg.norm(ground[after] - ground[before], axis=-1)
+    speed = np.divide(moved, span, out=np.zeros(len(times)), where=span > 0)
+    return speed / leg_length_mm(joints)

@@ -16,6 +16,7 @@ from posemachines.analysis.actions import (
     default_action_weights_path,
     load_action_model,
     merge_short_runs,
+    not_standing_while_travelling,
     recognize_actions,
     resample_poses,
     save_action_model,
@@ -145,6 +146,26 @@ def test_stretches_all_shorter_than_a_window_are_refused(shipped, shared_data):
     times = np.r_[np.arange(45) / 30.0, 3.0 + np.arange(45) / 30.0]
     with pytest.raises(PoseDataError, match="without a gap over 0.5 s .* got 1.47 s"):
         recognize_actions(walk, times, model=shipped)
+
+
+def test_standing_probability_goes_to_walking_only_where_the_root_travels():
+    probabilities = np.array([[0.6, 0.1, 0.3], [0.6, 0.1, 0.3], [0.2, 0.1, 0.7]])
+    moved = not_standing_while_travelling(probabilities, ("stand", "walk", "dance"),
+                                          np.array([0.39, 0.41, 0.9]))
+    np.testing.assert_allclose(moved, [[0.6, 0.1, 0.3], [0.0, 0.7, 0.3], [0.0, 0.3, 0.7]])
+    assert not_standing_while_travelling(probabilities, ("stand", "run", "dance"),
+                                         np.ones(3)) is probabilities
+
+
+def test_a_still_upright_body_crossing_the_floor_is_walking(shipped, shared_data: Path):
+    held = to_camera(np.repeat(mocap_world_mm(shared_data / HELD_OUT["walk"])[5:6], 90, axis=0))
+    times = np.arange(90) / 30.0
+    for travel, label in ((None, "stand"), (np.full(90, 0.3), "stand"), (np.full(90, 0.6), "walk")):
+        timeline = recognize_actions(held, times, model=shipped, travel_leg_per_s=travel)
+        assert [s.label for s in timeline.segments] == [label]
+        assert timeline.segments[0].confidence > 0.9  # stand's probability, moved to walk
+    with pytest.raises(PoseDataError, match="one speed per pose"):
+        recognize_actions(held, times, model=shipped, travel_leg_per_s=np.ones(89))
 
 
 def test_merging_short_runs_relabels_them_as_the_likelier_neighbour():

@@ -6,6 +6,8 @@ labels also fair to give there (`accept`, e.g. stand while turning on the spot).
 through the whole default pipeline (`Estimator`: BlazePose 2D, lifter, correction) and
 `analyze_result(actions=True)`; the labels must agree for more than MIN_AGREEMENT of the poses,
 leaving out the first and last EDGE_S of the clip (a 2 s window there sees only half its span).
+A file naming `people` (N > 1) is run with `Estimator(max_people=N)`, which must follow exactly
+N people, and the labels hold for each of them.
 Clips the shipped classifier still gets wrong are listed in KNOWN_MISSES with what it says
 (strict xfail: the test fails once a clip is right, so that the list is kept true);
 docs/actions.md has the table; `pytest tests/analysis/test_actions_real_clips.py -rP` prints
@@ -26,6 +28,7 @@ from posemachines import Estimator
 from posemachines.analysis.action_taxonomy import ACTION_CLASSES
 from posemachines.analysis.report import analyze_result
 from posemachines.inference.frames import FrameSource, open_frames
+from posemachines.structures import PoseResult
 from posemachines.structures.analysis import ActionsSection
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
@@ -55,11 +58,13 @@ class Span:
 
 @dataclass(frozen=True)
 class ClipLabels:
-    """A clip (relative to the shared data), its excerpt (start, end) s or None, and spans."""
+    """A clip (relative to the shared data), its excerpt (start, end) s or None, spans, and
+    how many people it shows (each doing what the spans say)."""
 
     clip: str
     excerpt_s: tuple[float, float] | None
     spans: tuple[Span, ...]
+    people: int = 1
 
     def accepted(self, time_s: float) -> frozenset[str]:
         """Labels fair at `time_s` (clip time)."""
@@ -73,7 +78,8 @@ def read_clip_labels(path: Path) -> ClipLabels:
                        frozenset([s["label"], *s.get("accept", [])]))
                   for s in document["spans"])
     excerpt = document.get("excerpt_s")
-    return ClipLabels(document["clip"], tuple(excerpt) if excerpt else None, spans)
+    return ClipLabels(document["clip"], tuple(excerpt) if excerpt else None, spans,
+                      int(document.get("people", 1)))
 
 
 def excerpt_frames(video: Path, start_s: float, end_s: float, folder: Path) -> FrameSource:
@@ -104,16 +110,9 @@ def estimator() -> Estimator:
     return Estimator()
 
 
-@pytest.mark.parametrize("path", _clip_params())
-def test_actions_on_real_clips_agree_with_what_they_show(path: Path, shared_data: Path,
-                                                         estimator: Estimator, tmp_path: Path):
-    labels = read_clip_labels(path)
-    video, offset_s = shared_data / labels.clip, 0.0
-    source = open_frames(video)
-    if labels.excerpt_s is not None:
-        offset_s = labels.excerpt_s[0]
-        source = excerpt_frames(video, *labels.excerpt_s, tmp_path)
-    result = estimator.predict_video(source)
+def agreement(labels: ClipLabels, result: PoseResult, offset_s: float) -> tuple[float, str]:
+    """The share of `result`'s poses between the clip's first and last EDGE_S whose action
+    label is accepted there, and the predicted segments as text (offset_s: excerpt start)."""
     actions = analyze_result(result, angles=False, falls=False, actions=True, strict=True).actions
     assert isinstance(actions, ActionsSection)
     predicted = np.full(result.num_frames, "", dtype=object)
@@ -123,10 +122,28 @@ def test_actions_on_real_clips_agree_with_what_they_show(path: Path, shared_data
     first, last = labels.spans[0].start_s + EDGE_S, labels.spans[-1].end_s - EDGE_S
     scored = [(t, label) for t, label in zip(times, predicted, strict=True) if first <= t <= last]
     assert scored, "no pose between the clip's first and last second"
-    agreement = float(np.mean([label in labels.accepted(t) for t, label in scored]))
     summary = ", ".join(f"{s.start_s + offset_s:g}-{s.end_s + offset_s:g} s {s.label} "
                         f"{s.confidence:.2f}" for s in actions.segments)
-    print(f"{path.name.split('.')[0]}: {agreement:.0%} of {len(scored)} poses agree; "
-          f"predicted: {summary}")  # shown by `pytest -rP` (docs/actions.md's table)
-    assert agreement > MIN_AGREEMENT, (
-        f"{agreement:.0%} of {len(scored)} poses agree; predicted: {summary}")
+    share = float(np.mean([label in labels.accepted(t) for t, label in scored]))
+    return share, f"{share:.0%} of {len(scored)} poses agree; predicted: {summary}"
+
+
+@pytest.mark.parametrize("path", _clip_params())
+def test_actions_on_real_clips_agree_with_what_they_show(path: Path, shared_data: Path,
+                                                         estimator: Estimator, tmp_path: Path):
+    labels = read_clip_labels(path)
+    video, offset_s = shared_data / labels.clip, 0.0
+    source = open_frames(video)
+    if labels.excerpt_s is not None:
+        offset_s = labels.excerpt_s[0]
+        source = excerpt_frames(video, *labels.excerpt_s, tmp_path)
+    if labels.people == 1:
+        results = [estimator.predict_video(source)]
+    else:
+        people = Estimator(max_people=labels.people).predict_people(source)
+        assert len(people.ids) == labels.people
+        results = [people[person] for person in people.ids]
+    for person, result in enumerate(results, start=1):
+        share, text = agreement(labels, result, offset_s)
+        print(f"{path.name.split('.')[0]} (person {person}): {text}")  # `pytest -rP`
+        assert share > MIN_AGREEMENT, f"person {person}: {text}"

@@ -8,7 +8,7 @@ import pytest
 from posemachines.arrays import true_runs
 from posemachines.errors import PoseInputError
 from posemachines.world.contacts import Contacts
-from posemachines.world.gait import gait_metrics
+from posemachines.world.gait import gait_metrics, travel_speed_leg_per_s
 from tests.world.synthetic import FPS, true_contacts
 
 LEG_MM = 800.0
@@ -108,3 +108,33 @@ def test_mismatched_joints_raise() -> None:
     contacts, joints = _built_walk()
     with pytest.raises(PoseInputError):
         gait_metrics(contacts, joints[:50])
+
+
+def _legged(root_mm: np.ndarray) -> np.ndarray:
+    """(T, 16, 3) mm: legs of 800 mm (hip 900, knee 500, ankle 100 mm high) carried by the root
+    path (T, 3) mm; the other joints on the root."""
+    joints = np.repeat(root_mm[:, None], 16, axis=1)
+    for hip, side in ((1, -100.0), (4, 100.0)):
+        for offset, height in enumerate((0.0, -400.0, -800.0)):
+            joints[:, hip + offset] = root_mm + [side, height, 0.0]
+    return joints
+
+
+def test_travel_speed_is_the_roots_ground_speed_in_leg_lengths() -> None:
+    times = np.arange(90) / 30.0
+    bob = 30.0 * np.sin(2 * np.pi * 2 * times)  # up and down: not travel
+    root = np.stack([400.0 * times, 900.0 + bob, 300.0 * times], axis=-1)  # 500 mm/s on the floor
+    np.testing.assert_allclose(travel_speed_leg_per_s(_legged(root), times), 500.0 / 800.0)
+
+
+def test_travel_speed_of_swaying_on_the_spot_is_nil_over_a_whole_sway() -> None:
+    times = np.arange(120) / 30.0
+    root = np.stack([40.0 * np.sin(2 * np.pi * times), np.full(120, 900.0), np.zeros(120)], -1)
+    speed = travel_speed_leg_per_s(_legged(root), times, window_s=1.0)
+    np.testing.assert_allclose(speed[15:-15], 0.0, atol=1e-9)  # one whole period each
+    assert speed[0] == pytest.approx(abs(root[15, 0] - root[0, 0]) / 0.5 / 800.0)  # clamped
+
+
+def test_travel_speed_refuses_mismatched_timestamps() -> None:
+    with pytest.raises(PoseInputError, match="T timestamps"):
+        travel_speed_leg_per_s(np.zeros((10, 16, 3)), np.arange(9) / 30.0)
