@@ -37,8 +37,10 @@ def _round(value: float) -> float | None:
 def gait_section(result: PoseResult) -> GaitSection:
     """Cadence, step and stride length, walking speed and stance of `result`'s world walk."""
     world = result.world
-    if world is None or world.frame != "world" or world.contacts is None:
+    if world is None or world.frame != "world":
         raise PoseDataError("Gait needs the world frame (a static camera, and not --no-world).")
+    if world.contacts is None:
+        raise PoseDataError("Gait needs foot contacts, and this result's world has none.")
     if list(result.joint_names) != list(JOINTS16_NAMES):
         raise PoseDataError("Gait needs the 16-joint skeleton in its own order.")
     frames = np.asarray(result.frame_indices, dtype=np.int64)

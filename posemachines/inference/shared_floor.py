@@ -4,8 +4,10 @@ Each person is lifted and placed in the scene on their own (`scene.place_in_scen
 finds a floor from their own footprints. The camera is one, so the floors are one: the person
 whose floor rests on the most foot contacts (then the longest track) gives the world frame, and
 everyone else's absolute camera-frame joints are carried into it through that one camera.
-A person whose own floor could not be found (a camera-frame fallback for lack of footprints)
-is placed on the shared floor too; when nobody has a world frame (e.g. the camera moves),
+A person whose own floor could not be found (a camera-frame fallback: too few footprints, or
+their own floor drifting as a small, distant walker's does) is placed on the shared floor too,
+and from MIN_WORLD_POSES poses on gets their contacts, foot lock and gait there
+(`world.to_world(known_floor=...)`); when nobody has a world frame (e.g. the camera moves),
 nothing changes.
 
 Each person's size, hence distance, is a prior (an average adult's scale) unless `--height-cm`
@@ -24,8 +26,11 @@ from collections.abc import Mapping
 import numpy as np
 
 from posemachines.camera import Camera
+from posemachines.errors import PoseInputError
+from posemachines.inference.scene import MIN_WORLD_POSES, world_pose
 from posemachines.skeleton import JOINTS16_NAMES
 from posemachines.structures import PoseResult, WorldPose
+from posemachines.world import to_world
 
 #: Ankle joints (the feet of the 16-joint skeleton).
 ANKLES = (JOINTS16_NAMES.index("RFoot"), JOINTS16_NAMES.index("LFoot"))
@@ -87,6 +92,24 @@ def _scaled(result: PoseResult, scale: float) -> PoseResult:
         root_translation_mm=None if path is None else path * scale)
 
 
+def _placed_on(result: PoseResult, camera: Camera) -> WorldPose | None:
+    """`result`'s world pose on `camera`'s floor with contacts, foot lock and gait
+    (`to_world` with that floor), or None for fewer than MIN_WORLD_POSES poses or none to
+    place."""
+    if result.num_frames < MIN_WORLD_POSES or result.root_translation_mm is None:
+        return None
+    rows = np.asarray(result.frame_indices) - int(result.frame_indices[0])
+    try:
+        motion = to_world(result.pose3d_mm, result.root_translation_mm, rows, result.fps,
+                          metric=result.world is not None and result.world.metric,
+                          keypoints_px=result.keypoints_px,
+                          keypoint_confidence=result.confidence, focal_px=float(camera.f_px[0]),
+                          known_floor=(camera.R, camera.t_mm))
+    except PoseInputError:
+        return None
+    return world_pose(motion, rows)
+
+
 def one_floor(people: Mapping[int, PoseResult]) -> dict[int, PoseResult]:
     """`people` (id -> result) with every world pose in the best-supported person's world frame
     and that person's camera (see the module docstring)."""
@@ -112,12 +135,16 @@ def one_floor(people: Mapping[int, PoseResult]) -> dict[int, PoseResult]:
         if scale != 1.0:
             joints, result = joints * scale, _scaled(result, scale)
             note += f" Scaled x{scale:.2f} about the camera to stand on it."
+        on_floor = _placed_on(result, camera) if own.frame == "camera" else None
         world = WorldPose(
-            frame="world", joints_mm=camera.camera_to_world(joints).astype(np.float32),
-            contacts=own.contacts if own.frame == "world" else None,
+            frame="world", joints_mm=camera.camera_to_world(joints).astype(np.float32)
+            if on_floor is None else on_floor.joints_mm,
+            contacts=own.contacts if own.frame == "world" else
+            None if on_floor is None else on_floor.contacts,
             camera_height_mm=floor.camera_height_mm, pitch_deg=floor.pitch_deg,
             roll_deg=floor.roll_deg, metric=own.metric,
             # a camera-frame fallback's warnings explain the fallback, which no longer holds
-            warnings=(*(own.warnings if own.frame == "world" else ()), note))
+            warnings=(*(own.warnings if own.frame == "world" else
+                        () if on_floor is None else on_floor.warnings), note))
         shared[person_id] = dataclasses.replace(result, camera=camera, world=world)
     return shared

@@ -60,8 +60,9 @@ class GroundEstimate:
     floor y = 0); ankle_height_mm: the ankles' mean rest height above the floor (given or
     `ankle_height_fraction` leg lengths); ankle_rest_heights_mm (2,) RFoot, LFoot each (they may
     differ by the bias between the feet); leg_length_mm measured; source: 'feet' (fitted to
-    footprints) or 'body' (trunk up only); num_footprints, inlier_fraction, residual_mm (RMS
-    footprint distance from the plane over inliers), normal_sigma_deg (standard error of `up`).
+    footprints), 'body' (trunk up only) or 'shared' (`ground_on_known_floor`); num_footprints,
+    inlier_fraction, residual_mm (RMS footprint distance from the plane over inliers),
+    normal_sigma_deg (standard error of `up`).
     """
 
     up: np.ndarray
@@ -165,4 +166,37 @@ def estimate_ground(
         ankle_rest_heights_mm=rest_heights, leg_length_mm=leg, source=source,
         num_footprints=int(len(prints.feet)), inlier_fraction=inlier_fraction,
         residual_mm=float(residual), normal_sigma_deg=sigma,
+    )
+
+
+def ground_on_known_floor(
+    joints_cam_mm: np.ndarray, valid: np.ndarray, rotation_camera_from_world: np.ndarray,
+    t_camera_mm: np.ndarray, config: GroundConfig | None = None,
+) -> GroundEstimate:
+    """The floor of a static camera already known (world -> camera `X_cam = R X_world + t`,
+    world Y up and floor y = 0; e.g. found under another person in the same clip) as this
+    person's GroundEstimate: absolute camera-frame joints (T, 16, 3) mm with valid (T,) bool
+    frames give their own leg length and each ankle's rest height, its median height over the
+    valid frames where it is the lower ankle (the standing foot, while walking), or
+    `ankle_height_fraction` leg lengths for an ankle never the lower one. Source 'shared'."""
+    config = config or GroundConfig()
+    joints = check_joints(joints_cam_mm, "joints_cam_mm")
+    valid = np.asarray(valid, dtype=bool)
+    if valid.shape != (len(joints),) or not valid.any():
+        raise PoseInputError("ground_on_known_floor needs a (T,) valid mask with a frame.")
+    rotation = np.asarray(rotation_camera_from_world, dtype=np.float64).T  # camera -> world
+    translation = -rotation @ np.asarray(t_camera_mm, dtype=np.float64)
+    leg = leg_length_mm(joints[valid])
+    heights = (joints[valid][:, list(FOOT_JOINTS)] @ rotation.T + translation)[..., 1]
+    lower = np.argmin(heights, axis=1)
+    rest = np.array([float(np.median(heights[lower == foot, foot])) if (lower == foot).any()
+                     else config.ankle_height_fraction * leg for foot in range(len(FOOT_JOINTS))])
+    up = rotation[1]
+    pitch, roll = pitch_roll_deg(up)
+    return GroundEstimate(
+        up=up, floor_offset_mm=float(translation[1]), camera_height_mm=float(translation[1]),
+        pitch_deg=pitch, roll_deg=roll, R_world_from_camera=rotation, t_world_mm=translation,
+        ankle_height_mm=float(rest.mean()), ankle_rest_heights_mm=rest, leg_length_mm=leg,
+        source="shared", num_footprints=0, inlier_fraction=0.0, residual_mm=float("nan"),
+        normal_sigma_deg=float("nan"),
     )

@@ -31,7 +31,12 @@ from posemachines.world.contacts import (
 )
 from posemachines.world.foot_lock import FootLockConfig, lock_feet
 from posemachines.world.gait import GaitMetrics, gait_metrics
-from posemachines.world.ground import GroundConfig, GroundEstimate, estimate_ground
+from posemachines.world.ground import (
+    GroundConfig,
+    GroundEstimate,
+    estimate_ground,
+    ground_on_known_floor,
+)
 from posemachines.world.trajectory import Trajectory, TrajectoryConfig, smooth_trajectory
 
 #: Above this standard error of the floor normal (deg) the result carries a warning.
@@ -165,6 +170,7 @@ def to_world(
     ankle_height_mm: float | None = None, config: WorldConfig | None = None,
     keypoints_px: np.ndarray | None = None, keypoint_confidence: np.ndarray | None = None,
     focal_px: float | None = None,
+    known_floor: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> WorldMotion:
     """The person's motion in the world from camera-frame results.
 
@@ -179,12 +185,15 @@ def to_world(
     from the lifted poses alone); focal_px: the focal length (px) of the camera they were
     seen through (None: estimated from them against the poses). Frames that the floor shows
     to be impossible are filled like missing ones (module docstring; `refill_implausible`).
+    known_floor: (R (3, 3), t_mm (3,)) world -> camera extrinsics of a floor already found in
+    this static camera (another person's, `inference.shared_floor`): the person is placed on
+    it (`ground.ground_on_known_floor`) with no floor fit, camera-motion check or refill.
     """
     config = config or WorldConfig()
     fps = check_fps(fps)
     checked = _checked(pose3d_mm, root_translation_mm, frame_indices)
     return _placed(*checked, fps, num_frames, metric, ankle_height_mm, config, keypoints_px,
-                   keypoint_confidence, focal_px)
+                   keypoint_confidence, focal_px, known_floor=known_floor)
 
 
 def _placed(
@@ -192,6 +201,7 @@ def _placed(
     num_frames: int | None, metric: bool, ankle_height_mm: float | None, config: WorldConfig,
     keypoints_px: np.ndarray | None, keypoint_confidence: np.ndarray | None,
     focal_px: float | None, refilled: int = 0,
+    known_floor: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> WorldMotion:
     """`to_world` on `_checked` rows; `refilled` of the frames missing from `frames` were
     dropped as impossible (then no frame is checked again)."""
@@ -210,6 +220,10 @@ def _placed(
         warnings.append(f"{refilled} frames put the person under or high above the floor (a "
                         "body cut off by the image border, or a false detection); they are "
                         "filled from their neighbours like frames without a person.")
+    if known_floor is not None:
+        ground = ground_on_known_floor(joints_cam, valid, *known_floor, config.ground)
+        return _on_floor(joints_cam, trajectory, ground, None, detections, metric, config,
+                         focal_px, warnings)
     motion = (detect_camera_motion(joints_cam, fps, valid, config.camera_motion)
               if config.check_camera_motion else None)
     moving = motion if motion is not None and motion.moving else None
@@ -237,6 +251,18 @@ def _placed(
                 return again
     if moving is not None:
         return _in_camera_frame(joints_cam, trajectory, moving, metric, warnings)
+    return _on_floor(joints_cam, trajectory, ground, motion, detections, metric, config,
+                     focal_px, warnings)
+
+
+def _on_floor(
+    joints_cam: np.ndarray, trajectory: Trajectory, ground: GroundEstimate,
+    motion: CameraMotion | None, detections: tuple[np.ndarray, np.ndarray] | None,
+    metric: bool, config: WorldConfig, focal_px: float | None, warnings: list[str],
+) -> WorldMotion:
+    """The world motion of absolute camera-frame joints (T, 16, 3) mm on `ground`: contacts
+    (read from the 2D `detections` over the clip's frames where given), foot lock, gait."""
+    fps = trajectory.fps
     world = ground.camera_to_world(joints_cam)
     if ground.source == "body":
         warnings.append("The feet never rest in this clip: the floor's tilt comes from the "
@@ -264,7 +290,6 @@ def _placed(
     return WorldMotion("world", locked, world, locked[:, 0], trajectory.frames,
                        trajectory.filled, fps, trajectory, ground, motion, contacts, gait, metric,
                        tuple(warnings))
-
 
 
 def _in_camera_frame(joints_cam: np.ndarray, trajectory: Trajectory, motion: CameraMotion,

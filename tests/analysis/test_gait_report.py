@@ -74,3 +74,7 @@ def test_no_gait_without_a_world_and_a_reason_in_the_camera_frame():
         result.world, frame="camera", contacts=None))
     with pytest.raises(PoseDataError, match="world frame"):
         gait_section(moved)
+    without_contacts = dataclasses.replace(result, world=dataclasses.replace(
+        result.world, contacts=None))
+    with pytest.raises(PoseDataError, match="needs foot contacts"):
+        gait_section(without_contacts)

@@ -12,21 +12,19 @@ from posemachines.inference.scene import place_in_scene
 from posemachines.world import to_world
 from tests.world.synthetic import (
     EYE_MM,
+    FOCAL_PX,
     HEADING_DEG,
     HEIGHT_MM,
+    HEIGHT_PX,
     PITCH_DEG,
     ROLL_DEG,
+    WIDTH_PX,
     camera_rotation,
     load_walk,
+    project,
     true_contacts,
     view,
 )
-
-FOCAL, WIDTH, HEIGHT = 1000.0, 1280, 720
-
-
-def project(joints_cam: np.ndarray) -> np.ndarray:
-    return FOCAL * joints_cam[..., :2] / joints_cam[..., 2:] + np.array([WIDTH / 2, HEIGHT / 2])
 
 
 @pytest.fixture(scope="module")
@@ -36,13 +34,13 @@ def walk(shared_data):
 
 @pytest.fixture(scope="module")
 def estimator():
-    return Estimator(focal_px=FOCAL)
+    return Estimator(focal_px=FOCAL_PX)
 
 
 def test_static_camera_walk_in_the_world(walk, estimator):
     rotation = camera_rotation(PITCH_DEG, ROLL_DEG, HEADING_DEG)
     keypoints = project(view(walk, rotation, EYE_MM))
-    result = estimator.predict_keypoints(keypoints, fps=30.0, image_size=(WIDTH, HEIGHT))
+    result = estimator.predict_keypoints(keypoints, fps=30.0, image_size=(WIDTH_PX, HEIGHT_PX))
     world = result.world
     assert world is not None and world.frame == "world" and not world.warnings
     # the camera looks down 15 deg and is rolled 5 deg (world.pitch_deg > 0: looking down)
@@ -71,7 +69,7 @@ def test_tilting_camera_falls_back_to_the_camera_frame(walk, estimator):
     pitches = PITCH_DEG + np.linspace(0.0, 25.0, len(walk))  # tilts 25 deg down over 5 s
     rotations = np.stack([camera_rotation(p, ROLL_DEG, HEADING_DEG) for p in pitches])
     keypoints = project(view(walk, rotations, EYE_MM))
-    result = estimator.predict_keypoints(keypoints, fps=30.0, image_size=(WIDTH, HEIGHT))
+    result = estimator.predict_keypoints(keypoints, fps=30.0, image_size=(WIDTH_PX, HEIGHT_PX))
     assert result.world.frame == "camera" and result.world.contacts is None
     assert any("camera" in warning for warning in result.world.warnings)
     np.testing.assert_allclose(result.camera.R, np.eye(3))
@@ -87,12 +85,12 @@ def test_the_scene_reads_the_detections_for_the_contacts(walk):
     confidence[::7, 3] = 0.0  # a dropped ankle now and then
 
     def contacts(trust: np.ndarray) -> np.ndarray:
-        scene = place_in_scene(pose, root, keypoints, trust, frames, 30.0, (WIDTH, HEIGHT),
-                               FOCAL, metric=True, world=True)
+        scene = place_in_scene(pose, root, keypoints, trust, frames, 30.0, (WIDTH_PX, HEIGHT_PX),
+                               FOCAL_PX, metric=True, world=True)
         return scene.world.contacts.probability
 
     with_2d = to_world(pose, root, frames - 10, 30.0, metric=True, keypoints_px=keypoints,
-                       keypoint_confidence=confidence, focal_px=FOCAL)
+                       keypoint_confidence=confidence, focal_px=FOCAL_PX)
     without = to_world(pose, root, frames - 10, 30.0, metric=True)
     np.testing.assert_allclose(contacts(confidence), with_2d.contacts.probability, atol=1e-6)
     np.testing.assert_allclose(contacts(0.0 * confidence), without.contacts.probability,

@@ -6,10 +6,26 @@ import dataclasses
 
 import numpy as np
 
+from posemachines.analysis.gait_report import gait_section
 from posemachines.camera import Camera
+from posemachines.inference.estimator import Estimator
 from posemachines.inference.shared_floor import one_floor
 from posemachines.structures import WorldPose
 from tests.export.sample_poses import add_scene, make_result
+from tests.world.synthetic import (
+    EYE_MM,
+    FOCAL_PX,
+    HEADING_DEG,
+    HEIGHT_PX,
+    PITCH_DEG,
+    ROLL_DEG,
+    WIDTH_PX,
+    camera_rotation,
+    load_walk,
+    project,
+    true_contacts,
+    view,
+)
 
 
 def tilted(camera: Camera, degrees: float) -> Camera:
@@ -82,3 +98,29 @@ def test_the_floor_scale_is_clipped_and_a_metric_person_keeps_their_size():
     kept = one_floor({1: walker, 2: metric})[2]
     np.testing.assert_allclose(kept.world.joints_mm, walker.camera.camera_to_world(cam * 0.5),
                                atol=1e-3)
+
+
+def test_a_fallback_walker_gets_contacts_and_gait_on_the_shared_floor(shared_data):
+    """Two stretches of a real mocap walk filmed by one static camera and lifted: the second
+    person's own floor is taken away (a camera-frame fallback, as a small distant walker's
+    drifting floor gives); on the first person's floor they get contacts that agree with the
+    mocap's, feet that rest on it, and a gait."""
+    estimator = Estimator(focal_px=FOCAL_PX)
+    rotation = camera_rotation(PITCH_DEG, ROLL_DEG, HEADING_DEG)
+    walk = load_walk(shared_data)
+    first, second = (estimator.predict_keypoints(project(view(part, rotation, EYE_MM)), fps=30.0,
+                                                 image_size=(WIDTH_PX, HEIGHT_PX))
+                     for part in (walk[:150], walk[150:270]))
+    lost = dataclasses.replace(second, world=WorldPose(
+        frame="camera", joints_mm=second.pose3d_mm + second.root_translation_mm[:, None],
+        warnings=("The camera seems to move.",)))
+    placed = one_floor({1: first, 2: lost})[2]
+    world = placed.world
+    assert world.frame == "world" and world.contacts is not None
+    assert (world.contacts.in_contact == true_contacts(walk[150:270])).mean() > 0.8
+    flags = world.contacts.in_contact
+    planted = world.joints_mm[:, [3, 6], 1][flags]
+    assert abs(np.median(planted) - np.median(first.world.joints_mm[:, [3, 6], 1][
+        first.world.contacts.in_contact])) < 40.0  # mm: on the same floor as the first
+    assert gait_section(placed).num_steps >= 4
+    assert "The camera seems to move." not in world.warnings

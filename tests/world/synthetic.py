@@ -23,9 +23,18 @@ PITCH_DEG, ROLL_DEG, HEIGHT_MM = 15.0, 5.0, 1500.0
 #: Camera 6 m to the side of the start and 6 m back, looking 45 deg across the 10 m walk (+Z).
 EYE_MM = np.array([6000.0, HEIGHT_MM, -6000.0])
 HEADING_DEG = -45.0
+#: Image of the virtual camera: focal length and size (px).
+FOCAL_PX, WIDTH_PX, HEIGHT_PX = 1000.0, 1280, 720
 #: Ground-truth contact: ankle within this of its rest height and slower than this.
 TRUE_CONTACT_HEIGHT_MM = 40.0
 TRUE_CONTACT_SPEED_MM_S = 300.0
+
+
+def project(joints_cam_mm: np.ndarray) -> np.ndarray:
+    """(..., 2) px of camera-frame points (..., 3) mm in the FOCAL_PX, WIDTH_PX x HEIGHT_PX
+    image (principal point at its centre)."""
+    return (FOCAL_PX * joints_cam_mm[..., :2] / joints_cam_mm[..., 2:]
+            + np.array([WIDTH_PX / 2, HEIGHT_PX / 2]))
 
 
 def load_walk(shared_data: Path, name: str = WALK) -> np.ndarray:

@@ -7,7 +7,12 @@ import pytest
 
 from posemachines.camera import Camera
 from posemachines.errors import PoseInputError
-from posemachines.world.ground import estimate_ground, pitch_roll_deg, world_from_camera
+from posemachines.world.ground import (
+    estimate_ground,
+    ground_on_known_floor,
+    pitch_roll_deg,
+    world_from_camera,
+)
 from tests.world.synthetic import (
     HEADING_DEG,
     HEIGHT_MM,
@@ -106,3 +111,28 @@ def test_bad_inputs_raise(static_clip) -> None:
         estimate_ground(np.zeros((10, 15, 3)), fps=30.0)
     with pytest.raises(PoseInputError):
         estimate_ground(static_clip[0], fps=30.0, valid=np.zeros(len(static_clip[0]), bool))
+
+
+def test_a_known_floor_gives_the_cameras_pose_and_each_ankles_rest_height() -> None:
+    rotation = camera_rotation(PITCH_DEG, ROLL_DEG, HEADING_DEG)  # world -> camera
+    eye = np.array([500.0, HEIGHT_MM, -4000.0])
+    t_camera = -rotation @ eye
+    # Two frames of a standing body: the right ankle 80 mm up and lower in the first, the left
+    # 95 mm up and lower in the second (the other ankle 200 mm up); legs 800 mm.
+    world = np.zeros((2, 16, 3))
+    world[:, :, 1] = 900.0
+    for hip, side in ((1, -100.0), (4, 100.0)):
+        world[:, hip:hip + 3, 0] = side
+        world[:, hip + 1, 1] = 500.0
+    world[:, 3, 1], world[:, 6, 1] = (80.0, 200.0), (200.0, 95.0)
+    world[:, 2, 1], world[:, 5, 1] = world[:, 3, 1] + 400.0, world[:, 6, 1] + 400.0
+    world[:, 1, 1] = world[:, 4, 1] = world[:, 2, 1] + 400.0  # 800 mm legs whatever the ankle
+    joints_cam = world @ rotation.T + t_camera
+    ground = ground_on_known_floor(joints_cam, np.ones(2, bool), rotation, t_camera)
+    assert ground.source == "shared" and ground.leg_length_mm == pytest.approx(800.0)
+    np.testing.assert_allclose(ground.ankle_rest_heights_mm, [80.0, 95.0], atol=1e-6)
+    assert ground.camera_height_mm == pytest.approx(HEIGHT_MM)
+    assert (ground.pitch_deg, ground.roll_deg) == pytest.approx((PITCH_DEG, ROLL_DEG))
+    np.testing.assert_allclose(ground.camera_to_world(joints_cam), world, atol=1e-6)
+    with pytest.raises(PoseInputError, match="valid mask"):
+        ground_on_known_floor(joints_cam, np.zeros(2, bool), rotation, t_camera)
