@@ -26,7 +26,8 @@ def actions_section(poses_mm: np.ndarray, result: PoseResult, up: np.ndarray,
     order, lifted again with the classifier's own lifter where it names one (a result without
     2D, 3D made elsewhere whose keypoints are all zero, is classified from its own poses).
     A result placed in the world also gives the root's travel across the floor, so that a
-    person crossing it is not read as standing (`actions.not_standing_while_travelling`)."""
+    person crossing it is not read as standing or doing something else on the spot
+    (`actions.travelling_is_not_on_the_spot`)."""
     # Imported here, not above: the action model needs torch, which angles, falls and
     # repetitions do not (torch is optional; not a cycle). Without it: MissingDependencyError.
     import_optional("torch", "Action recognition")

@@ -41,11 +41,16 @@ WEIGHTS_FORMAT = "posemachines.actions"
 WEIGHTS_VERSION = 2
 READABLE_VERSIONS = (1, 2)
 DEFAULT_WEIGHTS = "actions.pt"
-#: Standing does not cross the floor: where the root travels faster than this (leg lengths/s
-#: over a window's 2 s, `world.gait.travel_speed_leg_per_s`), `stand`'s probability goes to
-#: `walk`. Measured: the real clips' standing 0.02-0.26 (sway, world-placement noise), their
-#: walking 0.59-0.9 and the mocap's slowest walks 0.9-1.1 (docs/actions.md).
-STAND_MAX_TRAVEL_LEG_PER_S = 0.4
+#: Classes the mocap performs on the spot: 95 % of their labelled frames travel slower than
+#: 0.41 leg lengths/s (root over the floor across 2 s; stand 0.13, wave and raise_hand 0.04,
+#: gesture 0.19, bow 0.17, sit 0.36, squat 0.14, climb 0.41), against walk's 5 % under 0.58
+#: (benchmarks/action_travel.py; docs/actions.md, "Travel").
+ON_THE_SPOT = ("stand", "bow", "wave", "raise_hand", "gesture", "sit", "squat", "climb")
+#: Where the root crosses the floor faster than this (leg lengths/s over a window's 2 s,
+#: `world.gait.travel_speed_leg_per_s`), the ON_THE_SPOT classes' probability goes to `walk`.
+#: The real clips measure standing at 0.02-0.26 (sway, world-placement noise) and walking at
+#: 0.59-0.9 (docs/actions.md).
+MAX_SPOT_TRAVEL_LEG_PER_S = 0.4
 
 
 def default_action_weights_path() -> Path:
@@ -236,19 +241,22 @@ def merge_short_runs(labels: np.ndarray, probabilities: np.ndarray,
         labels[start:stop] = best
 
 
-def not_standing_while_travelling(probabilities: np.ndarray, classes: tuple[str, ...],
+def travelling_is_not_on_the_spot(probabilities: np.ndarray, classes: tuple[str, ...],
                                   travel_leg_per_s: np.ndarray) -> np.ndarray:
     """(T, K) probabilities with, at every pose whose root travels faster than
-    STAND_MAX_TRAVEL_LEG_PER_S (travel (T,) leg lengths/s), the probability of `stand` moved
-    to `walk`: upright with quiet legs while crossing the floor is walking seen badly (feet out
-    of view, a walk straight at the camera). Unchanged when `classes` lack either."""
-    if "stand" not in classes or "walk" not in classes:
+    MAX_SPOT_TRAVEL_LEG_PER_S (travel (T,) leg lengths/s), the probability of each
+    ON_THE_SPOT class among `classes` moved to `walk`: a body crossing the floor whose limbs
+    the classifier reads as standing, gesturing or stepping on the spot is walking seen badly
+    (feet out of view, a walk straight at the camera, a small distant walker). Unchanged
+    without `walk`."""
+    if "walk" not in classes:
         return probabilities
-    stand, walk = classes.index("stand"), classes.index("walk")
+    walk = classes.index("walk")
+    spot = np.array([classes.index(name) for name in ON_THE_SPOT if name in classes], dtype=int)
     moved = probabilities.copy()
-    travelling = np.asarray(travel_leg_per_s) > STAND_MAX_TRAVEL_LEG_PER_S
-    moved[travelling, walk] += moved[travelling, stand]
-    moved[travelling, stand] = 0.0
+    travelling = np.asarray(travel_leg_per_s) > MAX_SPOT_TRAVEL_LEG_PER_S
+    moved[travelling, walk] += moved[np.ix_(travelling, spot)].sum(axis=1)
+    moved[np.ix_(travelling, spot)] = 0.0
     return moved
 
 
@@ -293,7 +301,7 @@ def recognize_actions(
     frame). model: default the shipped weights. stride_frames: window step at FEATURE_FPS.
     travel_leg_per_s: (T,) the root's speed across the floor where the poses are placed in the
     world (`world.gait.travel_speed_leg_per_s`): no pose travelling faster than
-    STAND_MAX_TRAVEL_LEG_PER_S is `stand` (`not_standing_while_travelling`).
+    MAX_SPOT_TRAVEL_LEG_PER_S gets an ON_THE_SPOT class (`travelling_is_not_on_the_spot`).
     Gaps over MAX_GAP_S split the poses; stretches between them too short for a window are
     UNKNOWN. Raises PoseDataError when no stretch is long enough, or without usable 3D.
     """
@@ -321,7 +329,7 @@ def recognize_actions(
             probabilities[run] = _run_probabilities(model, poses[run], times[run], up,
                                                     max(1, int(stride_frames)))
             if travel_leg_per_s is not None:
-                probabilities[run] = not_standing_while_travelling(
+                probabilities[run] = travelling_is_not_on_the_spot(
                     probabilities[run], model.classes, np.asarray(travel_leg_per_s)[run])
             labels[run] = merge_short_runs(probabilities[run].argmax(axis=1),
                                             probabilities[run], min_rows)

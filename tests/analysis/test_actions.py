@@ -16,11 +16,11 @@ from posemachines.analysis.actions import (
     default_action_weights_path,
     load_action_model,
     merge_short_runs,
-    not_standing_while_travelling,
     recognize_actions,
     resample_poses,
     save_action_model,
     segments_from_labels,
+    travelling_is_not_on_the_spot,
 )
 from posemachines.errors import PoseDataError, PoseModelError
 from posemachines.threads import single_thread
@@ -148,12 +148,13 @@ def test_stretches_all_shorter_than_a_window_are_refused(shipped, shared_data):
         recognize_actions(walk, times, model=shipped)
 
 
-def test_standing_probability_goes_to_walking_only_where_the_root_travels():
-    probabilities = np.array([[0.6, 0.1, 0.3], [0.6, 0.1, 0.3], [0.2, 0.1, 0.7]])
-    moved = not_standing_while_travelling(probabilities, ("stand", "walk", "dance"),
-                                          np.array([0.39, 0.41, 0.9]))
-    np.testing.assert_allclose(moved, [[0.6, 0.1, 0.3], [0.0, 0.7, 0.3], [0.0, 0.3, 0.7]])
-    assert not_standing_while_travelling(probabilities, ("stand", "run", "dance"),
+def test_on_the_spot_probability_goes_to_walking_only_where_the_root_travels():
+    probabilities = np.array([[0.5, 0.1, 0.1, 0.3], [0.5, 0.1, 0.1, 0.3], [0.1, 0.1, 0.1, 0.7]])
+    classes = ("stand", "walk", "climb", "dance")
+    moved = travelling_is_not_on_the_spot(probabilities, classes, np.array([0.39, 0.41, 0.9]))
+    np.testing.assert_allclose(moved, [[0.5, 0.1, 0.1, 0.3], [0.0, 0.7, 0.0, 0.3],
+                                       [0.0, 0.3, 0.0, 0.7]])
+    assert travelling_is_not_on_the_spot(probabilities, ("stand", "run", "climb", "dance"),
                                          np.ones(3)) is probabilities
 
 
