@@ -31,6 +31,7 @@ from posemachines.inference.scene import MIN_WORLD_POSES, world_pose
 from posemachines.skeleton import JOINTS16_NAMES
 from posemachines.structures import PoseResult, WorldPose
 from posemachines.world import to_world
+from posemachines.world.ground import ANKLE_HEIGHT_FRACTION
 
 #: Ankle joints (the feet of the 16-joint skeleton).
 ANKLES = (JOINTS16_NAMES.index("RFoot"), JOINTS16_NAMES.index("LFoot"))
@@ -38,6 +39,12 @@ ANKLES = (JOINTS16_NAMES.index("RFoot"), JOINTS16_NAMES.index("LFoot"))
 MIN_FLOOR_GAP_MM = 50.0
 #: The scale found is clipped into this range (a person 25 % smaller to 33 % larger).
 SCALE_LIMITS = (0.75, 1.33)
+#: A person placed on the shared floor gets contacts there only if on MIN_ON_FLOOR_SHARE of
+#: the frames their lower ankle lies within MAX_OFF_FLOOR_LEG leg lengths of an ankle's rest
+#: height on it: a plane found under one person can tilt away from people far from them (on
+#: opencv_vtest.avi the people 10-30 m from the reference drift 1-5 m off it), and their scale
+#: is clipped to SCALE_LIMITS.
+MAX_OFF_FLOOR_LEG, MIN_ON_FLOOR_SHARE = 0.5, 0.8
 
 
 def _support(result: PoseResult) -> tuple[int, int]:
@@ -92,12 +99,14 @@ def _scaled(result: PoseResult, scale: float) -> PoseResult:
         root_translation_mm=None if path is None else path * scale)
 
 
-def _placed_on(result: PoseResult, camera: Camera) -> WorldPose | None:
+def _placed_on(result: PoseResult, camera: Camera) -> tuple[WorldPose | None, str]:
     """`result`'s world pose on `camera`'s floor with contacts, foot lock and gait
-    (`to_world` with that floor), or None for fewer than MIN_WORLD_POSES poses or none to
-    place."""
+    (`to_world` with that floor), and a note for the warning; None for fewer than
+    MIN_WORLD_POSES poses, none to place, or feet that do not stay on that floor (on fewer
+    than MIN_ON_FLOOR_SHARE of the frames is the lower ankle within MAX_OFF_FLOOR_LEG leg
+    lengths of an ankle's rest height on it)."""
     if result.num_frames < MIN_WORLD_POSES or result.root_translation_mm is None:
-        return None
+        return None, ""
     rows = np.asarray(result.frame_indices) - int(result.frame_indices[0])
     try:
         motion = to_world(result.pose3d_mm, result.root_translation_mm, rows, result.fps,
@@ -106,8 +115,17 @@ def _placed_on(result: PoseResult, camera: Camera) -> WorldPose | None:
                           keypoint_confidence=result.confidence, focal_px=float(camera.f_px[0]),
                           known_floor=(camera.R, camera.t_mm))
     except PoseInputError:
-        return None
-    return world_pose(motion, rows)
+        return None, ""
+    assert motion.ground is not None
+    leg = motion.ground.leg_length_mm
+    off = np.min(motion.joints_unlocked_mm[rows][:, list(ANKLES), 1], axis=1) \
+        - ANKLE_HEIGHT_FRACTION * leg
+    if np.mean(np.abs(off) <= MAX_OFF_FLOOR_LEG * leg) < MIN_ON_FLOOR_SHARE:
+        median = float(np.median(off))
+        return None, (f" Their feet do not stay on it (median {abs(median) / 1000:.1f} m "
+                      f"{'above' if median > 0 else 'below'}: a floor found under one person "
+                      "need not hold far from them), so no contacts are found on it.")
+    return world_pose(motion, rows), ""
 
 
 def one_floor(people: Mapping[int, PoseResult]) -> dict[int, PoseResult]:
@@ -135,7 +153,8 @@ def one_floor(people: Mapping[int, PoseResult]) -> dict[int, PoseResult]:
         if scale != 1.0:
             joints, result = joints * scale, _scaled(result, scale)
             note += f" Scaled x{scale:.2f} about the camera to stand on it."
-        on_floor = _placed_on(result, camera) if own.frame == "camera" else None
+        on_floor, off_note = _placed_on(result, camera) if own.frame == "camera" else (None, "")
+        note += off_note
         world = WorldPose(
             frame="world", joints_mm=camera.camera_to_world(joints).astype(np.float32)
             if on_floor is None else on_floor.joints_mm,

@@ -124,3 +124,11 @@ def test_a_fallback_walker_gets_contacts_and_gait_on_the_shared_floor(shared_dat
         first.world.contacts.in_contact])) < 40.0  # mm: on the same floor as the first
     assert gait_section(placed).num_steps >= 4
     assert "The camera seems to move." not in world.warnings
+    # Drawn at 0.6 of the size about the camera with its size taken as known (--height-cm), so
+    # not scaled onto the floor: its feet stay ~0.6 m above it, and it gets no contacts there.
+    floating = dataclasses.replace(
+        lost, pose3d_mm=lost.pose3d_mm * 0.6, root_translation_mm=lost.root_translation_mm * 0.6,
+        world=dataclasses.replace(lost.world, joints_mm=lost.world.joints_mm * 0.6, metric=True))
+    kept = one_floor({1: first, 2: floating})[2].world
+    assert kept.contacts is None and "do not stay on it (median 0." in kept.warnings[-1]
+    assert "m above" in kept.warnings[-1]
