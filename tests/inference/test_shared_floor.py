@@ -9,7 +9,7 @@ import numpy as np
 from posemachines.analysis.gait_report import gait_section
 from posemachines.camera import Camera
 from posemachines.inference.estimator import Estimator
-from posemachines.inference.shared_floor import one_floor
+from posemachines.inference.shared_floor import one_floor, reference_person
 from posemachines.structures import WorldPose
 from tests.export.sample_poses import add_scene, make_result
 from tests.world.synthetic import (
@@ -132,3 +132,21 @@ def test_a_fallback_walker_gets_contacts_and_gait_on_the_shared_floor(shared_dat
     kept = one_floor({1: first, 2: floating})[2].world
     assert kept.contacts is None and "do not stay on it (median 0." in kept.warnings[-1]
     assert "m above" in kept.warnings[-1]
+
+
+def test_the_floor_most_people_agree_on_wins_over_the_most_contacts():
+    """Three floors agree within 8 deg; a fourth, 20 deg off, rests on the most contacts
+    (20 frames against 6 each). The shared floor is the best supported of the three."""
+    people = {}
+    for person_id, (degrees, frames) in enumerate(((0.0, 6), (5.0, 6), (-3.0, 6), (20.0, 20)),
+                                                  start=1):
+        result = add_scene(make_result(frames, seed=person_id))
+        people[person_id] = dataclasses.replace(result, camera=tilted(result.camera, degrees))
+    people[2] = dataclasses.replace(people[2], world=dataclasses.replace(
+        people[2].world, contacts=dataclasses.replace(
+            people[2].world.contacts, in_contact=np.ones((6, 2), bool))))  # most among three
+    assert reference_person(people) == 2
+    shared = one_floor(people)
+    assert shared[4].camera is people[2].camera
+    # two people who disagree: the one with more contacts, as before
+    assert reference_person({1: people[1], 4: people[4]}) == 4
