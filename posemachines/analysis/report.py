@@ -177,7 +177,8 @@ def analyze_result(
     `world`; none without). Up (against gravity) is the floor's normal when the result is in
     the world frame, else estimated from the body (`analysis.vertical`). strict: raise
     PoseDataError when an analysis cannot run (too few frames, missing joints) instead of
-    recording it as Skipped(reason).
+    recording it as Skipped(reason) (gait, which is never asked for by name, is always
+    Skipped so).
     """
     if result.num_frames == 0:
         raise PoseDataError("The result holds no poses to analyse.")
@@ -206,7 +207,9 @@ def analyze_result(
         actions=_run(strict, lambda: actions_section(
             poses, result, up, action_weights, keypoints_in_joint_order(result)))
         if actions else None,
-        gait=_run(strict, lambda: gait_section(result))
+        # never strict: nobody asks for gait by name, so a camera-frame world must not fail
+        # the sections that were asked for (it is Skipped with the reason instead)
+        gait=_run(False, lambda: gait_section(result))
         if gait and result.world is not None else None,
     )
 

@@ -12,6 +12,7 @@ from posemachines.analysis.report import analyze_result
 from posemachines.analysis.report_json import report_from_json, report_to_json
 from posemachines.errors import PoseDataError
 from posemachines.structures import FootContacts, WorldPose
+from posemachines.structures.analysis import Skipped
 from tests.export.sample_poses import make_result, rest_pose, scene_camera
 
 FPS = 30.0
@@ -78,3 +79,12 @@ def test_no_gait_without_a_world_and_a_reason_in_the_camera_frame():
         result.world, contacts=None))
     with pytest.raises(PoseDataError, match="needs foot contacts"):
         gait_section(without_contacts)
+
+
+def test_a_camera_frame_world_skips_gait_without_failing_what_was_asked_for():
+    result = walking_result()
+    moved = dataclasses.replace(result, world=dataclasses.replace(
+        result.world, frame="camera", contacts=None))
+    report = analyze_result(moved, angles=True, falls=False, strict=True)
+    assert isinstance(report.gait, Skipped) and "world frame" in report.gait.reason
+    assert report.angles is not None and not isinstance(report.angles, Skipped)
