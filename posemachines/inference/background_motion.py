@@ -64,7 +64,8 @@ class BackgroundTracker:
         self._pairs = 0
 
     def update(self, rgb: np.ndarray, person_px: np.ndarray | None) -> None:
-        """One frame (H, W, 3) uint8 and the person's keypoints (K, 2) px (None: no person)."""
+        """One frame (H, W, 3) uint8 and the person's keypoints (K, 2) px, or everyone's
+        (P, K, 2) (None: no person); each person's box is left out of the background."""
         self._count += 1
         if (self._count - 1) % self.config.stride:
             return
@@ -75,8 +76,10 @@ class BackgroundTracker:
                            (WORK_WIDTH, max(1, int(round(height * self._scale)))),
                            interpolation=cv2.INTER_AREA)
         mask = np.full(small.shape, 255, np.uint8)
-        if person_px is not None and len(person_px):
-            low, high = person_px.min(axis=0), person_px.max(axis=0)
+        people = () if person_px is None else np.asarray(person_px).reshape(
+            -1, *np.shape(person_px)[-2:])
+        for points in people:
+            low, high = points.min(axis=0), points.max(axis=0)
             grow = (high - low) * self.config.person_margin + 10.0
             (x0, y0), (x1, y1) = ((low - grow) * self._scale).astype(int), \
                 ((high + grow) * self._scale).astype(int)

@@ -19,7 +19,12 @@ import numpy as np
 from posemachines.correction.clips import LiftedClip
 from posemachines.correction.focal import estimate_focal_px
 from posemachines.errors import PoseInputError, PoseModelError
-from posemachines.inference.detection_track import DetectionTrack, PartialResultError
+from posemachines.inference.background_motion import BackgroundTracker
+from posemachines.inference.detection_track import (
+    DetectionTrack,
+    PartialResultError,
+    background_tracker,
+)
 from posemachines.inference.detectors import BlazePoseDetector, PoseDetector
 from posemachines.inference.detectors.multi_person import (
     MultiPersonDetector,
@@ -66,6 +71,7 @@ class PeopleLifter(Protocol):
 
     max_people: int
     focal_px: float | None
+    world: bool
     lifter: Lifter
     flip_test: bool
     time_reversal: bool
@@ -82,13 +88,15 @@ class PeopleLifter(Protocol):
 
 
 def track_people(detector: MultiPersonDetector, tracker: PersonTracker,
-                 frames: Iterable[Frame], on_frame: Callable[[], None] | None = None
+                 frames: Iterable[Frame], on_frame: Callable[[], None] | None = None,
+                 background: BackgroundTracker | None = None,
                  ) -> tuple[dict[int, DetectionTrack], int]:
     """Detect and track everyone over `frames`: {id: that person's DetectionTrack} and the
     number of frames read. Tracks of things that never move and lie flat are dropped
     (`tracking.objects`); the ids left are numbered 1, 2, ... in the order people were
     confirmed. A read error after the first frame ends the tracks early (each track's `error`
-    says why); before it, it is raised."""
+    says why); before it, it is raised. background: also track the background around everyone
+    (is the camera static?), the verdict shared by every track."""
     detector.reset()
     tracker.reset()
     per_frame: list[FramePeople] = []
@@ -112,6 +120,8 @@ def track_people(detector: MultiPersonDetector, tracker: PersonTracker,
                 boxes=boxes, regions=np.array(detector.regions, dtype=np.int64),
             ))
             tracker.update(per_frame[-1])
+            if background is not None:
+                background.update(frame.rgb, xy if len(xy) else None)
             indices.append(frame.index)
             times.append(frame.timestamp_s)
             if on_frame is not None:
@@ -121,6 +131,7 @@ def track_people(detector: MultiPersonDetector, tracker: PersonTracker,
             raise
         error = str(failure)
     tracks: dict[int, DetectionTrack] = {}
+    camera = None if background is None else background.result()
     for history in tracker.histories().values():
         positions = [position for position, _ in history]
         seen = {indices[position] for position in positions}
@@ -136,6 +147,7 @@ def track_people(detector: MultiPersonDetector, tracker: PersonTracker,
             timestamps_s=np.array([times[p] for p in positions], dtype=np.float64),
             missing_frames=tuple(i for i in indices if first <= i <= last and i not in seen),
             error=error,
+            background=camera,
         )
     return tracks, len(indices)
 
@@ -169,7 +181,8 @@ def predict_people(estimator: PeopleLifter, path: Path | str | FrameSource,
     detector = MultiPersonDetector(blazepose, estimator.max_people,
                                    redetect_every=max(1, round(source.fps * REDETECT_S)))
     tracker = PersonTracker(TrackerConfig(fps=source.fps, min_score=NEWCOMER_MIN_SCORE))
-    tracks, num_frames = track_people(detector, tracker, source, on_frame)
+    tracks, num_frames = track_people(detector, tracker, source, on_frame,
+                                      background_tracker(source, estimator.world))
     if not tracks:
         raise PoseInputError(f"No person was found in {source.path}.")
     focal = estimator.focal_px

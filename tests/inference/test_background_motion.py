@@ -71,3 +71,23 @@ def test_estimator_reports_the_pan_and_stays_in_the_camera_frame(frames, tmp_pat
     assert result.world.warnings[0].startswith("The camera seems to move: the background")
     np.testing.assert_allclose(result.world.joints_mm,
                                result.pose3d_mm + result.root_translation_mm[:, None], atol=0.01)
+
+
+def test_several_people_are_all_left_out_of_the_background(shared_data, tmp_path):
+    """Two people walk at a static camera down a plain corridor, whose few corners lie mostly
+    on them. With only one of them left out of the background (the single-person path), the
+    other's walk read as a moving camera (11 % of the width, 4.5 deg); with everyone left out
+    both are placed in the world. The same clip panned is still caught."""
+    gif = shared_data / "media/two_people_walking_toward_intel.gif"
+    people = Estimator(max_people=2).predict_people(gif)
+    assert [people[i].world.frame for i in people.ids] == ["world", "world"]
+    frames = [frame.rgb for frame in open_frames(gif)]
+    panned = []
+    for k, rgb in enumerate(frames):  # a 400x230 window moving 80 px right over the clip
+        x0 = int(round(80 * k / (len(frames) - 1)))
+        panned.append(np.ascontiguousarray(rgb[20:250, x0:x0 + 400]))
+    path = tmp_path / "panned.mp4"
+    iio.imwrite(path, np.stack(panned), fps=12.5, codec="libx264")
+    moved = Estimator(max_people=2).predict_people(path)
+    assert moved.ids and all(moved[i].world.frame == "camera" for i in moved.ids)
+    assert moved[moved.ids[0]].world.warnings[-1].startswith("The camera seems to move")
