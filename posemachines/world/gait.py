@@ -119,7 +119,7 @@ def travel_speed_leg_per_s(joints_world_mm: np.ndarray, timestamps_s: np.ndarray
     """(T,) how fast the root crosses the floor, in leg lengths/s: its horizontal (XZ)
     displacement from `window_s` / 2 before each pose to `window_s` / 2 after it (clamped to
     the clip), over that time, of world joints (T, 16, 3) mm (Y up) at `timestamps_s` (T,).
-    Averaging over a second removes the sway of each step; 0 for a single pose."""
+    Averaging over the window removes the sway of each step; 0 for a single pose."""
     joints = np.asarray(joints_world_mm, dtype=np.float64)
     times = np.asarray(timestamps_s, dtype=np.float64)
     if joints.ndim != 3 or joints.shape[-1] != 3 or times.shape != (len(joints),):
