@@ -159,8 +159,8 @@ def _placed_on(result: PoseResult, camera: Camera) -> tuple[WorldPose | None, st
 
 
 def one_floor(people: Mapping[int, PoseResult]) -> dict[int, PoseResult]:
-    """`people` (id -> result) with every world pose in the best-supported person's world frame
-    and that person's camera (see the module docstring)."""
+    """`people` (id -> result) with every world pose in the world frame and camera of
+    `reference_person` (see the module docstring)."""
     placed = {person_id: result for person_id, result in people.items()
               if result.world is not None and result.world.frame == "world"
               and result.camera is not None}
