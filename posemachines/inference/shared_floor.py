@@ -183,17 +183,17 @@ def one_floor(people: Mapping[int, PoseResult]) -> dict[int, PoseResult]:
         if scale != 1.0:
             joints, result = joints * scale, _scaled(result, scale)
             note += f" Scaled x{scale:.2f} about the camera to stand on it."
-        on_floor, off_note = _placed_on(result, camera) if own.frame == "camera" else (None, "")
-        note += off_note
+        # a camera-frame fallback's warnings explain the fallback, which no longer holds
+        kept, joints_mm, contacts = own.warnings, camera.camera_to_world(joints), own.contacts
+        if own.frame == "camera":
+            on_floor, off_note = _placed_on(result, camera)
+            note += off_note
+            kept = () if on_floor is None else on_floor.warnings
+            if on_floor is not None:
+                joints_mm, contacts = on_floor.joints_mm, on_floor.contacts
         world = WorldPose(
-            frame="world", joints_mm=camera.camera_to_world(joints).astype(np.float32)
-            if on_floor is None else on_floor.joints_mm,
-            contacts=own.contacts if own.frame == "world" else
-            None if on_floor is None else on_floor.contacts,
+            frame="world", joints_mm=np.asarray(joints_mm, dtype=np.float32), contacts=contacts,
             camera_height_mm=floor.camera_height_mm, pitch_deg=floor.pitch_deg,
-            roll_deg=floor.roll_deg, metric=own.metric,
-            # a camera-frame fallback's warnings explain the fallback, which no longer holds
-            warnings=(*(own.warnings if own.frame == "world" else
-                        () if on_floor is None else on_floor.warnings), note))
+            roll_deg=floor.roll_deg, metric=own.metric, warnings=(*kept, note))
         shared[person_id] = dataclasses.replace(result, camera=camera, world=world)
     return shared
