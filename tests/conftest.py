@@ -49,6 +49,20 @@ def random_lite_weights(tmp_path_factory) -> Path:
     return path
 
 
+@pytest.fixture(scope="session")
+def upright_roll_weights(tmp_path_factory) -> Path:
+    """An untrained small lifter checkpoint with `upright_roll` on."""
+    from posemachines.models import PoseMachine, get_config
+    from posemachines.models.checkpoint import save_checkpoint
+
+    torch.manual_seed(0)
+    path = tmp_path_factory.mktemp("weights") / "upright_roll.pt"
+    save_checkpoint(path, PoseMachine(get_config("lite", {
+        "embed_dim": 32, "lstm_hidden": 32, "refiner_hidden": 32, "projector_hidden": 32,
+        "upright_roll": True})))
+    return path
+
+
 @pytest.fixture(scope="module")
 def tiny_lifter() -> PoseMachine:
     """A small random lite lifter (seed 0) for protocol tests."""

@@ -15,7 +15,12 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from posemachines.data.lifter_input import encode_lifter_input, mirror_detections
+from posemachines.data.lifter_input import (
+    encode_lifter_input,
+    mirror_detections,
+    roll_back,
+    roll_upright,
+)
 from posemachines.errors import PoseModelError
 from posemachines.models.pose_machine import PoseMachine
 from posemachines.skeleton import flip_horizontal
@@ -114,12 +119,14 @@ def lift_detections(
     """`encode_for` then `lift_sequences` for (B, T, 16, 2) px detections, f_px and c_px (B, 2);
     flip_test: the mean of that and the lift of the mirrored detections, mirrored back
     (`posemachines.data.lifter_input.mirror_detections`); time_reversal: every lift also
-    averaged with that of the clip played backwards (module doc). (B, T, 16, 3) mm, camera
-    frame."""
+    averaged with that of the clip played backwards (module doc). A lifter with
+    `upright_roll` lifts each frame rolled upright and its output is rolled back
+    (`posemachines.data.lifter_input`). (B, T, 16, 3) mm, camera frame."""
+    xy_px, roll = roll_upright(xy_px, confidence, c_px, model.config.upright_roll)
     encoded = encode_for(model, xy_px, confidence, f_px, c_px)
     pred = lift_sequences(model, *encoded, window, device, time_reversal)
-    if not flip_test:
-        return pred
-    mirrored = encode_for(model, *mirror_detections(xy_px, confidence, c_px), f_px, c_px)
-    return 0.5 * (pred + flip_horizontal(lift_sequences(model, *mirrored, window, device,
-                                                        time_reversal)))
+    if flip_test:
+        mirrored = encode_for(model, *mirror_detections(xy_px, confidence, c_px), f_px, c_px)
+        pred = 0.5 * (pred + flip_horizontal(lift_sequences(model, *mirrored, window, device,
+                                                            time_reversal)))
+    return roll_back(pred, roll)

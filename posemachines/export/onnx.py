@@ -12,7 +12,9 @@ Uses the TorchScript-based exporter (`dynamo=False`, deprecated in torch 2.13 bu
 maps each nn.LSTM onto one ONNX LSTM op and exports in about a second. The torch.export-based
 exporter (torch 2.13, onnxscript 0.7.2) produced LSTM nodes whose initial state shape was tied
 to the wrong dimension, failing in onnxruntime for a batch other than the traced one.
-The config and joint names are stored in the file's metadata.
+The config and joint names are stored in the file's metadata. A config with `upright_roll`
+expects each frame's 2D rolled upright before encoding and its output rolled back
+(`posemachines.data.lifter_input`); the graph itself does not roll.
 """
 
 from __future__ import annotations

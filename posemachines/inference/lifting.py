@@ -16,7 +16,12 @@ import numpy as np
 
 from posemachines.correction.clips import LiftedClip
 from posemachines.correction.focal import estimate_focal_px
-from posemachines.data.lifter_input import encode_lifter_input, mirror_detections
+from posemachines.data.lifter_input import (
+    encode_lifter_input,
+    mirror_detections,
+    roll_back,
+    roll_upright,
+)
 from posemachines.models.lifters import Lifter
 from posemachines.skeleton import flip_horizontal
 
@@ -35,14 +40,21 @@ def lift_clips(
     (T_i, 16), seen by one camera: image_size (width, height) px; focal_px the camera's focal
     length if known (else the default guess from the image size); fps passed on to the
     correction. flip_test: average with the lift of the mirrored detections; time_reversal:
-    with the lift of the clip played backwards (offline only)."""
+    with the lift of the clip played backwards (offline only). A lifter with `upright_roll`
+    lifts each frame rolled upright; its outputs are rolled back (`data.lifter_input`)."""
     focal = estimate_focal_px(image_size, focal_px=focal_px)
     centre = np.array([image_size[0] / 2.0, image_size[1] / 2.0])
     f_px = np.array([focal, focal])
-    passes = [encode_lifter_input(xy, conf, f_px, centre) for xy, conf in clips]
+    rolled = lifter.config.upright_roll
+    upright = [roll_upright(xy, conf, centre, rolled) for xy, conf in clips]
+    seen = [(xy, conf) for (xy, _), (_, conf) in zip(upright, clips, strict=True)]
+    passes = [encode_lifter_input(xy, conf, f_px, centre) for xy, conf in seen]
+    # What a correction that projects the (rolled back) lift compares it with.
+    inputs = ([encode_lifter_input(xy, conf, f_px, centre) for xy, conf in clips] if rolled
+              else passes[:len(clips)])
     if flip_test:
         passes += [encode_lifter_input(*mirror_detections(xy, conf, centre), f_px, centre)
-                   for xy, conf in clips]
+                   for xy, conf in seen]
     if time_reversal:
         # copy(), not ascontiguousarray: a one-frame view keeps its negative stride there.
         passes += [(keypoints[::-1].copy(), visibility[::-1].copy())
@@ -57,12 +69,13 @@ def lift_clips(
         outputs = [(0.5 * (plain[0] + flip_horizontal(mirrored[0])),
                     0.5 * (plain[1] + flip_horizontal(mirrored[1])))
                    for plain, mirrored in zip(outputs[:count], outputs[count:], strict=True)]
-    return [LiftedClip(pose3d_mm=pose3d, intermediate3d_mm=intermediate3d,
+    return [LiftedClip(pose3d_mm=roll_back(pose3d, roll),
+                       intermediate3d_mm=roll_back(intermediate3d, roll),
                        lifter_keypoints=keypoints, visibility_root=visibility,
                        keypoints_px=xy, confidence=conf, image_size=image_size,
                        focal_px=focal_px, fps=fps)
-            for (xy, conf), (pose3d, intermediate3d), (keypoints, visibility)
-            in zip(clips, outputs, passes[:len(clips)], strict=True)]
+            for (xy, conf), (_, roll), (pose3d, intermediate3d), (keypoints, visibility)
+            in zip(clips, upright, outputs, inputs, strict=True)]
 
 
 def forward_padded(lifter: Lifter, passes: Sequence[LifterPass]) -> list[LifterPoses]:

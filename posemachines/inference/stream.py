@@ -23,7 +23,12 @@ import numpy as np
 
 from posemachines.correction.causal import CausalCorrectionConfig, CausalGeometricCorrector
 from posemachines.correction.focal import estimate_focal_px
-from posemachines.data.lifter_input import encode_lifter_input, mirror_detections
+from posemachines.data.lifter_input import (
+    encode_lifter_input,
+    mirror_detections,
+    roll_back,
+    roll_upright,
+)
 from posemachines.errors import PoseInputError
 from posemachines.inference.detectors import PoseDetector
 from posemachines.inference.stream_sources import StreamSource, open_stream
@@ -72,9 +77,11 @@ class StreamingLifter:
     def lift(self, xy_px: np.ndarray, confidence: np.ndarray) -> np.ndarray:
         """One frame's detections (16, 2) px, (16,) -> pose (16, 3) mm, camera frame. With the
         flip test the frame and its mirror image go through the network as a batch of two
-        clips (one call: on one frame the call's overhead is most of the time)."""
+        clips (one call: on one frame the call's overhead is most of the time); a lifter
+        with `upright_roll` sees the frame rolled upright, its output rolled back."""
         xy = np.asarray(xy_px, dtype=np.float32).reshape(1, 16, 2)
         conf = np.asarray(confidence, dtype=np.float32).reshape(1, 16)
+        xy, roll = roll_upright(xy, conf, self.c_px, self.lifter.config.upright_roll)
         views = [(xy, conf)]
         if self.flip_test:
             views.append(mirror_detections(xy, conf, self.c_px))
@@ -86,9 +93,8 @@ class StreamingLifter:
         output = self.lifter(keypoints, self._state, visibility_root=extra)
         self._state = output.state
         poses = output.pose3d_mm[:, 0].astype(np.float64)
-        if self.flip_test:
-            return 0.5 * (poses[0] + flip_horizontal(poses[1]))
-        return poses[0]
+        pose = 0.5 * (poses[0] + flip_horizontal(poses[1])) if self.flip_test else poses[0]
+        return roll_back(pose[None], roll)[0]
 
 
 class PoseStream:

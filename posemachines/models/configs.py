@@ -48,6 +48,9 @@ class PoseMachineConfig:
     num_joints: int = NUM_JOINTS
     #: Extra per-frame features appended to the transformer's input (0: none).
     visibility_root_dim: int = 0
+    #: Pose path: each frame's 2D is rolled until the torso points up the image before it goes
+    #: in, and the output rolled back (`posemachines.data.lifter_input.torso_roll_rad`).
+    upright_roll: bool = False
     # --- CPM 2D sub-network (image path only) ---
     image_size: int = 368
     #: Output channels of VGG-19 conv1_x, conv2_x, conv3_x and conv4_1/conv4_2.

@@ -27,6 +27,7 @@ from posemachines.data.mocap import load_mocap_npz
 from posemachines.data.splits import is_validation_take
 from posemachines.data.virtual_cameras import VirtualCameraConfig
 from posemachines.errors import PoseDataError, PoseInputError
+from posemachines.models import get_config
 from posemachines.training.anthropometry import AnthropometryConfig
 from posemachines.training.articulation import ArticulationConfig
 from posemachines.training.augment import DetectorNoiseConfig
@@ -127,6 +128,8 @@ class LifterMocapTask(PoseLiftingTask):
                           else _section(ArticulationConfig, bend, "articulation")),
             orientation=(None if validation or tilt is None
                          else _section(OrientationConfig, tilt, "orientation")),
+            upright_roll=get_config(self.config.model.name,
+                                    self.config.model.overrides).upright_roll,
         )
 
     def views(self, validation: bool) -> MocapViews:

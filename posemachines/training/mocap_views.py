@@ -15,7 +15,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from posemachines.data.lifter_input import encode_lifter_input
+from posemachines.data.lifter_input import (
+    encode_lifter_input,
+    roll_detections,
+    torso_roll_rad,
+    unroll_pose,
+)
 from posemachines.data.virtual_cameras import VirtualCameraConfig, sample_virtual_cameras
 from posemachines.errors import PoseDataError
 from posemachines.training.anthropometry import AnthropometryConfig, augment_anthropometry
@@ -34,7 +39,9 @@ class MocapViewConfig:
     """clip_length frames per clip; flip_prob chance to mirror a clip; noise: detector errors;
     anthropometry: new body proportions per clip (None = the takes' own, the default);
     articulation: extra hip and knee flexion per clip (None = off, the default);
-    orientation: whole-clip tilts away from upright (None = off, the default)."""
+    orientation: whole-clip tilts away from upright (None = off, the default);
+    upright_roll: each frame rolled until its noisy 2D torso points up, as a lifter with
+    `PoseMachineConfig.upright_roll` sees its input (the 3D target rolled with it)."""
 
     clip_length: int = 16
     flip_prob: float = 0.5
@@ -43,6 +50,7 @@ class MocapViewConfig:
     anthropometry: AnthropometryConfig | None = None
     articulation: ArticulationConfig | None = None
     orientation: OrientationConfig | None = None
+    upright_roll: bool = False
 
 
 @dataclass(frozen=True)
@@ -122,6 +130,10 @@ class MocapViews:
         c_px[flip, 0] = width[flip] - c_px[flip, 0]
         noise = cfg.noise if noisy else NO_NOISE
         noisy_xy, noisy_conf = add_detector_noise(xy, conf, rng, noise)
+        if cfg.upright_roll:
+            angle = torso_roll_rad(noisy_xy, noisy_conf)
+            noisy_xy, xy = (roll_detections(points, c_px, angle) for points in (noisy_xy, xy))
+            pose3d = unroll_pose(pose3d, -angle)
         keypoints, visibility_root = encode_lifter_input(noisy_xy, noisy_conf, cameras.f_px, c_px)
         clean, _ = encode_lifter_input(xy, conf, cameras.f_px, c_px)
         return LifterBatch(

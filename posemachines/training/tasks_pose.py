@@ -219,8 +219,11 @@ class VideoPose3DStageTask(PoseLiftingTask):
             raise PoseInputError("Set data.root to the folder holding data_3d_h36m.npz.")
         if not subjects:
             raise PoseInputError("Name the subjects in data.train and data.val (e.g. S1,S5).")
-        with_visibility_root = bool(get_config(self.config.model.name,
-                                     self.config.model.overrides).visibility_root_dim)
+        model = get_config(self.config.model.name, self.config.model.overrides)
+        if model.upright_roll:
+            raise PoseInputError("model upright_roll is trained on mocap views only "
+                                 "(task lifter_mocap).")
+        with_visibility_root = bool(model.visibility_root_dim)
         return VideoPose3DClips(
             Path(data.root), subjects, data.clip_length, data.clip_stride, with_visibility_root,
             self.options.source_2d, tuple(unlabelled),

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from posemachines.data.lifter_input import mirror_detections
+from posemachines.data.lifter_input import mirror_detections, roll_detections, unroll_pose
 from posemachines.errors import PoseModelError
 from posemachines.evaluation import lifting
 from posemachines.evaluation.lifting import (
@@ -147,3 +147,22 @@ def test_lift_detections_time_reversal_with_the_flip_test_and_windows(model):
     np.testing.assert_allclose(
         lift_detections(model, xy, conf, f_px, c_px, window=3, time_reversal=True),
         lift_sequences(model, *encoded, window=3, time_reversal=True), atol=1e-5)
+
+
+def test_an_upright_roll_lifter_turns_with_the_camera(model):
+    # Rolling the camera by 0.6 rad about its axis turns the image about the principal point;
+    # a lifter that sees every frame rolled upright sees the same input, so its pose turns by
+    # exactly that roll about z. A lifter without the roll gives another pose.
+    torch.manual_seed(0)
+    rolled_model = PoseMachine(get_config("lite", {**TINY, "upright_roll": True})).eval()
+    rng = np.random.default_rng(4)
+    xy = rng.uniform(200, 600, size=(1, 6, 16, 2))
+    conf = np.ones((1, 6, 16), dtype=np.float32)
+    f_px, c_px = np.full((1, 2), 900.0), np.array([[400.0, 300.0]])
+    turned = roll_detections(xy, c_px, np.full((1, 6), -0.6))
+    for model_ in (rolled_model, model):
+        options = {"flip_test": True, "time_reversal": True}
+        lift = lift_detections(model_, xy, conf, f_px, c_px, **options)
+        of_turned = lift_detections(model_, turned, conf, f_px, c_px, **options)
+        error = np.abs(of_turned - unroll_pose(lift, np.full((1, 6), 0.6))).max()
+        assert error < 1e-3 if model_ is rolled_model else error > 1e-2

@@ -9,12 +9,14 @@ import numpy as np
 import pytest
 
 from posemachines.cli import main
+from posemachines.data.lifter_input import encode_lifter_input, roll_detections, unroll_pose
 from posemachines.errors import PoseDataError, PoseInputError, PoseModelError
 from posemachines.inference.detection_track import DetectionTrack
 from posemachines.inference.detectors import Detection2D, PoseDetector
 from posemachines.inference.estimator import Estimator
 from posemachines.inference.lifting import lift_clips
 from posemachines.inference.people import any_near
+from posemachines.inference.stream import StreamingLifter
 from posemachines.structures.people import PeopleResult
 from tests.export.people_samples import sample_people
 from tests.tracking.synthetic import walk
@@ -123,3 +125,28 @@ def test_several_people_need_blazepose(random_lite_weights, shared_data: Path) -
     estimator = Estimator(random_lite_weights, detector=_OnePersonDetector(), max_people=2)
     with pytest.raises(PoseModelError, match="BlazePose"):
         estimator.predict_people(clip)
+
+
+def test_an_upright_roll_lifter_turns_with_the_camera(upright_roll_weights) -> None:
+    # Detections turned 0.5 rad about the image centre (a camera rolled about its axis): the
+    # lift turns by exactly that about z, flip test and time reversal included, in the clip
+    # lift and in the streaming lifter alike; the lifter's input stays that of the camera.
+    estimator = Estimator(upright_roll_weights, world=False)
+    assert estimator.lifter.config.upright_roll
+    xy = walk((500, 600), (700, 620), 400, 12)
+    confidence = np.full((12, 16), 0.9)
+    centre = np.array([640.0, 360.0])
+    turned = roll_detections(xy, centre, np.full(12, -0.5))
+    lift = estimator.lift(xy, confidence, (1280, 720), 1000.0, 30.0)
+    of_turned = estimator.lift(turned, confidence, (1280, 720), 1000.0, 30.0)
+    for name in ("pose3d_mm", "intermediate3d_mm"):
+        np.testing.assert_allclose(getattr(of_turned, name),
+                                   unroll_pose(getattr(lift, name), np.full(12, 0.5)), atol=1e-2)
+    np.testing.assert_array_equal(
+        lift.lifter_keypoints, encode_lifter_input(xy, confidence, np.full(2, 1000.0), centre)[0])
+    streaming = StreamingLifter(estimator.lifter, (1280, 720), 1000.0)
+    forward_only = lift_clips(estimator.lifter, [(xy, confidence)], (1280, 720), 1000.0,
+                              time_reversal=False)[0]
+    frames = [streaming.lift(one_xy, one_conf)
+              for one_xy, one_conf in zip(xy, confidence, strict=True)]
+    np.testing.assert_allclose(np.stack(frames), forward_only.pose3d_mm, atol=1e-2)

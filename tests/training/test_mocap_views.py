@@ -1,10 +1,12 @@
 import numpy as np
 import pytest
 
+from posemachines.data.lifter_input import torso_roll_rad, unroll_pose
 from posemachines.data.normalization import denormalize_2d, normalize_2d
 from posemachines.errors import PoseDataError
 from posemachines.training.augment import NO_NOISE
 from posemachines.training.mocap_views import MocapViewConfig, MocapViews
+from posemachines.training.orientation import OrientationConfig
 
 STANDING = np.array([
     [0, 1000, 0], [-100, 1000, 0], [-100, 550, 0], [-100, 100, 0], [100, 1000, 0],
@@ -76,3 +78,18 @@ def test_sampling_is_deterministic_per_seed():
     b = views.sample(np.random.default_rng(7), 4)
     np.testing.assert_array_equal(a.keypoints, b.keypoints)
     np.testing.assert_array_equal(a.pose3d_mm, b.pose3d_mm)
+
+
+def test_upright_roll_turns_each_frame_and_its_target_with_it():
+    # Tilted bodies (lying across the image): with upright_roll the same draw comes out with
+    # every noisy torso pointing up the image and the 3D target turned about z to match.
+    tilt = OrientationConfig(probability=1.0, tilt_deg=(80.0, 100.0))
+    plain, _ = _views(orientation=tilt)
+    rolled, _ = _views(orientation=tilt, upright_roll=True)
+    before = plain.sample(np.random.default_rng(4), 8)
+    after = rolled.sample(np.random.default_rng(4), 8)
+    angle = torso_roll_rad(before.pose2d_px, before.confidence)
+    assert np.abs(angle).max() > np.radians(45.0)
+    np.testing.assert_allclose(torso_roll_rad(after.pose2d_px, after.confidence), 0.0, atol=1e-4)
+    np.testing.assert_allclose(after.pose3d_mm, unroll_pose(before.pose3d_mm, -angle), atol=1e-2)
+    np.testing.assert_array_equal(after.confidence, before.confidence)

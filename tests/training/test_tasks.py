@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 import torch
 
+from posemachines.errors import PoseInputError
 from posemachines.training.config import load_config
 from posemachines.training.tasks import build_task
 from posemachines.training.tasks_pose import VideoPose3DClips, mask_joints
@@ -125,3 +126,13 @@ def test_mask_joints_drops_joints_and_their_visibility():
     assert 0.2 < dropped.float().mean() < 0.3
     assert torch.equal(masked_visibility_root[..., :16] == 0, dropped)
     assert torch.all(masked_visibility_root[..., 16:] == 1)
+
+
+def test_upright_roll_is_refused_on_videopose3d_stages(h36m_folder, tmp_path):
+    # Those clips come with their own 2D; only mocap views are rolled with their targets.
+    config = load_config(CONFIGS / "stage2_transformer.yaml", [
+        f"data.root={h36m_folder}", "data.train=S1", "data.val=S9", "model.init_from=null",
+        f"checkpoint.dir={tmp_path}", *TINY_MODEL, *STEPS, "model.overrides.upright_roll=true",
+    ])
+    with pytest.raises(PoseInputError, match="upright_roll is trained on mocap views only"):
+        train(config)
