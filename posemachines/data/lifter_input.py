@@ -60,7 +60,6 @@ def mirror_detections(
     return xy.astype(np.asarray(xy_px).dtype), np.asarray(confidence)[..., perm]
 
 
-
 def torso_roll_rad(xy_px: np.ndarray, confidence: np.ndarray) -> np.ndarray:
     """(..., T) angle of each frame's hip -> thorax line from straight up the image, radians
     (positive: the thorax to the right of the hip); 0 where the hip or thorax is not seen.
