@@ -10,12 +10,14 @@ evaluate`):
 - LAFAN1 split by posture (`upright_frames`): MPJPE / PA-MPJPE on the upright frames and on
   the others (floor work, falls, crawling), with the others' share;
 - the real Human3.6M and MPI-INF-3DHP fixture frames from their annotated 2D
-  (`posemachines.evaluation.fixture_frames`): MPJPE / PA-MPJPE.
+  (`posemachines.evaluation.fixture_frames`): MPJPE / PA-MPJPE;
+- with `--correction geometric`, LAFAN1 once more after the geometric correction (as `infer`
+  runs it, per camera, given the camera's focal length): MPJPE / PA-MPJPE, upright · other.
 
     python benchmarks/ablation_table.py --mocap runs/mocap16.npz \\
         "first default=runs/lifter_first_default/best.pt" "cross=runs/lifter_cross/best.pt" \\
         [--lafan1-trained shipped,...] [--fixtures ../shared/data/fixtures] [--flip-test]
-        [--time-reversal]
+        [--time-reversal] [--correction geometric]
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ import torch
 from posemachines.data.mocap import load_mocap_npz
 from posemachines.data.virtual_cameras import VirtualCameraConfig
 from posemachines.evaluation.fixture_frames import default_fixtures_dir, score_fixture_frames
-from posemachines.evaluation.lifting import lift_detections
+from posemachines.evaluation.lifting import correct_lift, lift_detections
 from posemachines.evaluation.metrics import bone_length_error, mpjpe, pa_mpjpe
 from posemachines.evaluation.mocap_protocols import select_takes, view_take
 from posemachines.evaluation.protocols import get_protocol
@@ -48,11 +50,13 @@ def upright_frames(world_mm: np.ndarray) -> np.ndarray:
 
 
 def streamed_clean(model: PoseMachine, mocap: Path, protocol: str, flip_test: bool = False,
-                   time_reversal: bool = False) -> dict[str, float]:
+                   time_reversal: bool = False, correction: str = "none") -> dict[str, float]:
     """Clean 2D, whole takes streamed: MPJPE, PA-MPJPE (mm) and bone-length error (%) over all
-    frames, and MPJPE / PA-MPJPE over the upright frames and the others (`upright_frames`)."""
+    frames, and MPJPE / PA-MPJPE over the upright frames and the others (`upright_frames`);
+    with a `correction` other than none, the same keys prefixed "corrected " after it."""
     takes = select_takes(load_mocap_npz(mocap).clips, get_protocol(protocol))
-    errors, upright = [], []
+    errors: dict[str, list[np.ndarray]] = {"": [], "corrected ": []}
+    upright = []
     for number, take in enumerate(takes):
         views = view_take(take.joints_mm, np.random.default_rng([0, number, 0]),
                           CAMERAS_PER_TAKE, VirtualCameraConfig())
@@ -60,19 +64,40 @@ def streamed_clean(model: PoseMachine, mocap: Path, protocol: str, flip_test: bo
         pred = lift_detections(model, views.xy_px, confidence, views.f_px, views.c_px,
                                flip_test=flip_test, time_reversal=time_reversal
                                ).astype(np.float64)
-        gt = views.pose3d_mm
-        errors.append(np.stack([
-            mpjpe(pred, gt, root_align=True, reduction="none"),
-            pa_mpjpe(pred, gt, reduction="none"),
-            100.0 * np.mean(bone_length_error(pred, gt, reduction="none"), -1),
-        ], -1).reshape(-1, 3))
+        predictions = {"": pred}
+        if correction != "none":
+            predictions["corrected "] = np.stack([
+                correct_lift(model, *view, (int(size[0]), int(size[1])), take.fps, correction)
+                for *view, size in zip(pred, views.xy_px, confidence, views.f_px, views.c_px,
+                                       views.size_px, strict=True)])
+        for prefix, lifted in predictions.items():
+            errors[prefix].append(take_errors(lifted, views.pose3d_mm))
         upright.append(np.broadcast_to(upright_frames(take.joints_mm), pred.shape[:2]).ravel())
-    error, is_upright = np.concatenate(errors), np.concatenate(upright)
-    scores = dict(zip(("mpjpe", "pa", "bone"), error.mean(0).tolist(), strict=True))
+    is_upright = np.concatenate(upright)
+    scores = {"upright share": float(is_upright.mean())}
+    for prefix, parts in errors.items():
+        if parts:
+            scores.update(summarise(np.concatenate(parts), is_upright, prefix))
+    return scores
+
+
+def take_errors(pred: np.ndarray, gt: np.ndarray) -> np.ndarray:
+    """(n * T, 3): MPJPE, PA-MPJPE (mm) and bone-length error (%) of every view's frames."""
+    return np.stack([
+        mpjpe(pred, gt, root_align=True, reduction="none"),
+        pa_mpjpe(pred, gt, reduction="none"),
+        100.0 * np.mean(bone_length_error(pred, gt, reduction="none"), -1),
+    ], -1).reshape(-1, 3)
+
+
+def summarise(error: np.ndarray, is_upright: np.ndarray, prefix: str) -> dict[str, float]:
+    """Means of `take_errors`' rows over all frames, the upright ones and the others."""
+    scores = {prefix + key: value
+              for key, value in zip(("mpjpe", "pa", "bone"), error.mean(0).tolist(), strict=True)}
     for name, mask in (("upright", is_upright), ("other", ~is_upright)):
         part = error[mask].mean(0) if mask.any() else np.full(3, np.nan)
-        scores[f"{name} mpjpe"], scores[f"{name} pa"] = float(part[0]), float(part[1])
-    scores["upright share"] = float(is_upright.mean())
+        scores[f"{prefix}{name} mpjpe"], scores[f"{prefix}{name} pa"] = (float(part[0]),
+                                                                         float(part[1]))
     return scores
 
 
@@ -87,21 +112,26 @@ def main() -> None:
                         help="average every lift with that of the mirrored 2D")
     parser.add_argument("--time-reversal", action="store_true",
                         help="average every lift with that of the take played backwards")
+    parser.add_argument("--correction", choices=("none", "geometric"), default="none",
+                        help="geometric: a column of LAFAN1 after the correction")
     args = parser.parse_args()
     torch.set_num_threads(1)
     lafan1_trained = set(filter(None, args.lafan1_trained.split(",")))
     fixtures = args.fixtures or default_fixtures_dir()
     print("| lifter | Bandai held-out MPJPE | LAFAN1 MPJPE / PA / bone % | LAFAN1 upright "
           "MPJPE / PA | LAFAN1 other postures MPJPE / PA | real H36M frames MPJPE / PA | "
-          "real 3DHP frames MPJPE / PA |")
-    print("|---|---:|---|---|---|---|---|")
+          "real 3DHP frames MPJPE / PA |"
+          + (f" LAFAN1 + {args.correction} correction MPJPE / PA (upright · other) |"
+             if args.correction != "none" else ""))
+    print("|---|---:|---|---|---|---|---|" + ("---|" if args.correction != "none" else ""))
     for item in args.models:
         label, _, path = item.rpartition("=")
         model = load_lifter(Path(path))
         augment = {"flip_test": args.flip_test, "time_reversal": args.time_reversal}
         in_domain = streamed_clean(model, args.mocap, "mocap-heldout", **augment)["mpjpe"]
         protocol = "lafan1-heldout" if label in lafan1_trained else "cross-mocap"
-        lafan = streamed_clean(model, args.mocap, protocol, **augment)
+        lafan = streamed_clean(model, args.mocap, protocol, **augment,
+                               correction=args.correction)
         real = [score.values for score in
                 score_fixture_frames(model, fixtures, flip_test=args.flip_test).values()]
         lafan_cell = f"{lafan['mpjpe']:.1f} / {lafan['pa']:.1f} / {lafan['bone']:.1f} ({protocol})"
@@ -109,8 +139,14 @@ def main() -> None:
                         f"{lafan['other mpjpe']:.1f} / {lafan['other pa']:.1f} "
                         f"({100 * (1 - lafan['upright share']):.0f} % of frames)")
         real_cells = [f"{r['MPJPE (mm)']:.1f} / {r['PA-MPJPE (mm)']:.1f}" for r in real]
+        corrected_cell = (f" {lafan['corrected mpjpe']:.1f} / {lafan['corrected pa']:.1f} "
+                          f"({lafan['corrected upright mpjpe']:.1f} / "
+                          f"{lafan['corrected upright pa']:.1f} · "
+                          f"{lafan['corrected other mpjpe']:.1f} / "
+                          f"{lafan['corrected other pa']:.1f}) |"
+                          if args.correction != "none" else "")
         print(f"| {label} | {in_domain:.1f} | {lafan_cell} | {posture_cell} | "
-              f"{' | '.join(real_cells)} |", flush=True)
+              f"{' | '.join(real_cells)} |{corrected_cell}", flush=True)
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ Two test-time augmentations average the lift with a second one: the flip test li
 mirrored about the principal point (and mirrors the result back); time reversal lifts the clip
 played backwards (and reverses the result), so that every frame is also seen with the frames
 after it, which a forward LSTM never sees. Time reversal needs the whole clip: offline only.
+`correct_lift` then runs a test-time correction over one lifted clip, as `infer` does.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from posemachines.correction.clips import LiftedClip
+from posemachines.correction.correctors import create_corrector
 from posemachines.data.lifter_input import (
     encode_lifter_input,
     mirror_detections,
@@ -130,3 +133,20 @@ def lift_detections(
         pred = 0.5 * (pred + flip_horizontal(lift_sequences(model, *mirrored, window, device,
                                                             time_reversal)))
     return roll_back(pred, roll)
+
+
+def correct_lift(
+    model: PoseMachine, pose3d_mm: np.ndarray, xy_px: np.ndarray, confidence: np.ndarray,
+    f_px: np.ndarray, c_px: np.ndarray, image_size: tuple[int, int], fps: float, method: str,
+) -> np.ndarray:
+    """One clip's lift (T, 16, 3) mm, camera frame, from (T, 16, 2) px detections and their
+    (T, 16) confidence, after the test-time correction `method` (`create_corrector`), given
+    the focal length (2,) px and principal point (2,) px the lifter was given, the image
+    (width, height) px and the clip's fps. (T, 16, 3) mm float64, root-relative."""
+    keypoints, visibility_root = encode_lifter_input(xy_px, confidence, f_px, c_px)
+    clip = LiftedClip(
+        pose3d_mm=pose3d_mm, lifter_keypoints=keypoints, visibility_root=visibility_root,
+        keypoints_px=xy_px, confidence=confidence, image_size=image_size,
+        focal_px=float(np.mean(f_px)), fps=fps,
+    )
+    return np.asarray(create_corrector(method, model)(clip).pose3d_mm, dtype=np.float64)

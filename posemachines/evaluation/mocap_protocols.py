@@ -14,7 +14,9 @@ Rows: clean 2D and detector-like noisy 2D (`DetectorNoiseConfig()`, as in traini
 frame by frame (T=1, LSTM reset every frame), in clips of 5 frames, and over the whole take
 (streaming); the streamed take once more scaled to the person's true height, as `infer
 --height-cm` scales it (the network's median bone lengths over the take give its height by
-`standing_height_mm`), to tell how much of the error is the metric size. Protocols with
+`standing_height_mm`), to tell how much of the error is the metric size; with `--correction
+geometric`, the streamed take once more after the geometric correction, per camera, given the
+camera's focal length as the lifter is (what `infer --focal-px` runs). Protocols with
 `fixture_frames` (cross-mocap) add the real Human3.6M and MPI-INF-3DHP fixture frames
 (`posemachines.evaluation.fixture_frames`). Columns: MPJPE (root-aligned), PA-MPJPE and the
 mean absolute bone-length error in mm and in %; the JSON adds the error of every bone.
@@ -39,7 +41,7 @@ from posemachines.data.splits import (
 from posemachines.data.virtual_cameras import VirtualCameraConfig, sample_virtual_cameras
 from posemachines.errors import PoseDataError, PoseInputError
 from posemachines.evaluation.fixture_frames import default_fixtures_dir, score_fixture_frames
-from posemachines.evaluation.lifting import lift_detections
+from posemachines.evaluation.lifting import correct_lift, lift_detections
 from posemachines.evaluation.metrics import bone_length_error, mpjpe, pa_mpjpe
 from posemachines.evaluation.options import EvaluationOptions
 from posemachines.evaluation.protocols import MocapProtocol, scored_frames
@@ -89,12 +91,13 @@ def select_takes(clips: list[MocapClip], protocol: MocapProtocol) -> list[MocapC
 @dataclasses.dataclass(frozen=True)
 class TakeViews:
     """One take through n cameras: xy_px (n, T, 16, 2); pose3d_mm (n, T, 16, 3) camera frame,
-    root-relative; f_px, c_px (n, 2)."""
+    root-relative; f_px, c_px (n, 2); size_px (n, 2) int image (width, height)."""
 
     xy_px: np.ndarray
     pose3d_mm: np.ndarray
     f_px: np.ndarray
     c_px: np.ndarray
+    size_px: np.ndarray
 
 
 def view_take(
@@ -114,6 +117,7 @@ def view_take(
         pose3d_mm=camera_frame - camera_frame[:, :, :1],
         f_px=batch.f_px.astype(np.float64),
         c_px=batch.c_px.astype(np.float64),
+        size_px=batch.size_px,
     )
 
 
@@ -182,9 +186,10 @@ def evaluate_mocap(
     if options.input_source != "gt":
         raise PoseInputError(f"Protocol {protocol.name} makes its own clean and noisy 2D; "
                              "leave --input at gt.")
-    if options.correction != "none":
-        raise PoseInputError(f"Protocol {protocol.name} measures the lifter alone (frame, clip "
-                             "and take modes); use --correction none.")
+    if options.correction == "paper":
+        raise PoseInputError(f"Protocol {protocol.name} corrects whole takes with --correction "
+                             "geometric only; the paper's correction adapts the network per "
+                             "frame, too slow for takes of thousands of frames.")
     if options.cameras_per_take < 1:
         raise PoseInputError("--cameras-per-take must be at least 1.")
     takes = select_takes(load_mocap_npz(data).clips, protocol)
@@ -234,6 +239,15 @@ def _evaluate_take(
             if window is None:
                 totals.add(f"{input_label}, {HEIGHT_SCALED}",
                            scale_to_height(pred, views.pose3d_mm)[:, chosen], gt)
+            if window is None and options.correction != "none":
+                corrected = np.stack([
+                    correct_lift(model, view_pred, view_xy, view_confidence, f_px, c_px,
+                                 (int(size[0]), int(size[1])), take.fps, options.correction)
+                    for view_pred, view_xy, view_confidence, f_px, c_px, size in zip(
+                        pred, xy, confidence, views.f_px, views.c_px, views.size_px,
+                        strict=True)])
+                totals.add(f"{input_label}, whole take + {options.correction} correction",
+                           corrected[:, chosen], gt)
 
 
 def scale_to_height(pred_mm: np.ndarray, gt_mm: np.ndarray) -> np.ndarray:
@@ -271,6 +285,8 @@ def _describe(
         + (" Flip test: every lift averaged with that of the mirrored 2D." if options.flip_test
            else "")
         + (" Time reversal: every lift averaged with that of the take played backwards."
-           if options.time_reversal else ""),
+           if options.time_reversal else "")
+        + (f" The {options.correction} correction runs over each streamed take, per camera, "
+           "with the camera's true focal length." if options.correction != "none" else ""),
         f"Takes scored: {', '.join(take.name for take in takes)}.",
     )

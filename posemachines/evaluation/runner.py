@@ -17,11 +17,9 @@ import numpy as np
 from tqdm import tqdm
 
 from posemachines.camera import H36M_CAMERA_IDS, Camera, h36m_camera
-from posemachines.correction.clips import LiftedClip
 from posemachines.correction.correctors import create_corrector
 from posemachines.correction.focal import estimate_focal_px
 from posemachines.data.h36m_baseline import POSES_SUBDIR, convert_to_videopose3d
-from posemachines.data.lifter_input import encode_lifter_input
 from posemachines.data.videopose3d import (
     load_videopose3d_3d,
     map_to_joints16,
@@ -29,7 +27,7 @@ from posemachines.data.videopose3d import (
 )
 from posemachines.errors import PoseDataError, PoseInputError
 from posemachines.evaluation.causal import evaluate_causal
-from posemachines.evaluation.lifting import check_pose_lifter, lift_detections
+from posemachines.evaluation.lifting import check_pose_lifter, correct_lift, lift_detections
 from posemachines.evaluation.metrics import mpjpe, pa_mpjpe
 from posemachines.evaluation.mocap_protocols import evaluate_mocap
 from posemachines.evaluation.options import EvaluationOptions
@@ -154,17 +152,11 @@ def _lift_and_correct(
     fps: float,
 ) -> np.ndarray:
     """(N, 16, 3) mm: the whole sequence (at `fps`) as one clip, then the chosen correction."""
-    keypoints, visibility_root = encode_lifter_input(xy, conf, view.f_px, view.c_px)
     pose = lift_detections(model, xy[None], conf[None], view.f_px[None], view.c_px[None],
                            device=options.device, flip_test=options.flip_test,
                            time_reversal=options.time_reversal)[0]
-    clip = LiftedClip(
-        pose3d_mm=pose, lifter_keypoints=keypoints,
-        visibility_root=visibility_root, keypoints_px=xy, confidence=conf,
-        image_size=view.image_size, focal_px=float(np.mean(view.f_px)), fps=fps,
-    )
-    corrected = create_corrector(options.correction, model)(clip)
-    return np.asarray(corrected.pose3d_mm, dtype=np.float64)
+    return correct_lift(model, pose, xy, conf, view.f_px, view.c_px, view.image_size, fps,
+                        options.correction)
 
 
 def _frame_errors(metric: str, pred: np.ndarray, gt: np.ndarray) -> np.ndarray:

@@ -279,6 +279,26 @@ def test_flip_test_changes_every_mocap_row_and_says_so(mocap_npz, lite_weights, 
     assert all(a[0] != b[0] for a, b in zip(once, flipped, strict=True))
 
 
+def test_geometric_correction_adds_a_corrected_streaming_row_per_input(
+    mocap_npz, lite_weights, tmp_path, capsys
+):
+    arguments = ["evaluate", "--protocol", "mocap-heldout", "--data", str(mocap_npz),
+                 "--weights", str(lite_weights), "--cameras-per-take", "1", "--no-progress"]
+    assert main([*arguments, "--out", str(tmp_path / "plain.md")]) == 0
+    assert main([*arguments, "--correction", "geometric", "--out", str(tmp_path / "geo.md")]) == 0
+    assert "The geometric correction runs over each streamed take" in capsys.readouterr().out
+    plain = {r[0]: r[2:] for r in read_csv(tmp_path / "plain.csv")[1:]}
+    corrected = {r[0]: r[2:] for r in read_csv(tmp_path / "geo.csv")[1:]}
+    extra = [f"{inputs}, whole take + geometric correction" for inputs in ("clean 2D", "noisy 2D")]
+    assert list(corrected) == [*MOCAP_ROWS[:4], extra[0], *MOCAP_ROWS[4:], extra[1]]
+    assert all(corrected[row] == plain[row] for row in MOCAP_ROWS)  # the lifter's rows as before
+    streamed = "clean 2D, whole take (streaming)"
+    assert corrected[extra[0]][0] != corrected[streamed][0]
+    assert main([*arguments, "--correction", "paper", "--out", str(tmp_path / "paper.md")]) == 2
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert len(lines) == 1 and "--correction geometric only" in lines[0]
+
+
 def test_time_reversal_changes_the_clip_rows_but_not_single_frames(
     mocap_npz, lite_weights, tmp_path, capsys
 ):

@@ -6,11 +6,13 @@ import numpy as np
 import pytest
 import torch
 
+from posemachines.correction import correct_geometric
 from posemachines.data.lifter_input import mirror_detections, roll_detections, unroll_pose
 from posemachines.errors import PoseModelError
 from posemachines.evaluation import lifting
 from posemachines.evaluation.lifting import (
     check_pose_lifter,
+    correct_lift,
     encode_for,
     lift_detections,
     lift_sequences,
@@ -166,3 +168,20 @@ def test_an_upright_roll_lifter_turns_with_the_camera(model):
         of_turned = lift_detections(model_, turned, conf, f_px, c_px, **options)
         error = np.abs(of_turned - unroll_pose(lift, np.full((1, 6), 0.6))).max()
         assert error < 1e-3 if model_ is rolled_model else error > 1e-2
+
+
+def test_correct_lift_runs_the_named_correction_with_the_lifters_focal_length(model):
+    rng = np.random.default_rng(5)
+    xy = rng.uniform(300, 500, size=(1, 10, 16, 2))
+    conf = np.ones((1, 10, 16), dtype=np.float32)
+    f_px, c_px = np.full((1, 2), 900.0), np.array([[400.0, 300.0]])
+    lift = lift_detections(model, xy, conf, f_px, c_px)[0]
+    arguments = (lift, xy[0], conf[0], f_px[0], c_px[0], (800, 600), 25.0)
+    untouched = correct_lift(model, *arguments, "none")
+    assert untouched.dtype == np.float64
+    np.testing.assert_allclose(untouched, lift, atol=1e-6)
+    expected = correct_geometric(lift, xy[0], conf[0], image_size=(800, 600), focal_px=900.0,
+                                 fps=25.0).pose3d_mm
+    corrected = correct_lift(model, *arguments, "geometric")
+    np.testing.assert_allclose(corrected, expected, atol=1e-6)
+    assert np.abs(corrected - lift).max() > 1.0
