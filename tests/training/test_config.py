@@ -29,6 +29,7 @@ STAGES = {
     "lifter_lite": "lifter_mocap", "lifter_default_finetune": "lifter_mocap",
     "lifter_default_finetune2": "lifter_mocap",
     "lifter_first_default": "lifter_mocap", "lifter_cmu": "lifter_mocap",
+    "lifter_cross_cmu": "lifter_mocap",
 }
 #: Configs of tasks above the training layer (tests/analysis/test_action_task.py).
 OTHER_LAYERS = {"actions"}
@@ -36,6 +37,14 @@ OTHER_LAYERS = {"actions"}
 
 def test_every_config_is_checked_here_or_with_its_layer():
     assert {path.stem for path in CONFIGS.glob("*.yaml")} == set(STAGES) | OTHER_LAYERS
+
+
+def test_the_cross_dataset_config_never_sees_lafan1_and_rolls_every_frame_upright():
+    # Protocol cross-mocap-cmu scores every LAFAN1 take: its lifter must not train on one.
+    config = load_config(CONFIGS / "lifter_cross_cmu.yaml")
+    task = build_task(config)
+    assert task.options.sources == ("bandai-namco-1", "bandai-namco-2", "cmu")
+    assert config.model.overrides["upright_roll"] is True
 
 
 @pytest.mark.parametrize("name", sorted(STAGES))
