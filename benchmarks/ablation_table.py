@@ -31,9 +31,9 @@ import torch
 from posemachines.data.mocap import load_mocap_npz
 from posemachines.data.virtual_cameras import VirtualCameraConfig
 from posemachines.evaluation.fixture_frames import default_fixtures_dir, score_fixture_frames
-from posemachines.evaluation.lifting import correct_lift, lift_detections
+from posemachines.evaluation.lifting import lift_detections
 from posemachines.evaluation.metrics import bone_length_error, mpjpe, pa_mpjpe
-from posemachines.evaluation.mocap_protocols import select_takes, view_take
+from posemachines.evaluation.mocap_protocols import correct_views, select_takes, view_take
 from posemachines.evaluation.protocols import get_protocol
 from posemachines.evaluation.runner import load_lifter
 from posemachines.models.pose_machine import PoseMachine
@@ -66,10 +66,8 @@ def streamed_clean(model: PoseMachine, mocap: Path, protocol: str, flip_test: bo
                                ).astype(np.float64)
         predictions = {"": pred}
         if correction != "none":
-            predictions["corrected "] = np.stack([
-                correct_lift(model, *view, (int(size[0]), int(size[1])), take.fps, correction)
-                for *view, size in zip(pred, views.xy_px, confidence, views.f_px, views.c_px,
-                                       views.size_px, strict=True)])
+            predictions["corrected "] = correct_views(model, pred, views.xy_px, confidence,
+                                                      views, take.fps, correction)
         for prefix, lifted in predictions.items():
             errors[prefix].append(take_errors(lifted, views.pose3d_mm))
         upright.append(np.broadcast_to(upright_frames(take.joints_mm), pred.shape[:2]).ravel())

@@ -121,6 +121,20 @@ def view_take(
     )
 
 
+def correct_views(
+    model: PoseMachine, pred: np.ndarray, xy_px: np.ndarray, confidence: np.ndarray,
+    views: TakeViews, fps: float, method: str,
+) -> np.ndarray:
+    """Each camera's streamed lift (n, T, 16, 3) mm of `xy_px` (n, T, 16, 2) px and its
+    confidence (n, T, 16) after the correction `method` (`correct_lift`), given the camera's
+    focal length and image size. (n, T, 16, 3) mm float64."""
+    return np.stack([
+        correct_lift(model, view_pred, view_xy, view_confidence, f_px, c_px,
+                     (int(size[0]), int(size[1])), fps, method)
+        for view_pred, view_xy, view_confidence, f_px, c_px, size in zip(
+            pred, xy_px, confidence, views.f_px, views.c_px, views.size_px, strict=True)])
+
+
 def take_inputs(
     take: MocapClip, number: int, config: VirtualCameraConfig, options: EvaluationOptions,
 ) -> tuple[TakeViews, np.ndarray, dict[str, tuple[np.ndarray, np.ndarray]]]:
@@ -240,12 +254,8 @@ def _evaluate_take(
                 totals.add(f"{input_label}, {HEIGHT_SCALED}",
                            scale_to_height(pred, views.pose3d_mm)[:, chosen], gt)
             if window is None and options.correction != "none":
-                corrected = np.stack([
-                    correct_lift(model, view_pred, view_xy, view_confidence, f_px, c_px,
-                                 (int(size[0]), int(size[1])), take.fps, options.correction)
-                    for view_pred, view_xy, view_confidence, f_px, c_px, size in zip(
-                        pred, xy, confidence, views.f_px, views.c_px, views.size_px,
-                        strict=True)])
+                corrected = correct_views(model, pred, xy, confidence, views, take.fps,
+                                          options.correction)
                 totals.add(f"{input_label}, whole take + {options.correction} correction",
                            corrected[:, chosen], gt)
 
