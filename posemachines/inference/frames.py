@@ -7,6 +7,7 @@ index / fps, i.e. constant frame rate is assumed.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -16,6 +17,11 @@ import cv2
 import numpy as np
 
 from posemachines.errors import PoseInputError
+
+# FFmpeg's own warnings ("moov atom not found" for a corrupt file, a missing camera, a refused
+# connection) would add lines to the one error line the CLI prints; the PoseInputError says
+# what went wrong. Read when the first capture opens, so set before any does.
+os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")
 
 IMAGE_EXTENSIONS: frozenset[str] = frozenset({".png", ".jpg", ".jpeg", ".bmp", ".webp"})
 VIDEO_EXTENSIONS: frozenset[str] = frozenset(

@@ -10,7 +10,6 @@ in order (for evaluation and tests).
 
 from __future__ import annotations
 
-import os
 import threading
 import time
 from collections.abc import Iterator
@@ -25,9 +24,6 @@ from posemachines.inference.frames import open_frames
 
 #: How long opening a stream URL, or waiting for its next frame, may take, ms.
 NETWORK_TIMEOUT_MS = 5000
-# OpenCV's and FFmpeg's own warnings (a missing camera, a refused connection) would add lines
-# to the one error line the CLI prints; the PoseInputError says what went wrong.
-os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")
 
 
 @dataclass(frozen=True)

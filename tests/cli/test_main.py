@@ -57,6 +57,18 @@ def test_no_person_error_is_the_only_stderr_line(random_lite_weights, tmp_path):
     assert lines == [f"posemachines: error: No person was found in {blank}."]
 
 
+def test_a_corrupt_video_is_one_error_line_without_ffmpeg_s_own(tmp_path):
+    video = tmp_path / "bad.mp4"
+    video.write_bytes(b"hello")  # FFmpeg logs "moov atom not found" unless it is silenced
+    run = subprocess.run(
+        [sys.executable, "-m", "posemachines", "infer", str(video), "--out", str(tmp_path / "o")],
+        capture_output=True, text=True, timeout=120,
+    )
+    assert run.returncode == 2
+    lines = [line for line in run.stderr.splitlines() if line.strip()]
+    assert lines == [f"posemachines: error: Video {video} is corrupt or has no decodable frames."]
+
+
 def test_help_in_a_fresh_process_imports_no_command_stack():
     code = ("import sys\nfrom posemachines.cli import main\ntry:\n    main(['--help'])\n"
             "except SystemExit:\n    pass\n"
