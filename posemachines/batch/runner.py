@@ -35,12 +35,12 @@ from posemachines.batch.status import (
     new_record,
 )
 from posemachines.batch.video import (
-    PARTIAL_PREFIX,
     REPLACED_PREFIX,
     VideoOutcome,
     WorkerSettings,
 )
 from posemachines.errors import PoseDataError, PoseInputError
+from posemachines.export.staging import PARTIAL_PREFIX
 from posemachines.models.shipped import resolve_lifter_weights
 
 LOCK_NAME = ".batch.lock"

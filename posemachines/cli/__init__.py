@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import signal
 import sys
+import threading
 from collections.abc import Sequence
+from types import FrameType
 
 from posemachines.errors import PoseMachinesError
 from posemachines.version import __version__
@@ -71,8 +74,28 @@ TORCH_MISSING = (
 )
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM as an exception, so that a stop by the system or a job runner unwinds like
+    Ctrl-C: partial files are deleted (`export.staging`), workers are stopped."""
+
+
+def _raise_terminated(signum: int, frame: FrameType | None) -> None:
+    raise Terminated
+
+
 def main(argv: list[str] | None = None) -> int:
     arguments = sys.argv[1:] if argv is None else argv
+    if threading.current_thread() is not threading.main_thread():
+        return _run(arguments)  # signal handlers can only be set from the main thread
+    previous = signal.signal(signal.SIGTERM, _raise_terminated)
+    try:
+        return _run(arguments)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _run(arguments: list[str]) -> int:
+    """Parse and run one command; errors and stops become one line and an exit code."""
     try:
         parser = build_parser(command_of(arguments))
         args = parser.parse_args(arguments)
@@ -88,9 +111,13 @@ def main(argv: list[str] | None = None) -> int:
             raise
         print(f"posemachines: error: {TORCH_MISSING}", file=sys.stderr)
         return 2
+    # A stop can cut a progress bar's line short: its line starts on a line of its own.
+    except Terminated:
+        print("\nposemachines: terminated", file=sys.stderr)
+        return 128 + signal.SIGTERM
     except KeyboardInterrupt:
-        print("posemachines: interrupted", file=sys.stderr)
-        return 130
+        print("\nposemachines: interrupted", file=sys.stderr)
+        return 128 + signal.SIGINT
 
 
 if __name__ == "__main__":

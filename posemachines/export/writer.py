@@ -18,6 +18,7 @@ from posemachines.export.formats import (
     write_npz,
 )
 from posemachines.export.gltf_export import GLB_NAME, write_glb
+from posemachines.export.staging import staged
 from posemachines.structures import PoseResult
 from posemachines.viz.html_viewer import HTML_NAME, write_html_viewer
 from posemachines.viz.overlay import OVERLAY_NAME, FrameItem, write_overlay
@@ -79,32 +80,43 @@ def write_outputs(
     # Both videos from one decode of the input when both are asked for.
     together = frames is not None and {"overlay", "skeleton3d"} <= set(formats)
     for name in dict.fromkeys(formats):
-        path = out_dir / OUTPUT_NAMES[name]
+        final = out_dir / OUTPUT_NAMES[name]
         reason = _skip_reason(name, result, frames)
         if reason:
-            logger.warning("%s skipped: %s", path.name, reason)
+            logger.warning("%s skipped: %s", final.name, reason)
             continue
-        if name == "json":
-            write_json(result, path)
-        elif name == "npz":
-            write_npz(result, path)
-        elif name == "csv":
-            write_csv(result, path)
-        elif name == "bvh":
-            write_motion_bvh(result, path)
-        elif name == "glb":
-            write_glb(result, path)
-        elif name == "overlay" and together and frames is not None:
-            written += write_videos(frames(), result, path, out_dir / SKELETON3D_NAME, labels)
-            continue
-        elif name == "skeleton3d" and together:
+        if name == "skeleton3d" and together:
             continue  # written with overlay.mp4
-        elif name == "overlay" and frames is not None:
-            write_overlay(frames(), result, path, labels)
-        elif name == "skeleton3d":
-            write_skeleton3d(result, path, None if frames is None else frames())
-        else:
-            beside = "overlay" in formats and frames is not None
-            write_html_viewer(result, path, video=OVERLAY_NAME if beside else None)
-        written.append(path)
+        if name == "overlay" and together and frames is not None:
+            pair = (final, out_dir / SKELETON3D_NAME)
+            with staged(*pair) as (overlay, skeleton3d):
+                made = write_videos(frames(), result, overlay, skeleton3d, labels)
+            written += [path for path, partial in zip(pair, (overlay, skeleton3d), strict=True)
+                        if partial in made]
+            continue
+        with staged(final) as (path,):
+            _write_one(name, result, path, frames, labels,
+                       video_beside="overlay" in formats and frames is not None)
+        written.append(final)
     return written
+
+
+def _write_one(name: str, result: PoseResult, path: Path, frames: FrameFactory | None,
+               labels: Sequence[str] | None, video_beside: bool) -> None:
+    """Write output `name` (a key of OUTPUT_NAMES other than the overlay + 3D video pair)."""
+    if name == "json":
+        write_json(result, path)
+    elif name == "npz":
+        write_npz(result, path)
+    elif name == "csv":
+        write_csv(result, path)
+    elif name == "bvh":
+        write_motion_bvh(result, path)
+    elif name == "glb":
+        write_glb(result, path)
+    elif name == "overlay" and frames is not None:
+        write_overlay(frames(), result, path, labels)
+    elif name == "skeleton3d":
+        write_skeleton3d(result, path, None if frames is None else frames())
+    else:
+        write_html_viewer(result, path, video=OVERLAY_NAME if video_beside else None)

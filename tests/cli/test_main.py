@@ -2,6 +2,7 @@ import argparse
 import importlib
 import json
 import pkgutil
+import signal
 import subprocess
 import sys
 from importlib import resources
@@ -67,6 +68,33 @@ def test_a_corrupt_video_is_one_error_line_without_ffmpeg_s_own(tmp_path):
     assert run.returncode == 2
     lines = [line for line in run.stderr.splitlines() if line.strip()]
     assert lines == [f"posemachines: error: Video {video} is corrupt or has no decodable frames."]
+
+
+@pytest.mark.parametrize(("stop", "code", "line"), [
+    (signal.SIGTERM, 143, "posemachines: terminated"),
+    (signal.SIGINT, 130, "posemachines: interrupted"),
+])
+def test_a_stop_mid_video_is_one_line_and_leaves_no_partial_file(shared_data, tmp_path, stop,
+                                                                 code, line):
+    out = tmp_path / "out"
+    run = subprocess.Popen(
+        [sys.executable, "-m", "posemachines", "infer",
+         str(shared_data / "media" / "opencv_vtest.avi"), "--out", str(out)],
+        stderr=subprocess.PIPE, text=True,
+    )
+    assert run.stderr is not None
+    seen = ""
+    while "frame/s" not in seen:  # the progress bar: detection is under way
+        character = run.stderr.read(1)
+        assert character, f"infer ended before its progress bar: {seen}"
+        seen += character
+    run.send_signal(stop)
+    rest = run.communicate(timeout=60)[1]
+    assert run.returncode == code
+    lines = [text for text in (seen + rest).replace("\r", "\n").splitlines()
+             if text.strip() and "frame" not in text]
+    assert lines == [line]
+    assert not out.exists() or not any(out.iterdir())  # stopped before any output was made
 
 
 def test_help_in_a_fresh_process_imports_no_command_stack():
