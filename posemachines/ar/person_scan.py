@@ -21,6 +21,7 @@ from posemachines.camera import Camera
 from posemachines.correction.focal import estimate_focal_px
 from posemachines.correction.root_translation import solve_root_translation
 from posemachines.errors import PoseInputError
+from posemachines.export.staging import staged
 from posemachines.inference.detectors import create_detector
 from posemachines.inference.detectors.blazepose_geometry import image_to_crop_matrix
 from posemachines.inference.frames import FrameSource
@@ -41,10 +42,11 @@ def write_ar_output(result: PoseResult, source: FrameSource, out_dir: Path,
     if detector_name:
         masks, face_px = scan_person(detector_name, (frame.rgb for frame in source),
                                      on_scan_frame)
-    write_ar_video((frame.rgb for frame in source), with_camera(result), path, effects,
-                   masks=masks,
-                   num_frames=len(face_px) if face_px is not None else len(source) or None,
-                   on_frame=on_render_frame, face_px=face_px)
+    with staged(path) as (partial,):
+        write_ar_video((frame.rgb for frame in source), with_camera(result), partial, effects,
+                       masks=masks,
+                       num_frames=len(face_px) if face_px is not None else len(source) or None,
+                       on_frame=on_render_frame, face_px=face_px)
     return path
 
 

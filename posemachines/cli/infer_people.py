@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import logging
 import time
+from functools import partial
 from pathlib import Path
 
 from posemachines.cli.progress import FrameProgress
@@ -26,6 +27,7 @@ VIEW_FORMATS = ("overlay", "skeleton3d", "html")
 def run_infer_people(args: argparse.Namespace, out_dir: Path, formats: tuple[str, ...]) -> int:
     """The `infer` handler for several people (args as `infer` parses them)."""
     from posemachines.export.people import PEOPLE_FORMATS, write_people_outputs
+    from posemachines.export.staging import staged, write_staged
     from posemachines.inference.estimator import Estimator
     from posemachines.inference.frames import open_frames
     from posemachines.inference.people import PartialPeopleError
@@ -53,14 +55,17 @@ def run_infer_people(args: argparse.Namespace, out_dir: Path, formats: tuple[str
             failure, people = error, error.result
     written = write_people_outputs(people, out_dir, [f for f in formats if f in PEOPLE_FORMATS])
     labels = _analyse_people(people, out_dir) if args.analyze else None
-    if "overlay" in formats or "skeleton3d" in formats:  # both from one decode of the video
-        written += write_videos(
-            (frame.rgb for frame in source), people,
-            out_dir / OVERLAY_NAME if "overlay" in formats else None,
-            out_dir / SKELETON3D_NAME if "skeleton3d" in formats else None, labels)
+    videos = {kind: out_dir / name for kind, name in
+              (("overlay", OVERLAY_NAME), ("skeleton3d", SKELETON3D_NAME)) if kind in formats}
+    if videos:  # both from one decode of the video
+        with staged(*videos.values()) as partials:
+            staging = dict(zip(videos, partials, strict=True))
+            made = write_videos((frame.rgb for frame in source), people,
+                                staging.get("overlay"), staging.get("skeleton3d"), labels)
+        written += [videos[kind] for kind, path in staging.items() if path in made]
     if "html" in formats:
-        written.append(write_html_viewer(people, out_dir / HTML_NAME, video=OVERLAY_NAME
-                                         if "overlay" in formats else None))
+        written.append(write_staged(out_dir / HTML_NAME, partial(
+            write_html_viewer, people, video=OVERLAY_NAME if "overlay" in formats else None)))
     skipped = [f for f in formats if f not in (*PEOPLE_FORMATS, *VIEW_FORMATS)]
     if skipped:
         logger.warning("%s skipped: it holds one person; several people are in people3d.*, "

@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import tempfile
 from collections.abc import Sequence
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +29,7 @@ from posemachines.data.npz import load_npz
 from posemachines.errors import PoseDataError
 from posemachines.export.bvh_export import write_motion_bvh
 from posemachines.export.formats import result_to_json_dict, save_npz, write_csv, write_text
+from posemachines.export.staging import write_staged
 from posemachines.export.writer import output_folder
 from posemachines.skeleton import JOINTS16_NAMES, JOINTS16_PARENTS
 from posemachines.structures import PoseResult
@@ -168,12 +170,13 @@ def write_people_outputs(people: PeopleResult, out_dir: Path | str,
     out_dir = output_folder(out_dir)
     written: list[Path] = []
     if "json" in formats:
-        written.append(write_people_json(people, out_dir / PEOPLE_JSON_NAME))
+        written.append(write_staged(out_dir / PEOPLE_JSON_NAME,
+                                    partial(write_people_json, people)))
     if "npz" in formats:
-        written.append(write_people_npz(people, out_dir / PEOPLE_NPZ_NAME))
+        written.append(write_staged(out_dir / PEOPLE_NPZ_NAME, partial(write_people_npz, people)))
     if "csv" in formats:
-        written.append(write_people_csv(people, out_dir / PEOPLE_CSV_NAME))
+        written.append(write_staged(out_dir / PEOPLE_CSV_NAME, partial(write_people_csv, people)))
     if "bvh" in formats:
-        written += [write_motion_bvh(person, out_dir / bvh_name(person_id))
+        written += [write_staged(out_dir / bvh_name(person_id), partial(write_motion_bvh, person))
                     for person_id, person in people]
     return written

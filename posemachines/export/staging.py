@@ -5,13 +5,14 @@ suffix, so writers that pick a container by extension behave alike) and renamed 
 (`os.replace`, atomic within one file system) only once it is complete. A stop mid-write —
 Ctrl-C, SIGTERM (which the CLI turns into the same exception), an error — deletes the partial
 file, so no truncated video or JSON is ever left looking finished; a SIGKILL can leave only the
-hidden partial file. Batch output folders use the same prefix (`posemachines.batch.video`).
+hidden partial file. Used by `write_outputs`, `write_people_outputs`, the several-people videos
+and viewer, and ar.mp4; batch output folders use the same prefix (`posemachines.batch.video`).
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -38,3 +39,10 @@ def staged(*paths: Path) -> Iterator[tuple[Path, ...]]:
     for partial, path in zip(partials, paths, strict=True):
         if partial.exists():
             os.replace(partial, path)
+
+
+def write_staged(path: Path, write: Callable[[Path], object]) -> Path:
+    """Call `write(partial path)` and publish the file under `path` (`staged`); `path`."""
+    with staged(path) as (partial,):
+        write(partial)
+    return path

@@ -7,9 +7,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from posemachines.export import writer
+from posemachines.export import people, writer
 from posemachines.export.staging import partial_path, staged
 from posemachines.export.writer import write_outputs
+from tests.export.people_samples import sample_people
 from tests.export.sample_poses import make_result
 
 
@@ -65,3 +66,16 @@ def test_write_outputs_stopped_in_the_videos_leaves_neither(
     with pytest.raises(KeyboardInterrupt):
         write_outputs(make_result(3), out, ("json", "overlay", "skeleton3d"), frames=frames)
     assert [p.name for p in out.iterdir()] == ["poses3d.json"]
+
+
+def test_several_people_stopped_in_a_bvh_keep_the_files_before_it(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def stopped_bvh(person, path: Path) -> None:
+        path.write_text("HIERARCHY\nROOT Hip\n")
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(people, "write_motion_bvh", stopped_bvh)
+    out = tmp_path / "out"
+    with pytest.raises(KeyboardInterrupt):
+        people.write_people_outputs(sample_people(), out, ("json", "csv", "bvh"))
+    assert sorted(p.name for p in out.iterdir()) == ["people3d.csv", "people3d.json"]
