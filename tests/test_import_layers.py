@@ -14,7 +14,7 @@ PACKAGE_ROOT = Path(__file__).resolve().parents[1] / "posemachines"
 
 #: The bottom layer: shared types and geometry, importable from anywhere.
 FOUNDATION = frozenset({
-    "errors", "version", "threads", "optional", "lazy", "arrays", "skeleton", "camera",
+    "errors", "version", "threads", "staging", "optional", "lazy", "arrays", "skeleton", "camera",
     "structures",
 })
 #: What each top-level module or package of posemachines may import besides itself.
@@ -23,6 +23,7 @@ ALLOWED: dict[str, frozenset[str]] = {
     "version": frozenset(),
     "optional": frozenset({"errors"}),
     "threads": frozenset(),
+    "staging": frozenset(),
     "lazy": frozenset(),
     "arrays": frozenset({"errors"}),
     "skeleton": frozenset({"errors"}),

@@ -21,10 +21,10 @@ from posemachines.camera import Camera
 from posemachines.correction.focal import estimate_focal_px
 from posemachines.correction.root_translation import solve_root_translation
 from posemachines.errors import PoseInputError
-from posemachines.export.staging import staged
 from posemachines.inference.detectors import create_detector
 from posemachines.inference.detectors.blazepose_geometry import image_to_crop_matrix
 from posemachines.inference.frames import FrameSource
+from posemachines.staging import staged
 from posemachines.structures import PoseResult
 
 

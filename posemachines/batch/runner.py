@@ -40,8 +40,8 @@ from posemachines.batch.video import (
     WorkerSettings,
 )
 from posemachines.errors import PoseDataError, PoseInputError
-from posemachines.export.staging import PARTIAL_PREFIX
 from posemachines.models.shipped import resolve_lifter_weights
+from posemachines.staging import PARTIAL_PREFIX
 
 LOCK_NAME = ".batch.lock"
 

@@ -22,11 +22,11 @@ from threadpoolctl import threadpool_limits
 
 from posemachines.batch.jobs import VideoJob, VideoOptions
 from posemachines.errors import PoseMachinesError
-from posemachines.export.staging import PARTIAL_PREFIX
 from posemachines.export.writer import write_outputs
 from posemachines.inference.detectors import PoseDetector, create_detector
 from posemachines.inference.estimator import Estimator, PartialResultError
 from posemachines.inference.frames import open_frames
+from posemachines.staging import PARTIAL_PREFIX
 
 REPLACED_PREFIX = ".replaced-"
 #: Estimators kept per worker (one per distinct detector / correction / focal / height).

@@ -76,7 +76,7 @@ TORCH_MISSING = (
 
 class Terminated(KeyboardInterrupt):
     """SIGTERM as an exception, so that a stop by the system or a job runner unwinds like
-    Ctrl-C: partial files are deleted (`export.staging`), workers are stopped."""
+    Ctrl-C: partial files are deleted (`posemachines.staging`), workers are stopped."""
 
 
 def _raise_terminated(signum: int, frame: FrameType | None) -> None:

@@ -27,10 +27,10 @@ VIEW_FORMATS = ("overlay", "skeleton3d", "html")
 def run_infer_people(args: argparse.Namespace, out_dir: Path, formats: tuple[str, ...]) -> int:
     """The `infer` handler for several people (args as `infer` parses them)."""
     from posemachines.export.people import PEOPLE_FORMATS, write_people_outputs
-    from posemachines.export.staging import staged, write_staged
     from posemachines.inference.estimator import Estimator
     from posemachines.inference.frames import open_frames
     from posemachines.inference.people import PartialPeopleError
+    from posemachines.staging import staged, write_staged
     from posemachines.viz.html_viewer import HTML_NAME, write_html_viewer
     from posemachines.viz.overlay import OVERLAY_NAME
     from posemachines.viz.skeleton3d import SKELETON3D_NAME

@@ -29,9 +29,9 @@ from posemachines.data.npz import load_npz
 from posemachines.errors import PoseDataError
 from posemachines.export.bvh_export import write_motion_bvh
 from posemachines.export.formats import result_to_json_dict, save_npz, write_csv, write_text
-from posemachines.export.staging import write_staged
 from posemachines.export.writer import output_folder
 from posemachines.skeleton import JOINTS16_NAMES, JOINTS16_PARENTS
+from posemachines.staging import write_staged
 from posemachines.structures import PoseResult
 from posemachines.structures.people import PeopleResult
 from posemachines.version import __version__

@@ -18,7 +18,7 @@ from posemachines.export.formats import (
     write_npz,
 )
 from posemachines.export.gltf_export import GLB_NAME, write_glb
-from posemachines.export.staging import staged
+from posemachines.staging import staged
 from posemachines.structures import PoseResult
 from posemachines.viz.html_viewer import HTML_NAME, write_html_viewer
 from posemachines.viz.overlay import OVERLAY_NAME, FrameItem, write_overlay

@@ -268,8 +268,9 @@ def _on_floor(
         warnings.append("The feet never rest in this clip: the floor's tilt comes from the "
                         "trunk alone and its height from the lowest ankles.")
     elif ground.normal_sigma_deg > UNCERTAIN_FLOOR_DEG:
-        warnings.append(f"The floor's orientation is uncertain (about "
-                        f"{ground.normal_sigma_deg:.0f} deg).")
+        warnings.append(f"The floor's tilt is uncertain (about {ground.normal_sigma_deg:.0f} "
+                        "deg): the feet rest on few spots close together, so the camera's "
+                        "pitch and roll may be off by as much.")
     if ground.camera_height_mm <= 0:
         warnings.append("The floor passes above the camera; the floor estimate is unreliable.")
     feet_cam = joints_cam[:, list(FOOT_JOINTS)]

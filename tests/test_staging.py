@@ -1,4 +1,4 @@
-"""Outputs appear whole or not at all: `export.staging` and `write_outputs` stopped mid-way."""
+"""Outputs appear whole or not at all: `staging` and `write_outputs` stopped mid-way."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from posemachines.export import people, writer
-from posemachines.export.staging import partial_path, staged
 from posemachines.export.writer import write_outputs
+from posemachines.staging import partial_path, staged
 from tests.export.people_samples import sample_people
 from tests.export.sample_poses import make_result
 
