@@ -111,7 +111,14 @@ def _single_data(result: PoseResult) -> dict:
                         "targets": None}
     display = np.asarray(world.joints_mm, dtype=float) @ WORLD_TO_DISPLAY.T
     targets = display[:, 0].copy()
-    targets[:, 1] = np.median(targets[:, 1]) if len(targets) else 0.0
+    if len(targets):
+        # The view follows the root over the floor at one height, the middle of the body's
+        # height in the median frame, and fits whatever the body reaches from there: a person
+        # who sits, then lies most of the clip is seen whole while still sitting.
+        heights = display[..., 1]
+        targets[:, 1] = np.median((heights.max(axis=1) + heights.min(axis=1)) / 2)
+        reach = np.linalg.norm(display - targets[:, None], axis=-1)
+        scene["radius"] = max(scene["radius"], float(np.percentile(reach, 99)) * 1.15)
     skeleton |= {"poses": _flat(display, 1),
                  "footprints": footprints(np.asarray(world.joints_mm), world.contacts, colours)}
     return scene | {"skeletons": [skeleton], "floor": True, "ground": 0.0,

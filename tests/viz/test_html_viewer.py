@@ -109,6 +109,26 @@ def test_world_page_inlines_the_walk_and_its_footprints(world_result):
     assert "A test warning." in data["scene_text"]
 
 
+def test_the_view_fits_a_person_who_sits_up_then_lies_most_of_the_clip(world_result):
+    # 4 frames as add_scene stands them (root 900 mm up), then 8 lying flat 100 mm over the
+    # floor: the view's height is the median frame's middle (lying), and its radius still
+    # reaches the head of the frames standing.
+    joints = world_result.world.joints_mm.copy()
+    root = joints[:, :1]
+    lying = joints[4:].copy()
+    lying[..., 2] = root[4:, :, 2] + (joints[4:, :, 1] - root[4:, :, 1])
+    lying[..., 1] = 100.0
+    joints[4:] = lying
+    scene = dataclasses.replace(world_result, world=dataclasses.replace(
+        world_result.world, joints_mm=joints))
+    data = inlined_data(render_viewer_html(scene))
+    targets = np.array(data["targets"]).reshape(12, 3)
+    np.testing.assert_allclose(targets[:, 1], -100.0)  # display y is down
+    display = joints * [-1, -1, 1]
+    reach = np.linalg.norm(display[:4] - targets[:4, None], axis=-1).max()
+    assert reach > 1300 and data["radius"] >= reach
+
+
 def test_camera_frame_fallback_draws_no_floor_path(world_result):
     fallback = dataclasses.replace(world_result, world=dataclasses.replace(
         world_result.world, frame="camera", contacts=None))
