@@ -102,8 +102,8 @@ def _single_data(result: PoseResult) -> dict:
     skeleton: dict[str, Any] = {"id": None, "colour": None, "steps": None,
                 "confidence": _flat(result.confidence, 3), "footprints": []}
     poses = np.asarray(result.pose3d_mm, dtype=float)
-    scene = {"radius": _body_radius(poses), "scene_text": "" if world is None
-             else scene_text(world)}
+    radius = _body_radius(poses)
+    scene = {"radius": radius, "scene_text": "" if world is None else scene_text(world)}
     if world is None or world.frame != "world":
         lowest = poses[..., 1].max(axis=-1) - poses[:, 0, 1]
         return scene | {"skeletons": [skeleton | {"poses": _flat(poses, 1)}], "floor": False,
@@ -118,7 +118,7 @@ def _single_data(result: PoseResult) -> dict:
         heights = display[..., 1]
         targets[:, 1] = np.median((heights.max(axis=1) + heights.min(axis=1)) / 2)
         reach = np.linalg.norm(display - targets[:, None], axis=-1)
-        scene["radius"] = max(scene["radius"], float(np.percentile(reach, 99)) * 1.15)
+        scene["radius"] = max(radius, float(np.percentile(reach, 99)) * 1.15)
     skeleton |= {"poses": _flat(display, 1),
                  "footprints": footprints(np.asarray(world.joints_mm), world.contacts, colours)}
     return scene | {"skeletons": [skeleton], "floor": True, "ground": 0.0,
