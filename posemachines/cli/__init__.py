@@ -85,8 +85,11 @@ def _raise_terminated(signum: int, frame: FrameType | None) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     arguments = sys.argv[1:] if argv is None else argv
-    if threading.current_thread() is not threading.main_thread():
-        return _run(arguments)  # signal handlers can only be set from the main thread
+    # Handlers can only be set from the main thread; a SIGTERM someone else handles or ignores
+    # (as a parent may for its jobs) is left to them.
+    if (threading.current_thread() is not threading.main_thread()
+            or signal.getsignal(signal.SIGTERM) != signal.SIG_DFL):
+        return _run(arguments)
     previous = signal.signal(signal.SIGTERM, _raise_terminated)
     try:
         return _run(arguments)

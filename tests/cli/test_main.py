@@ -10,7 +10,14 @@ from importlib import resources
 import pytest
 
 import posemachines.cli
-from posemachines.cli import COMMANDS, TORCH_MISSING, build_parser, command_of, main
+from posemachines.cli import (
+    COMMANDS,
+    TORCH_MISSING,
+    Terminated,
+    build_parser,
+    command_of,
+    main,
+)
 
 #: What `posemachines --help` must not load: seconds of start-up (issue 21).
 HEAVY_MODULES = ("torch", "scipy", "cv2", "matplotlib", "ai_edge_litert", "posemachines.cli.infer")
@@ -71,11 +78,24 @@ def test_a_corrupt_video_is_one_error_line_without_ffmpeg_s_own(tmp_path):
 
 
 @pytest.mark.parametrize(("stop", "code", "line"), [
-    (signal.SIGTERM, 143, "posemachines: terminated"),
-    (signal.SIGINT, 130, "posemachines: interrupted"),
+    (KeyboardInterrupt, 130, "posemachines: interrupted"),
+    (Terminated, 143, "posemachines: terminated"),
 ])
-def test_a_stop_mid_video_is_one_line_and_leaves_no_partial_file(shared_data, tmp_path, stop,
-                                                                 code, line):
+def test_a_stop_is_one_line_and_its_exit_code(monkeypatch, capsys, stop, code, line):
+    def stopped(args):
+        raise stop  # Ctrl-C, or SIGTERM as main's handler raises it, mid-command
+
+    class Parser:
+        def parse_args(self, arguments):
+            return argparse.Namespace(command="demo", func=stopped)
+
+    monkeypatch.setattr("posemachines.cli.build_parser", lambda command=None: Parser())
+    assert main(["demo"]) == code
+    assert capsys.readouterr().err.strip().splitlines() == [line]
+
+
+def test_sigterm_mid_video_is_one_line_and_leaves_no_partial_file(shared_data, tmp_path):
+    stop, code, line = signal.SIGTERM, 143, "posemachines: terminated"
     out = tmp_path / "out"
     run = subprocess.Popen(
         [sys.executable, "-m", "posemachines", "infer",
