@@ -35,7 +35,6 @@ from detector_samples import AnnotatedPerson, Scores2D, load_annotated_people
 
 from posemachines.inference.detectors import BlazePoseDetector
 from posemachines.inference.detectors.blazepose import (
-    BUNDLED_VARIANTS,
     LANDMARK_INPUT_SIZE,
     VARIANTS,
     RunCounts,
@@ -53,10 +52,9 @@ THORAX, HIP = JOINTS16_NAMES.index("Thorax"), JOINTS16_NAMES.index("Hip")
 MODES = ("image", "video")
 
 
-def make_detector(variant: str, data: Path, tracking: bool, threads: int = 2) -> BlazePoseDetector:
-    """A BlazePose detector; variants the package does not bundle come from <data>/models."""
-    model_dir = None if variant in BUNDLED_VARIANTS else data / "models" / "blazepose"
-    return BlazePoseDetector(variant, model_dir=model_dir, tracking=tracking, num_threads=threads)
+def make_detector(variant: str, tracking: bool, threads: int = 2) -> BlazePoseDetector:
+    """A BlazePose detector with the package's bundled models."""
+    return BlazePoseDetector(variant, tracking=tracking, num_threads=threads)
 
 
 # --- 1. accuracy on annotated people ------------------------------------------------------------
@@ -76,7 +74,7 @@ def accuracy_rows(variants: list[str], data: Path) -> list[tuple[str, str, dict[
     rows = []
     for variant in variants:
         for mode in MODES:
-            detector = make_detector(variant, data, tracking=mode == "video")
+            detector = make_detector(variant, tracking=mode == "video")
             scores: dict[str, Scores2D] = {}
             for person in people:
                 predicted = detect_person(detector, person, mode)
@@ -159,7 +157,7 @@ def print_agreement(variants: list[str], data: Path, reference_path: Path) -> No
         return
     reference = np.load(reference_path)
     videos = reference_videos(reference)
-    table = {variant: [agreement(make_detector(variant, data, tracking=True), data, video,
+    table = {variant: [agreement(make_detector(variant, tracking=True), data, video,
                                  reference) for video in videos] for variant in variants}
     print(f"\nAgreement with MediaPipe {reference['mediapipe_version']} legacy pose (full model, "
           "video mode, no smoothing): % of its 16 joints within 0.5 torso; "
@@ -224,11 +222,10 @@ def raw_invoke(model: TfliteModel) -> Callable[[np.ndarray], object]:
     return lambda _frame: model.run(batch, outputs)
 
 
-def variant_stages(variant: str, data: Path, threads: int) -> list[Stage]:
-    model_dir = None if variant in BUNDLED_VARIANTS else data / "models" / "blazepose"
-    net = TfliteModel(landmark_model_path(variant, model_dir), threads)
-    tracker = make_detector(variant, data, tracking=True, threads=threads)
-    static = make_detector(variant, data, tracking=False, threads=threads)
+def variant_stages(variant: str, threads: int) -> list[Stage]:
+    net = TfliteModel(landmark_model_path(variant), threads)
+    tracker = make_detector(variant, tracking=True, threads=threads)
+    static = make_detector(variant, tracking=False, threads=threads)
     return [
         Stage(variant, f"landmark net only ({LANDMARK_INPUT_SIZE}px)", raw_invoke(net)),
         Stage(variant, "end-to-end, tracking", tracker.detect, tracker.counts),
@@ -241,7 +238,7 @@ def print_speed(variants: list[str], args: argparse.Namespace) -> None:
     stages = [Stage("-", f"baseline: person detector net only ({DETECTOR_INPUT_SIZE}px)",
                     raw_invoke(TfliteModel(detector_model_path(), args.threads)))]
     for variant in variants:
-        stages += variant_stages(variant, args.data, args.threads)
+        stages += variant_stages(variant, args.threads)
     for stage in stages:
         time_pass(stage.call, frames[:3])  # warm-up: XNNPACK packs weights on first calls
     # Rounds interleave the stages so that load from other processes hits all of them alike.

@@ -42,14 +42,20 @@ def sample_video_path() -> Path:
 def _add_pipeline_options(parser: argparse.ArgumentParser) -> None:
     from posemachines.correction.methods import CORRECTION_METHODS
     from posemachines.export.format_names import OUTPUT_FORMATS
-    from posemachines.inference.detectors import DEFAULT_DETECTOR, DETECTOR_NAMES
+    from posemachines.inference.detectors import (
+        DEFAULT_DETECTOR,
+        DEFAULT_IMAGE_DETECTOR,
+        DETECTOR_NAMES,
+    )
 
     parser.add_argument("--out", type=Path, default=None,
                         help="output folder (default: ./posemachines_out/<input name>)")
     parser.add_argument("--format", default="all",
                         help=f"comma-separated outputs: {','.join(OUTPUT_FORMATS)},ar (default all "
                              "but ar: AR props, `posemachines ar`)")
-    parser.add_argument("--detector", choices=DETECTOR_NAMES, default=DEFAULT_DETECTOR)
+    parser.add_argument("--detector", choices=DETECTOR_NAMES, default=None,
+                        help=f"2D model (default: {DEFAULT_IMAGE_DETECTOR} for a single image, "
+                             f"{DEFAULT_DETECTOR} for a video or folder; docs/detector.md)")
     parser.add_argument("--weights", default=None,
                         help="lifter: a shipped name, 'mocap' (default; non-commercial terms), "
                              "'lite' (a third of the cost; non-commercial) or 'cmu' (CMU mocap "
@@ -131,7 +137,7 @@ def run_infer(args: argparse.Namespace) -> int:
         background_tracker,
         detect_track,
     )
-    from posemachines.inference.detectors import create_detector
+    from posemachines.inference.detectors import create_detector, default_detector_name
     from posemachines.inference.frames import open_frames
 
     if args.input is None and args.keypoints is None:
@@ -155,7 +161,7 @@ def run_infer(args: argparse.Namespace) -> int:
         loading = pool.submit(_load_estimator, args)
         track = None
         if args.keypoints is None and source is not None:
-            detector = create_detector(args.detector)
+            detector = create_detector(args.detector or default_detector_name(source.kind))
             with FrameProgress(len(source), name) as bar:
                 def on_frame() -> None:
                     bar.update()
@@ -192,7 +198,8 @@ def run_infer(args: argparse.Namespace) -> int:
 
         if source is None:
             raise PoseInputError("--format ar draws on the video: give it as INPUT.")
-        written = [*written, write_ar_video_output(result, source, out_dir, args.detector)]
+        written = [*written, write_ar_video_output(
+            result, source, out_dir, args.detector or default_detector_name(source.kind))]
     wall = time.perf_counter() - started
     total = result.num_frames + len(result.missing_frames)
     correction = describe(result.correction) if result.correction else "no correction"

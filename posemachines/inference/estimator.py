@@ -32,7 +32,12 @@ from posemachines.inference.detection_track import (
     background_tracker,
     detect_track,
 )
-from posemachines.inference.detectors import DEFAULT_DETECTOR, PoseDetector, create_detector
+from posemachines.inference.detectors import (
+    DEFAULT_DETECTOR,
+    PoseDetector,
+    create_detector,
+    default_detector_name,
+)
 from posemachines.inference.frames import FrameSource, open_frames
 from posemachines.inference.lens_metadata import focal_35mm_of
 from posemachines.inference.lifting import lift_clips
@@ -53,7 +58,8 @@ class Estimator:
     """3D pose estimation for one person per video on CPU (or `device`).
 
     weights: lifter checkpoint (default: the shipped one); detector: a name from
-    `posemachines.inference.detectors.DETECTOR_NAMES` or a `PoseDetector` instance;
+    `posemachines.inference.detectors.DETECTOR_NAMES` or a `PoseDetector` instance (default:
+    blazepose-heavy for a single image, blazepose-full for videos, folders and streams);
     correction: one of `CORRECTION_METHODS` ("geometric", the default; "paper", the paper's
     Psi_C/Psi_P self-supervision; "none"); focal_px: the camera's focal length if known (else
     from the file's lens metadata where the camera wrote it, `lens_metadata`, else estimated
@@ -74,7 +80,7 @@ class Estimator:
     def __init__(
         self,
         weights: Path | str | None = None,
-        detector: str | PoseDetector = DEFAULT_DETECTOR,
+        detector: str | PoseDetector | None = None,
         correction: str = "geometric",
         device: str = "cpu",
         focal_px: float | None = None,
@@ -89,7 +95,9 @@ class Estimator:
         self.lifter = load_lifter(self.weights_path, device)
         self._model: PoseMachine | None = None
         self._detector = detector if isinstance(detector, PoseDetector) else None
-        self.detector_name = detector if isinstance(detector, str) else type(detector).__name__
+        self._image_detector: PoseDetector | None = None
+        self.detector_name = (detector if detector is None or isinstance(detector, str)
+                              else type(detector).__name__)
         # Only the 'paper' correction needs the torch network.
         self.corrector = create_corrector(
             correction, self.model if correction == "paper" else None, height_cm)
@@ -116,10 +124,20 @@ class Estimator:
 
     @property
     def detector(self) -> PoseDetector:
-        """The 2D detector, created on first use (keypoint input never needs it)."""
+        """The 2D detector for sequences of frames, created on first use (keypoint input never
+        needs it): the one named, else `DEFAULT_DETECTOR`."""
         if self._detector is None:
-            self._detector = create_detector(self.detector_name)
+            self._detector = create_detector(self.detector_name or DEFAULT_DETECTOR)
         return self._detector
+
+    def detector_for(self, source: FrameSource) -> PoseDetector:
+        """The 2D detector for `source`: the one named, else by the source's kind
+        (`default_detector_name`: heavy for a single image, full for frames in sequence)."""
+        if self.detector_name is not None or source.kind != "image":
+            return self.detector
+        if self._image_detector is None:
+            self._image_detector = create_detector(default_detector_name(source.kind))
+        return self._image_detector
 
     def predict_video(
         self, path: Path | str | FrameSource, on_frame: Callable[[], None] | None = None
@@ -127,7 +145,7 @@ class Estimator:
         """Detect, lift and correct every frame of a video, image or image folder (a path, or
         a `FrameSource` already opened)."""
         source = path if isinstance(path, FrameSource) else open_frames(Path(path))
-        track = detect_track(self.detector, source, on_frame,
+        track = detect_track(self.detector_for(source), source, on_frame,
                              background_tracker(source, self.world))
         return self.lift_detections(track, source)
 

@@ -76,8 +76,7 @@ class PeopleLifter(Protocol):
     flip_test: bool
     time_reversal: bool
 
-    @property
-    def detector(self) -> PoseDetector: ...
+    def detector_for(self, source: FrameSource) -> PoseDetector: ...
 
     def predict_video(self, path: Path | str | FrameSource,
                       on_frame: Callable[[], None] | None = None) -> PoseResult: ...
@@ -174,7 +173,7 @@ def predict_people(estimator: PeopleLifter, path: Path | str | FrameSource,
         except PartialResultError as failure:
             raise PartialPeopleError(str(failure), _one_person(failure.result, source)) from None
         return _one_person(single, source)
-    blazepose = estimator.detector
+    blazepose = estimator.detector_for(source)
     if not isinstance(blazepose, BlazePoseDetector):
         raise PoseModelError("Several people need the BlazePose detector (its person detector "
                              f"finds everyone), not {type(blazepose).__name__}.")

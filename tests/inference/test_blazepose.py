@@ -17,7 +17,6 @@ from posemachines.inference.detectors import (
 from posemachines.inference.detectors.blazepose import (
     AUX_HIP_CENTER,
     AUX_SCALE_POINT,
-    HEAVY_MODEL_ENV,
 )
 from posemachines.inference.detectors.blazepose_geometry import roi_from_alignment_points
 from posemachines.inference.frames import open_frames, read_image
@@ -168,23 +167,17 @@ def test_unknown_detector_name_raises() -> None:
         create_detector("openpose")
 
 
-def test_heavy_needs_a_model_path(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    monkeypatch.delenv(HEAVY_MODEL_ENV, raising=False)
-    with pytest.raises(PoseModelError, match=HEAVY_MODEL_ENV):
-        create_detector("blazepose-heavy")
-    monkeypatch.setenv(HEAVY_MODEL_ENV, str(tmp_path))
+def test_a_model_folder_without_the_model_raises(tmp_path: Path) -> None:
     with pytest.raises(PoseModelError, match="not found"):
-        create_detector("blazepose-heavy")
+        create_detector("blazepose-heavy", model_dir=tmp_path)
 
 
-def test_heavy_from_env_or_model_dir(monkeypatch: pytest.MonkeyPatch, shared_data: Path) -> None:
-    model_dir = shared_data / "models" / "blazepose"
-    monkeypatch.setenv(HEAVY_MODEL_ENV, str(model_dir / "pose_landmark_heavy.tflite"))
+def test_heavy_is_bundled_and_reads_a_person(shared_data: Path) -> None:
     heavy = create_detector("blazepose-heavy", tracking=False)
     found = heavy.detect(read_image(shared_data / ONE_PERSON_IMAGES[1]))
     assert found is not None
     assert found.joints16_px[L_SHOULDER, 0] > found.joints16_px[R_SHOULDER, 0]
-    monkeypatch.delenv(HEAVY_MODEL_ENV)
+    model_dir = shared_data / "models" / "blazepose"
     assert isinstance(create_detector("blazepose-heavy", model_dir=model_dir), BlazePoseDetector)
 
 

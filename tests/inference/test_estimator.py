@@ -5,9 +5,10 @@ from posemachines.data.lifter_input import mirror_detections
 from posemachines.errors import PoseInputError, PoseModelError
 from posemachines.export.formats import load_result
 from posemachines.export.writer import write_outputs
+from posemachines.inference.detectors import default_detector_name
 from posemachines.inference.detectors.base import Detection2D, PoseDetector, Roi
 from posemachines.inference.estimator import Estimator, detect_track
-from posemachines.inference.frames import Frame
+from posemachines.inference.frames import Frame, open_frames
 from posemachines.models.shipped import shipped_lifter_path
 from posemachines.skeleton import flip_horizontal
 from posemachines.structures import Keypoints2D
@@ -180,3 +181,22 @@ def test_a_single_pose_gets_a_trajectory_and_camera_but_no_world():
     # the root re-projects onto its keypoint through the solved camera
     root_px = result.camera.project(result.root_translation_mm[:, None])[0, 0]
     np.testing.assert_allclose(root_px, STANDING_PX[0], atol=3.0)
+
+
+def test_a_still_gets_the_heavy_model_and_a_sequence_the_full_one(random_lite_weights,
+                                                                   shared_data, tmp_path):
+    # Chosen by measurement (docs/detector.md): heavy places joints most precisely on stills,
+    # full is the one for frames in sequence; a named detector is used for everything.
+    image = shared_data / "media" / "opencv_messi5.jpg"
+    folder = tmp_path / "frames"
+    folder.mkdir()
+    (folder / "0001.jpg").write_bytes(image.read_bytes())
+    assert default_detector_name("image") == "blazepose-heavy"
+    assert {default_detector_name(kind) for kind in ("video", "folder")} == {"blazepose-full"}
+    chosen = Estimator(weights=random_lite_weights)
+    assert chosen.detector_for(open_frames(image)).variant == "heavy"
+    assert chosen.detector_for(open_frames(folder)).variant == "full"
+    assert chosen.detector_for(open_frames(shared_data / "media" / "opencv_vtest.avi")
+                               ).variant == "full"
+    named = Estimator(weights=random_lite_weights, detector="blazepose-lite")
+    assert named.detector_for(open_frames(image)).variant == "lite"

@@ -15,7 +15,6 @@ reproducible, and the 3D lifter sees the detector's own signal; turn it on for j
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -45,8 +44,6 @@ from posemachines.inference.detectors.tflite_runner import TfliteModel
 from posemachines.skeleton import to_joints16
 
 VARIANTS: tuple[str, ...] = ("lite", "full", "heavy")
-BUNDLED_VARIANTS: tuple[str, ...] = ("lite", "full")
-HEAVY_MODEL_ENV = "POSEMACHINES_BLAZEPOSE_HEAVY"
 ASSET_DIR = Path(__file__).resolve().parents[2] / "assets" / "blazepose"
 DETECTOR_FILE = "pose_detection.tflite"
 LANDMARK_INPUT_SIZE = 256
@@ -65,25 +62,12 @@ def landmark_file(variant: str) -> str:
 
 
 def landmark_model_path(variant: str, model_dir: Path | None = None) -> Path:
-    """Where the `variant` landmark model lives: model_dir, the package assets, or for heavy
-    (not bundled) the file or folder named by $POSEMACHINES_BLAZEPOSE_HEAVY."""
+    """Where the `variant` landmark model lives: model_dir, else the package assets (all three
+    are bundled)."""
     if variant not in VARIANTS:
         known = ", ".join(VARIANTS)
         raise PoseModelError(f"Unknown BlazePose variant '{variant}'; known: {known}.")
-    if model_dir is not None:
-        candidate = Path(model_dir) / landmark_file(variant)
-    elif variant in BUNDLED_VARIANTS:
-        candidate = ASSET_DIR / landmark_file(variant)
-    else:
-        env = os.environ.get(HEAVY_MODEL_ENV)
-        if not env:
-            raise PoseModelError(
-                f"blazepose-heavy is not bundled: pass model_dir=<folder with "
-                f"{landmark_file(variant)}> or set {HEAVY_MODEL_ENV} to that file."
-            )
-        candidate = Path(env)
-        if candidate.is_dir():
-            candidate = candidate / landmark_file(variant)
+    candidate = (Path(model_dir) if model_dir is not None else ASSET_DIR) / landmark_file(variant)
     if not candidate.is_file():
         raise PoseModelError(f"BlazePose {variant} landmark model not found at {candidate}.")
     return candidate
