@@ -19,7 +19,11 @@ DEFAULT_EFFECTS = "crown,cape"
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    from posemachines.inference.detectors import DEFAULT_DETECTOR, DETECTOR_NAMES
+    from posemachines.inference.detectors import (
+        DEFAULT_DETECTOR,
+        DEFAULT_IMAGE_DETECTOR,
+        DETECTOR_NAMES,
+    )
 
     parser = subparsers.add_parser(
         "ar", help="AR: 3D props attached to the person (crown, cape, flames ...) -> ar.mp4")
@@ -30,7 +34,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                              "'list' prints them")
     parser.add_argument("--out", type=Path, default=None,
                         help="output folder (default: ./posemachines_out/<input name>)")
-    parser.add_argument("--detector", choices=DETECTOR_NAMES, default=DEFAULT_DETECTOR)
+    parser.add_argument("--detector", choices=DETECTOR_NAMES, default=None,
+                        help=f"2D model (default: {DEFAULT_IMAGE_DETECTOR} for a single image, "
+                             f"{DEFAULT_DETECTOR} for a video or folder)")
     parser.add_argument("--focal-px", type=float, default=None,
                         help="camera focal length in px, if known")
     parser.add_argument("--height-cm", type=float, default=None,
@@ -42,6 +48,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run_ar(args: argparse.Namespace) -> int:
     from posemachines.ar import describe_effects, effect_names
+    from posemachines.inference.detectors import default_detector_name
     from posemachines.inference.estimator import Estimator, PartialResultError
     from posemachines.inference.frames import open_frames
 
@@ -62,7 +69,8 @@ def run_ar(args: argparse.Namespace) -> int:
             result = estimator.predict_video(source, on_frame=bar.update)
         except PartialResultError as error:
             failure, result = error, error.result
-    path = write_ar_video_output(result, source, out_dir, args.detector if args.mask else None,
+    detector = args.detector or default_detector_name(source.kind)
+    path = write_ar_video_output(result, source, out_dir, detector if args.mask else None,
                                  effects, args.focal_px)
     wall = time.perf_counter() - started
     print(f"{len(source)} frames, person found in {result.num_frames}, effects "
