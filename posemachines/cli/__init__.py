@@ -114,7 +114,7 @@ def _run(arguments: list[str]) -> int:
             raise
         print(f"posemachines: error: {TORCH_MISSING}", file=sys.stderr)
         return 2
-    # A stop can cut a progress bar's line short: its line starts on a line of its own.
+    # A stop can cut a progress bar's line short, so the stop's own line starts afresh.
     except Terminated:
         print("\nposemachines: terminated", file=sys.stderr)
         return 128 + signal.SIGTERM
