@@ -5,8 +5,9 @@ suffix, so writers that pick a container by extension behave alike) and renamed 
 (`os.replace`, atomic within one file system) only once it is complete. A stop mid-write —
 Ctrl-C, SIGTERM (which the CLI turns into the same exception), an error — deletes the partial
 file, so no truncated video or JSON is ever left looking finished; a SIGKILL can leave only the
-hidden partial file. Used by `write_outputs`, `write_people_outputs`, the several-people videos
-and viewer, and ar.mp4; batch output folders use the same prefix (`posemachines.batch.video`).
+hidden partial file. Used by `write_outputs`, `write_people_outputs` and the several-people
+viewer; every video by its encoder (`viz.video.VideoEncoder`); batch output folders use the
+same prefix (`posemachines.batch.video`).
 """
 
 from __future__ import annotations

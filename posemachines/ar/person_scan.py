@@ -24,7 +24,6 @@ from posemachines.errors import PoseInputError
 from posemachines.inference.detectors import create_detector
 from posemachines.inference.detectors.blazepose_geometry import image_to_crop_matrix
 from posemachines.inference.frames import FrameSource
-from posemachines.staging import staged
 from posemachines.structures import PoseResult
 
 
@@ -42,11 +41,10 @@ def write_ar_output(result: PoseResult, source: FrameSource, out_dir: Path,
     if detector_name:
         masks, face_px = scan_person(detector_name, (frame.rgb for frame in source),
                                      on_scan_frame)
-    with staged(path) as (partial,):
-        write_ar_video((frame.rgb for frame in source), with_camera(result), partial, effects,
-                       masks=masks,
-                       num_frames=len(face_px) if face_px is not None else len(source) or None,
-                       on_frame=on_render_frame, face_px=face_px)
+    write_ar_video((frame.rgb for frame in source), with_camera(result), path, effects,
+                   masks=masks,
+                   num_frames=len(face_px) if face_px is not None else len(source) or None,
+                   on_frame=on_render_frame, face_px=face_px)
     return path
 
 

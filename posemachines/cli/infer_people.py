@@ -30,7 +30,7 @@ def run_infer_people(args: argparse.Namespace, out_dir: Path, formats: tuple[str
     from posemachines.inference.estimator import Estimator
     from posemachines.inference.frames import open_frames
     from posemachines.inference.people import PartialPeopleError
-    from posemachines.staging import staged, write_staged
+    from posemachines.staging import write_staged
     from posemachines.viz.html_viewer import HTML_NAME, write_html_viewer
     from posemachines.viz.overlay import OVERLAY_NAME
     from posemachines.viz.skeleton3d import SKELETON3D_NAME
@@ -55,14 +55,11 @@ def run_infer_people(args: argparse.Namespace, out_dir: Path, formats: tuple[str
             failure, people = error, error.result
     written = write_people_outputs(people, out_dir, [f for f in formats if f in PEOPLE_FORMATS])
     labels = _analyse_people(people, out_dir) if args.analyze else None
-    videos = {kind: out_dir / name for kind, name in
-              (("overlay", OVERLAY_NAME), ("skeleton3d", SKELETON3D_NAME)) if kind in formats}
-    if videos:  # both from one decode of the video
-        with staged(*videos.values()) as partials:
-            staging = dict(zip(videos, partials, strict=True))
-            made = write_videos((frame.rgb for frame in source), people,
-                                staging.get("overlay"), staging.get("skeleton3d"), labels)
-        written += [videos[kind] for kind, path in staging.items() if path in made]
+    if "overlay" in formats or "skeleton3d" in formats:  # both from one decode of the video
+        written += write_videos(
+            (frame.rgb for frame in source), people,
+            out_dir / OVERLAY_NAME if "overlay" in formats else None,
+            out_dir / SKELETON3D_NAME if "skeleton3d" in formats else None, labels)
     if "html" in formats:
         written.append(write_staged(out_dir / HTML_NAME, partial(
             write_html_viewer, people, video=OVERLAY_NAME if "overlay" in formats else None)))

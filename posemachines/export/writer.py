@@ -88,15 +88,14 @@ def write_outputs(
         if name == "skeleton3d" and together:
             continue  # written with overlay.mp4
         if name == "overlay" and together and frames is not None:
-            pair = (final, out_dir / SKELETON3D_NAME)
-            with staged(*pair) as (overlay, skeleton3d):
-                made = write_videos(frames(), result, overlay, skeleton3d, labels)
-            written += [path for path, partial in zip(pair, (overlay, skeleton3d), strict=True)
-                        if partial in made]
+            written += write_videos(frames(), result, final, out_dir / SKELETON3D_NAME, labels)
             continue
-        with staged(final) as (path,):
-            _write_one(name, result, path, frames, labels,
-                       video_beside="overlay" in formats and frames is not None)
+        beside = "overlay" in formats and frames is not None
+        if name in ("overlay", "skeleton3d"):  # the video encoder publishes its file whole
+            _write_one(name, result, final, frames, labels, beside)
+        else:
+            with staged(final) as (path,):
+                _write_one(name, result, path, frames, labels, beside)
         written.append(final)
     return written
 

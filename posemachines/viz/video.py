@@ -10,6 +10,7 @@ yuv420p needs even width and height: odd-sized frames get one black row/column a
 from __future__ import annotations
 
 import contextlib
+import os
 import queue
 import re
 import subprocess
@@ -24,6 +25,7 @@ import imageio_ffmpeg
 import numpy as np
 
 from posemachines.errors import PoseDataError
+from posemachines.staging import partial_path
 
 #: x264 speed preset and quality. At 720p "ultrafast" at CRF 23 costs ~8 ms of CPU a frame
 #: against ~28 ms for "veryfast" at CRF 20 (the old setting) and ~15 ms for "superfast" at CRF
@@ -55,18 +57,22 @@ def _first_message(text: str, default: str) -> str:
 class VideoEncoder:
     """An MP4 being written: `write` (H, W, 3) uint8 RGB frames of one size, then `close`.
 
-    Use as a context manager; leaving it by an exception stops ffmpeg and leaves whatever it
-    wrote. Errors (unwritable path, frames changing size, ffmpeg failing) raise PoseDataError.
+    The file is written under a hidden partial name beside `path` and renamed onto `path` by
+    a successful `close` (`posemachines.staging`), so a video appears whole or not at all. Use
+    as a context manager; leaving it by an exception (`abort`) stops ffmpeg and deletes the
+    partial file. Errors (unwritable path, frames changing size, ffmpeg failing) raise
+    PoseDataError.
     """
 
     def __init__(self, path: Path | str, fps: float, *, preset: str = DEFAULT_PRESET,
                  crf: int = DEFAULT_CRF) -> None:
         self.path = Path(path)
+        self._partial = partial_path(self.path)
         if not fps > 0:
             raise PoseDataError(f"Cannot write video {self.path}: fps must be positive, "
                                 f"got {fps}.")
         try:
-            self.path.open("wb").close()  # ffmpeg's own message would be less clear
+            self._partial.open("wb").close()  # ffmpeg's own message would be less clear
         except OSError as error:
             raise PoseDataError(f"Cannot write video {self.path}: {error.strerror}.") from None
         self.fps, self.preset, self.crf = float(fps), preset, crf
@@ -86,7 +92,7 @@ class VideoEncoder:
             "-r", f"{self.fps:.6f}", "-i", "-", "-an", "-c:v", "libx264",
             "-preset", self.preset, "-crf", str(self.crf), "-pix_fmt", "yuv420p",
             "-colorspace", "smpte170m", "-color_primaries", "smpte170m",
-            "-color_trc", "smpte170m", "-color_range", "tv", str(self.path),
+            "-color_trc", "smpte170m", "-color_range", "tv", str(self._partial),
         ]
         self._process = subprocess.Popen(command, stdin=subprocess.PIPE,
                                          stdout=subprocess.DEVNULL, stderr=self._log)
@@ -139,26 +145,33 @@ class VideoEncoder:
         return self._process.wait()
 
     def close(self) -> int:
-        """Finish the file; return the number of frames written."""
+        """Finish the file and publish it under `path`; return the number of frames written."""
         try:
-            code = self._stop()
-            if code != 0 or self._error is not None:
-                raise self._failure()
-        finally:
-            self._log.close()
-        if self.count == 0:
-            raise PoseDataError(f"Cannot write video {self.path}: there are no frames.")
-        if self.path.stat().st_size == 0:
-            raise PoseDataError(f"Cannot write video {self.path}: ffmpeg wrote nothing.")
+            try:
+                code = self._stop()
+                if code != 0 or self._error is not None:
+                    raise self._failure()
+            finally:
+                self._log.close()
+            if self.count == 0:
+                raise PoseDataError(f"Cannot write video {self.path}: there are no frames.")
+            if self._partial.stat().st_size == 0:
+                raise PoseDataError(f"Cannot write video {self.path}: ffmpeg wrote nothing.")
+        except BaseException:
+            self._partial.unlink(missing_ok=True)
+            raise
+        os.replace(self._partial, self.path)
         return self.count
 
     def abort(self) -> None:
-        """Stop ffmpeg without checking the result (after an error elsewhere)."""
+        """Stop ffmpeg without checking the result (after an error elsewhere) and delete the
+        partial file."""
         if self._process is not None:
             self._process.kill()
         with contextlib.suppress(OSError, ValueError):
             self._stop()
         self._log.close()
+        self._partial.unlink(missing_ok=True)
 
     def __enter__(self) -> VideoEncoder:
         return self

@@ -15,6 +15,7 @@ COLOURS = [(40, 120, 255), (255, 110, 20), (40, 200, 60), (255, 255, 255), (0, 0
 def test_flat_colours_survive_the_i420_round_trip(tmp_path):
     frames = [np.full((72, 128, 3), colour, np.uint8) for colour in COLOURS]
     assert write_video(frames, tmp_path / "c.mp4", 25.0) == len(COLOURS)
+    assert [p.name for p in tmp_path.iterdir()] == ["c.mp4"]
     video = iio.imread(tmp_path / "c.mp4")
     assert video.shape == (len(COLOURS), 72, 128, 3)
     # BT.601 limited range both ways: flat colours come back within a few levels.
@@ -41,6 +42,7 @@ def test_ffmpeg_failures_and_bad_arguments_give_one_clear_error(tmp_path):
         VideoEncoder(tmp_path / "f.mp4", 0.0)
     with pytest.raises(PoseDataError, match="Cannot write video"):
         write_video(frames, tmp_path / "missing_folder" / "x.mp4", 10.0)
+    assert not list(tmp_path.iterdir())  # no half-written or partial file of any of them
 
 
 def test_an_error_while_drawing_stops_ffmpeg_and_propagates(tmp_path):
@@ -50,3 +52,4 @@ def test_an_error_while_drawing_stops_ffmpeg_and_propagates(tmp_path):
 
     with pytest.raises(KeyError, match="drawing failed"):
         write_video(frames(), tmp_path / "x.mp4", 10.0)
+    assert not list(tmp_path.iterdir())  # the video appears whole or not at all
